@@ -1,0 +1,15 @@
+export { asGraph, buildGraph, CycleError, type DroppedEdge, maskOf, type TaskGraph, topoOrder } from './dag.js';
+export { type FileConflict, FileLocks, normalizeFilePath } from './file-locks.js';
+export { makePriority, mulberry32 } from './priority.js';
+export {
+  criticalPath,
+  estimateWeight,
+  planOrder,
+  remainingPath,
+  type ScheduleInfo,
+  scheduleInfo,
+  type Weight,
+  waves,
+} from './schedule-info.js';
+export { type Selection, type SelectOptions, selectTasks, suggest, type Unrunnable } from './select.js';
+export { type Cycle, findCycles, stronglyConnected, validateGraph } from './validate.js';

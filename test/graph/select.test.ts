@@ -1,0 +1,228 @@
+import { describe, expect, it } from 'vitest';
+import { selectTasks } from '../../src/graph/index.js';
+import type { Diagnostic } from '../../src/plan/diagnostic.js';
+import type { Result } from '../../src/result.js';
+import { makePlan, taskAt } from './helpers.js';
+
+const phases = [
+  { id: '1', title: 'Setup' },
+  { id: '2', title: 'Foundational' },
+  { id: '3', title: 'User Story 1 - Login' },
+  { id: '3.1', title: 'Login tests' },
+];
+
+// T001 ← T003 ← T005 ← T006;  T002 (done) ← T004 ← T005
+const plan = makePlan(
+  [
+    { id: 'T001', phase: '1' },
+    { id: 'T002', phase: '1', status: 'done' },
+    { id: 'T003', phase: '2', deps: ['T001'] },
+    { id: 'T004', phase: '2', deps: ['T002'] },
+    { id: 'T005', phase: '3', deps: ['T003', 'T004'] },
+    { id: 'T006', phase: '3.1', deps: ['T005'] },
+  ],
+  phases,
+);
+
+function value<T>(r: Result<T, Diagnostic[]>): T {
+  if (!r.ok) throw new Error(`expected ok, got: ${r.error.map((d) => d.message).join('; ')}`);
+  return r.value;
+}
+function errors<T>(r: Result<T, Diagnostic[]>): Diagnostic[] {
+  if (r.ok) throw new Error(`expected errors, got ${JSON.stringify(r.value)}`);
+  return r.error;
+}
+
+describe('selectTasks scope', () => {
+  it('without a scope runs every task that is not done; done tasks satisfy their dependents', () => {
+    expect(value(selectTasks(plan))).toEqual({
+      run: ['T001', 'T003', 'T004', 'T005', 'T006'],
+      pulledIn: [],
+      done: ['T002'],
+      unrunnable: [],
+      excluded: [],
+    });
+  });
+
+  it('treats skipped like done', () => {
+    const p = makePlan([
+      { id: 'A', status: 'skipped' },
+      { id: 'B', deps: ['A'] },
+    ]);
+    expect(value(selectTasks(p, { only: ['B'] }))).toMatchObject({ run: ['B'], excluded: ['A'] });
+  });
+
+  it('selects by phase id', () => {
+    expect(value(selectTasks(plan, { phases: ['1'] }))).toEqual({
+      run: ['T001'],
+      pulledIn: [],
+      done: ['T002'],
+      unrunnable: [],
+      excluded: ['T003', 'T004', 'T005', 'T006'],
+    });
+    expect(value(selectTasks(plan, { phases: ['1', '2'] })).run).toEqual(['T001', 'T003', 'T004']);
+  });
+
+  it('takes sub-phases with a phase id (3 → 3, 3.1), but 3.1 alone is just 3.1', () => {
+    const s = value(selectTasks(plan, { phases: ['1', '2', '3'] }));
+    expect(s.run).toEqual(['T001', 'T003', 'T004', 'T005', 'T006']);
+    const sub = value(selectTasks(plan, { phases: ['3.1'], withDeps: true }));
+    expect(sub.run).toEqual(['T001', 'T003', 'T004', 'T005', 'T006']);
+    expect(sub.pulledIn).toEqual(['T001', 'T003', 'T004', 'T005']);
+  });
+
+  it('selects by a case-insensitive part of the phase title', () => {
+    expect(value(selectTasks(plan, { phases: ['foundation'], withDeps: true }))).toMatchObject({
+      run: ['T001', 'T003', 'T004'],
+      pulledIn: ['T001'],
+    });
+    const r = selectTasks(plan, { phases: ['SETUP'] });
+    expect(value(r).run).toEqual(['T001']);
+    // "login" is in both "User Story 1 - Login" and "Login tests"
+    const both = value(selectTasks(plan, { phases: ['login'], withDeps: true }));
+    expect(both.run).toEqual(['T001', 'T003', 'T004', 'T005', 'T006']);
+    expect(both.pulledIn).toEqual(['T001', 'T003', 'T004']);
+  });
+
+  it('reports an unknown phase, listing the phase ids', () => {
+    expect(errors(selectTasks(plan, { phases: ['9', 'setup'] }))).toEqual([
+      { severity: 'error', location: undefined, message: 'unknown phase "9"; the plan\'s phases are: 1, 2, 3, 3.1' },
+    ]);
+  });
+
+  it('selects by task id with only, together with phases as a union', () => {
+    expect(value(selectTasks(plan, { only: ['T001', 'T003'] }))).toEqual({
+      run: ['T001', 'T003'],
+      pulledIn: [],
+      done: [],
+      unrunnable: [],
+      excluded: ['T002', 'T004', 'T005', 'T006'],
+    });
+    expect(value(selectTasks(plan, { phases: ['1'], only: ['T003'] })).run).toEqual(['T001', 'T003']);
+  });
+
+  it('reports an unknown task id and suggests close ones', () => {
+    expect(errors(selectTasks(plan, { only: ['T999', 'T0066', 'T001'] })).map((d) => d.message)).toEqual([
+      'unknown task id T999',
+      'unknown task id T0066 (did you mean T006?)',
+    ]);
+  });
+});
+
+describe('selectTasks prerequisites', () => {
+  it('reports a selected task needing a task that is neither done nor selected', () => {
+    const e = errors(selectTasks(plan, { only: ['T003'] }));
+    expect(e).toEqual([
+      {
+        severity: 'error',
+        location: taskAt(2),
+        message: 'T003 needs T001, which is not done and not selected (add --with-deps to run it too)',
+      },
+    ]);
+  });
+
+  it('names transitive missing prerequisites, nearest first, one diagnostic per task', () => {
+    const e = errors(selectTasks(plan, { only: ['T006'] }));
+    expect(e).toHaveLength(1);
+    expect(e[0]?.location).toEqual(taskAt(5));
+    expect(e[0]?.message).toBe(
+      'T006 needs T005, T003, T004 and T001, which are not done and not selected (add --with-deps to run them too)',
+    );
+  });
+
+  it('names at most five missing prerequisites', () => {
+    const p = makePlan(['A', 'B', 'C', 'D', 'E', 'F', 'G', { id: 'Z', deps: ['A', 'B', 'C', 'D', 'E', 'F', 'G'] }]);
+    expect(errors(selectTasks(p, { only: ['Z'] }))[0]?.message).toBe(
+      'Z needs A, B, C, D, E and more, which are not done and not selected (add --with-deps to run them too)',
+    );
+  });
+
+  it('does not look through selected prerequisites: they get their own diagnostic', () => {
+    const e = errors(selectTasks(plan, { only: ['T003', 'T005'] }));
+    expect(e.map((d) => d.message)).toEqual([
+      'T003 needs T001, which is not done and not selected (add --with-deps to run it too)',
+      'T005 needs T004, which is not done and not selected (add --with-deps to run it too)',
+    ]);
+  });
+
+  it('pulls prerequisites in with withDeps, stopping at done tasks', () => {
+    expect(value(selectTasks(plan, { only: ['T005'], withDeps: true }))).toEqual({
+      run: ['T001', 'T003', 'T004', 'T005'],
+      pulledIn: ['T001', 'T003', 'T004'],
+      done: [],
+      unrunnable: [],
+      excluded: ['T002', 'T006'],
+    });
+  });
+});
+
+describe('selectTasks statuses', () => {
+  // A cancelled, B deferred, C optional; D needs A, E needs B, F needs C, G needs D (transitively A), H fine.
+  const blocked = makePlan([
+    { id: 'A', status: 'cancelled' },
+    { id: 'B', status: 'deferred' },
+    { id: 'C', optional: true },
+    { id: 'D', deps: ['A'] },
+    { id: 'E', deps: ['B'] },
+    { id: 'F', deps: ['C'] },
+    { id: 'G', deps: ['D'] },
+    { id: 'H' },
+    { id: 'I', status: 'done', deps: ['A'] },
+    { id: 'J', deps: ['I'] },
+  ]);
+
+  it('cancelled, deferred and excluded optional tasks do not run and block their dependents', () => {
+    expect(value(selectTasks(blocked))).toEqual({
+      run: ['H', 'J'],
+      pulledIn: [],
+      done: ['I'],
+      unrunnable: [
+        { id: 'D', blockedBy: 'A', reason: 'needs A, which is cancelled' },
+        { id: 'E', blockedBy: 'B', reason: 'needs B, which is deferred' },
+        { id: 'F', blockedBy: 'C', reason: 'needs C, which is optional and not included' },
+        { id: 'G', blockedBy: 'A', reason: 'needs D, which is blocked by A (cancelled)' },
+      ],
+      excluded: ['A', 'B', 'C'],
+    });
+  });
+
+  it('runs optional tasks with includeOptional', () => {
+    const s = value(selectTasks(blocked, { includeOptional: true }));
+    expect(s.run).toEqual(['C', 'F', 'H', 'J']);
+    expect(s.unrunnable.map((u) => u.id)).toEqual(['D', 'E', 'G']);
+  });
+
+  it('runs an optional task named with only', () => {
+    expect(value(selectTasks(blocked, { only: ['C', 'F'] })).run).toEqual(['C', 'F']);
+  });
+
+  it('a blocked prerequisite is not an error with a scope, and withDeps does not pull it in', () => {
+    for (const withDeps of [false, true]) {
+      const s = value(selectTasks(blocked, { only: ['G', 'H'], withDeps }));
+      expect(s.run).toEqual(['H']);
+      expect(s.unrunnable).toEqual([{ id: 'G', blockedBy: 'A', reason: 'needs D, which is blocked by A (cancelled)' }]);
+    }
+  });
+
+  it('a cancelled task named with only is unrunnable, not silently dropped', () => {
+    expect(value(selectTasks(blocked, { only: ['A'] })).unrunnable).toEqual([
+      { id: 'A', blockedBy: 'A', reason: 'A is cancelled' },
+    ]);
+  });
+
+  it('runs failed and in-progress tasks again', () => {
+    const p = makePlan([
+      { id: 'A', status: 'failed' },
+      { id: 'B', status: 'in-progress', deps: ['A'] },
+    ]);
+    expect(value(selectTasks(p)).run).toEqual(['A', 'B']);
+  });
+
+  it('the four lists partition the plan', () => {
+    for (const options of [{}, { only: ['G', 'H'] }, { phases: ['1'], includeOptional: true }]) {
+      const s = value(selectTasks(blocked, options));
+      const all = [...s.run, ...s.done, ...s.unrunnable.map((u) => u.id), ...s.excluded].sort();
+      expect(all).toEqual(blocked.tasks.map((t) => t.id).sort());
+    }
+  });
+});
