@@ -1,0 +1,71 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { renderTaskPrompt } from '../agents/prompt.js';
+import type { AgentAdapter } from '../agents/types.js';
+import type { RunEvent, TaskError } from '../events.js';
+import type { Plan, PlanFormat, Task } from '../plan/types.js';
+import { err, ok, type Result } from '../result.js';
+
+export interface TaskRunnerDeps {
+  plan: Plan;
+  format: PlanFormat;
+  agent: AgentAdapter;
+  root: string;
+  runId: string;
+  /** `.taskwave/runs/<run>`: prompts are kept there. */
+  runDir: string;
+  timeoutMs?: number;
+  killGraceMs?: number;
+  /** Attempts made before this run, per task. */
+  previousAttempts(id: string): number;
+  log(e: RunEvent): void;
+}
+
+/**
+ * Runs one task end to end: render the prompt, run the agent in the workspace, and, when it
+ * finished, record the task as done in the plan file. Write-backs go one at a time, so two tasks
+ * finishing together never lose each other's tick.
+ */
+export function createTaskRunner(deps: TaskRunnerDeps) {
+  let writeQueue: Promise<unknown> = Promise.resolve();
+  const attempts = new Map<string, number>();
+  const promptsDir = join(deps.runDir, 'prompts');
+
+  const recordDone = (task: Task): Promise<Result<void, TaskError>> => {
+    const next = writeQueue.then(async (): Promise<Result<void, TaskError>> => {
+      const r = await deps.format.writeStatus(deps.plan, task.id, 'done');
+      return r.ok ? ok(undefined) : err({ reason: 'write-back-failed', message: r.error.message });
+    });
+    writeQueue = next.catch(() => undefined);
+    return next;
+  };
+
+  return {
+    attempts(id: string): number {
+      return attempts.get(id) ?? deps.previousAttempts(id);
+    },
+    async execute(task: Task, signal: AbortSignal): Promise<Result<void, TaskError>> {
+      const attempt = (attempts.get(task.id) ?? deps.previousAttempts(task.id)) + 1;
+      attempts.set(task.id, attempt);
+      const prompt = renderTaskPrompt(deps.plan, task, deps.root);
+      mkdirSync(promptsDir, { recursive: true });
+      const promptFile = join(promptsDir, `${task.id.replace(/[^\w.-]/g, '_')}.${attempt}.md`);
+      writeFileSync(promptFile, prompt);
+      deps.log({ type: 'task-started', taskId: task.id, title: task.title, attempt, agent: deps.agent.name });
+      const r = await deps.agent.run({
+        task,
+        prompt,
+        promptFile,
+        cwd: deps.root,
+        attempt,
+        runId: deps.runId,
+        timeoutMs: deps.timeoutMs,
+        killGraceMs: deps.killGraceMs,
+        signal,
+        onOutput: (line, stream) => deps.log({ type: 'task-output', taskId: task.id, stream, line }),
+      });
+      if (!r.ok) return r;
+      return recordDone(task);
+    },
+  };
+}

@@ -1,0 +1,217 @@
+import type { RunEvent, RunStatus, RunSummary, TaskError, TaskSummary } from '../events.js';
+import { describeTaskError } from '../events.js';
+import type { Task } from '../plan/types.js';
+import type { Result } from '../result.js';
+import { Heap } from '../util/heap.js';
+
+/** Decides whether a task may start now given what is running (file exclusion). */
+export interface StartGuard {
+  canStart(task: Task): boolean;
+  acquire(task: Task): void;
+  release(task: Task): void;
+}
+
+export interface SchedulerInput {
+  /** Tasks to run, in plan order. Dependencies on tasks not in this list count as satisfied. */
+  tasks: Task[];
+  concurrency: number;
+  /** Negative when a should start before b. */
+  compare(a: string, b: string): number;
+  guard?: StartGuard;
+  /** Runs one task to the end: agent, then recording it as done. */
+  execute(task: Task, signal: AbortSignal): Promise<Result<void, TaskError>>;
+  /** Attempts made on a task so far, earlier runs included, for the summary. */
+  attempts?: (id: string) => number;
+  /** Tasks that were done before this run and were selected: reported as skipped. */
+  skipped?: Task[];
+  log(event: RunEvent): void;
+}
+
+type State = 'waiting' | 'ready' | 'running' | 'done' | 'failed' | 'blocked' | 'cancelled';
+
+/**
+ * The scheduler loop. A task starts as soon as its dependencies are done and a slot is free; among
+ * ready tasks the comparator (longest remaining path, then plan order) picks. No waves: a finished
+ * task releases its dependents at once.
+ */
+export class Scheduler {
+  private readonly byId = new Map<string, Task>();
+  private readonly state = new Map<string, State>();
+  private readonly waitingOn = new Map<string, number>();
+  private readonly dependents = new Map<string, string[]>();
+  private readonly ready: Heap<string>;
+  private readonly abort = new AbortController();
+  private readonly started = new Map<string, number>();
+  private readonly durations = new Map<string, number>();
+  private readonly errors = new Map<string, string>();
+  private running = 0;
+  private stopping = false;
+  private wake: (() => void) | undefined;
+
+  constructor(private readonly input: SchedulerInput) {
+    this.ready = new Heap<string>((a, b) => input.compare(a, b) < 0);
+    for (const t of input.tasks) this.byId.set(t.id, t);
+    for (const t of input.tasks) {
+      let n = 0;
+      const seen = new Set<string>();
+      for (const d of t.deps) {
+        if (!this.byId.has(d.id) || seen.has(d.id)) continue;
+        seen.add(d.id);
+        n++;
+        let list = this.dependents.get(d.id);
+        if (!list) {
+          list = [];
+          this.dependents.set(d.id, list);
+        }
+        list.push(t.id);
+      }
+      this.waitingOn.set(t.id, n);
+      this.state.set(t.id, n === 0 ? 'ready' : 'waiting');
+      if (n === 0) this.ready.push(t.id);
+    }
+  }
+
+  /** Stop starting tasks and stop the running ones; `run()` then resolves as interrupted. */
+  cancel(): void {
+    if (this.stopping) return;
+    this.stopping = true;
+    this.abort.abort();
+    this.wake?.();
+  }
+
+  get cancelled(): boolean {
+    return this.stopping;
+  }
+
+  async run(): Promise<RunSummary> {
+    const t0 = Date.now();
+    const inflight = new Set<Promise<void>>();
+    for (;;) {
+      if (!this.stopping) this.startWhatCan(inflight);
+      if (inflight.size === 0) break;
+      await new Promise<void>((resolve) => {
+        this.wake = resolve;
+        for (const p of inflight) p.then(resolve, resolve);
+      });
+      this.wake = undefined;
+    }
+    return this.summary(Date.now() - t0);
+  }
+
+  private startWhatCan(inflight: Set<Promise<void>>): void {
+    const deferred: string[] = [];
+    while (this.running < this.input.concurrency && this.ready.size > 0) {
+      const id = this.ready.pop() as string;
+      const task = this.byId.get(id) as Task;
+      if (this.input.guard && !this.input.guard.canStart(task)) {
+        deferred.push(id);
+        continue;
+      }
+      this.input.guard?.acquire(task);
+      this.state.set(id, 'running');
+      this.running++;
+      this.started.set(id, Date.now());
+      const p: Promise<void> = this.input
+        .execute(task, this.abort.signal)
+        .catch(
+          (e: unknown): Result<void, TaskError> => ({
+            ok: false,
+            error: { reason: 'spawn-failed', message: e instanceof Error ? e.message : String(e) },
+          }),
+        )
+        .then((r) => {
+          inflight.delete(p);
+          this.finish(task, r);
+        });
+      inflight.add(p);
+    }
+    for (const id of deferred) this.ready.push(id);
+  }
+
+  private finish(task: Task, r: Result<void, TaskError>): void {
+    this.running--;
+    this.input.guard?.release(task);
+    const durationMs = Date.now() - (this.started.get(task.id) ?? Date.now());
+    this.durations.set(task.id, durationMs);
+    if (r.ok) {
+      this.state.set(task.id, 'done');
+      this.input.log({ type: 'task-succeeded', taskId: task.id, title: task.title, durationMs });
+      for (const dep of this.dependents.get(task.id) ?? []) {
+        const left = (this.waitingOn.get(dep) ?? 1) - 1;
+        this.waitingOn.set(dep, left);
+        if (left === 0 && this.state.get(dep) === 'waiting') {
+          this.state.set(dep, 'ready');
+          this.ready.push(dep);
+        }
+      }
+      return;
+    }
+    if (r.error.reason === 'cancelled') {
+      this.state.set(task.id, 'cancelled');
+      this.input.log({ type: 'task-cancelled', taskId: task.id, title: task.title });
+      return;
+    }
+    const message = describeTaskError(r.error);
+    this.state.set(task.id, 'failed');
+    this.errors.set(task.id, message);
+    this.input.log({ type: 'task-failed', taskId: task.id, title: task.title, durationMs, error: r.error, message });
+    this.blockDependents(task.id);
+  }
+
+  /** Everything downstream of a failed task can no longer run in this run. */
+  private blockDependents(failedId: string): void {
+    const stack = [...(this.dependents.get(failedId) ?? [])];
+    while (stack.length > 0) {
+      const id = stack.pop() as string;
+      const s = this.state.get(id);
+      if (s !== 'waiting' && s !== 'ready') continue;
+      this.state.set(id, 'blocked');
+      this.errors.set(id, `blocked by ${failedId}`);
+      const task = this.byId.get(id) as Task;
+      this.input.log({ type: 'task-blocked', taskId: id, title: task.title, blockedBy: failedId });
+      stack.push(...(this.dependents.get(id) ?? []));
+    }
+  }
+
+  private summary(durationMs: number): RunSummary {
+    const tasks: TaskSummary[] = [];
+    const counts = { total: 0, done: 0, failed: 0, blocked: 0, cancelled: 0, skipped: 0 };
+    for (const t of this.input.skipped ?? []) {
+      counts.total++;
+      counts.skipped++;
+      tasks.push({ id: t.id, title: t.title, status: 'skipped', attempts: this.input.attempts?.(t.id) ?? 0 });
+    }
+    for (const t of this.input.tasks) {
+      counts.total++;
+      const s = this.state.get(t.id) as State;
+      const status: TaskSummary['status'] =
+        s === 'done'
+          ? 'done'
+          : s === 'failed'
+            ? 'failed'
+            : s === 'blocked'
+              ? 'blocked'
+              : s === 'cancelled'
+                ? 'cancelled'
+                : 'pending';
+      if (status === 'done') counts.done++;
+      else if (status === 'failed') counts.failed++;
+      else if (status === 'blocked') counts.blocked++;
+      else counts.cancelled++;
+      tasks.push({
+        id: t.id,
+        title: t.title,
+        status,
+        durationMs: this.durations.get(t.id),
+        attempts: this.input.attempts?.(t.id) ?? 0,
+        error: this.errors.get(t.id),
+      });
+    }
+    const status: RunStatus = this.stopping
+      ? 'interrupted'
+      : counts.failed > 0 || counts.blocked > 0
+        ? 'failed'
+        : 'done';
+    return { status, durationMs, counts, tasks };
+  }
+}

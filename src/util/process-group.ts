@@ -1,0 +1,126 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import type { Readable } from 'node:stream';
+
+export interface GroupRunOptions {
+  cwd: string;
+  env: Record<string, string>;
+  /** Written to the child's stdin, which is then closed. */
+  input?: string;
+  timeoutMs?: number;
+  /** Aborting stops the child: SIGINT, then SIGTERM, then SIGKILL to its whole process group. */
+  signal?: AbortSignal;
+  /** Time between escalation steps. */
+  killGraceMs?: number;
+  onLine?: (line: string, stream: 'stdout' | 'stderr') => void;
+}
+
+export type GroupRunResult =
+  | { kind: 'exited'; exitCode: number | null; signal: string | null }
+  | { kind: 'timeout' }
+  | { kind: 'aborted' }
+  | { kind: 'spawn-failed'; message: string };
+
+/**
+ * Run argv in its own process group, so that a timeout or Ctrl-C reaches everything the child
+ * started (an agent's shells, its test runners), not only the child itself. argv is passed to the
+ * OS as an array: no shell ever sees it.
+ */
+export async function runInProcessGroup(argv: readonly string[], opts: GroupRunOptions): Promise<GroupRunResult> {
+  const [file, ...args] = argv;
+  if (!file) return { kind: 'spawn-failed', message: 'empty command' };
+
+  let child: ChildProcess;
+  try {
+    child = spawn(file, args, { cwd: opts.cwd, env: opts.env, detached: true, stdio: ['pipe', 'pipe', 'pipe'] });
+  } catch (e) {
+    return { kind: 'spawn-failed', message: (e as Error).message };
+  }
+
+  const grace = opts.killGraceMs ?? 5000;
+  let stopReason: 'timeout' | 'aborted' | undefined;
+  let escalation: NodeJS.Timeout | undefined;
+  let exited = false;
+  const stop = (reason: 'timeout' | 'aborted') => {
+    if (stopReason || exited) return;
+    stopReason = reason;
+    const steps: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGKILL'];
+    const next = () => {
+      const sig = steps.shift();
+      if (!sig || exited) return;
+      signalGroup(child.pid, sig);
+      if (steps.length > 0) escalation = setTimeout(next, grace);
+    };
+    next();
+  };
+
+  const timer = opts.timeoutMs ? setTimeout(() => stop('timeout'), opts.timeoutMs) : undefined;
+  const onAbort = () => stop('aborted');
+  if (opts.signal) {
+    if (opts.signal.aborted) onAbort();
+    else opts.signal.addEventListener('abort', onAbort, { once: true });
+  }
+
+  const stdoutDone = pumpLines(child.stdout, 'stdout', opts.onLine);
+  const stderrDone = pumpLines(child.stderr, 'stderr', opts.onLine);
+  child.stdin?.on('error', () => {}); // a child that exits without reading its stdin is not an error
+  child.stdin?.end(opts.input ?? '');
+
+  try {
+    const outcome = await new Promise<GroupRunResult>((resolve) => {
+      child.once('error', (e) => resolve({ kind: 'spawn-failed', message: e.message }));
+      child.once('exit', (code, sig) => resolve({ kind: 'exited', exitCode: code, signal: sig }));
+    });
+    exited = true;
+    // Whatever the child left running in its group (a dev server, a stuck test runner) must not
+    // outlive the task, nor hold its output pipes open.
+    signalGroup(child.pid, 'SIGKILL');
+    await Promise.race([Promise.all([stdoutDone, stderrDone]), delay(2000)]);
+    if (outcome.kind === 'spawn-failed') return outcome;
+    if (stopReason) return { kind: stopReason };
+    return outcome;
+  } finally {
+    if (timer) clearTimeout(timer);
+    if (escalation) clearTimeout(escalation);
+    opts.signal?.removeEventListener('abort', onAbort);
+  }
+}
+
+function pumpLines(
+  stream: Readable | null,
+  name: 'stdout' | 'stderr',
+  onLine: GroupRunOptions['onLine'],
+): Promise<void> {
+  if (!stream) return Promise.resolve();
+  return new Promise<void>((resolve) => {
+    let rest = '';
+    stream.setEncoding('utf8');
+    stream.on('data', (chunk: string) => {
+      rest += chunk;
+      let nl = rest.indexOf('\n');
+      while (nl !== -1) {
+        onLine?.(rest.slice(0, nl).replace(/\r$/, ''), name);
+        rest = rest.slice(nl + 1);
+        nl = rest.indexOf('\n');
+      }
+    });
+    const finish = () => {
+      if (rest) onLine?.(rest, name);
+      rest = '';
+      resolve();
+    };
+    stream.on('end', finish);
+    stream.on('close', finish);
+    stream.on('error', finish);
+  });
+}
+
+const delay = (ms: number) => new Promise<void>((r) => setTimeout(r, ms).unref());
+
+function signalGroup(pid: number | undefined, sig: NodeJS.Signals): void {
+  if (!pid) return;
+  try {
+    process.kill(-pid, sig);
+  } catch {
+    // The group is already gone.
+  }
+}

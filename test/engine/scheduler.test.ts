@@ -1,0 +1,198 @@
+import { describe, expect, it } from 'vitest';
+import { Scheduler } from '../../src/engine/scheduler.js';
+import type { RunEvent, TaskError } from '../../src/events.js';
+import { FileLocks } from '../../src/graph/index.js';
+import type { Task } from '../../src/plan/types.js';
+import { err, ok, type Result } from '../../src/result.js';
+
+function task(id: string, deps: string[] = [], files: string[] = []): Task {
+  return {
+    id,
+    idKind: 'explicit',
+    title: `task ${id}`,
+    body: '',
+    phase: 'main',
+    deps: deps.map((d) => ({ id: d, kind: 'explicit' as const, source: { file: 'p.md', line: 1, column: 1 } })),
+    status: 'pending',
+    optional: false,
+    parallel: true,
+    tags: [],
+    requirements: [],
+    files,
+    criteria: [],
+    source: { file: 'p.md', line: 1, column: 1 },
+  };
+}
+
+/** Tasks finish when the test says so: each start is recorded with a resolver. */
+function controlled() {
+  const started: string[] = [];
+  const pending = new Map<string, (r: Result<void, TaskError>) => void>();
+  const execute = (t: Task, signal: AbortSignal) =>
+    new Promise<Result<void, TaskError>>((resolve) => {
+      started.push(t.id);
+      pending.set(t.id, resolve);
+      signal.addEventListener('abort', () => resolve(err({ reason: 'cancelled' })), { once: true });
+    });
+  const finish = async (id: string, r: Result<void, TaskError> = ok(undefined)) => {
+    const f = pending.get(id);
+    if (!f) throw new Error(`${id} is not running (started: ${started.join(',')})`);
+    pending.delete(id);
+    f(r);
+    await new Promise((res) => setTimeout(res, 0));
+  };
+  return { started, pending, execute, finish };
+}
+
+const tick = () => new Promise((res) => setTimeout(res, 0));
+const byPlanOrder = (ids: string[]) => (a: string, b: string) => ids.indexOf(a) - ids.indexOf(b);
+
+describe('Scheduler', () => {
+  it('never runs more tasks at once than the concurrency limit', async () => {
+    const tasks = ['a', 'b', 'c', 'd', 'e'].map((id) => task(id));
+    const c = controlled();
+    const s = new Scheduler({
+      tasks,
+      concurrency: 2,
+      compare: byPlanOrder(['a', 'b', 'c', 'd', 'e']),
+      execute: c.execute,
+      log: () => {},
+    });
+    const done = s.run();
+    await tick();
+    expect(c.started).toEqual(['a', 'b']);
+    await c.finish('b');
+    expect(c.started).toEqual(['a', 'b', 'c']);
+    expect(c.pending.size).toBe(2);
+    await c.finish('a');
+    await c.finish('c');
+    expect(c.pending.size).toBe(2);
+    await c.finish('d');
+    await c.finish('e');
+    const summary = await done;
+    expect(summary.status).toBe('done');
+    expect(summary.counts.done).toBe(5);
+  });
+
+  it('starts a task as soon as its own dependencies finish, without waiting for a whole wave', async () => {
+    // a -> c, b (slow) unrelated: c must start while b still runs.
+    const tasks = [task('a'), task('b'), task('c', ['a'])];
+    const c = controlled();
+    const s = new Scheduler({
+      tasks,
+      concurrency: 4,
+      compare: byPlanOrder(['a', 'b', 'c']),
+      execute: c.execute,
+      log: () => {},
+    });
+    const done = s.run();
+    await tick();
+    expect(c.started).toEqual(['a', 'b']);
+    await c.finish('a');
+    expect(c.started).toEqual(['a', 'b', 'c']);
+    expect([...c.pending.keys()].sort()).toEqual(['b', 'c']);
+    await c.finish('b');
+    await c.finish('c');
+    expect((await done).status).toBe('done');
+  });
+
+  it('picks the ready task with the longest remaining path first', async () => {
+    const tasks = [task('a'), task('b'), task('c', ['b'])];
+    const c = controlled();
+    const remaining: Record<string, number> = { a: 1, b: 2, c: 1 };
+    const compare = (x: string, y: string) => (remaining[y] ?? 0) - (remaining[x] ?? 0);
+    const s = new Scheduler({ tasks, concurrency: 1, compare, execute: c.execute, log: () => {} });
+    const done = s.run();
+    await tick();
+    expect(c.started).toEqual(['b']);
+    await c.finish('b');
+    // c (remaining 1) and a (remaining 1) tie; compare keeps them equal, heap order is stable enough to pick one
+    expect(c.started).toHaveLength(2);
+    await c.finish(c.started[1] as string);
+    await c.finish(c.started[2] as string);
+    expect((await done).counts.done).toBe(3);
+  });
+
+  it('never runs two tasks that name the same file at the same time', async () => {
+    const tasks = [task('a', [], ['src/x.ts']), task('b', [], ['./src/x.ts']), task('c', [], ['src/y.ts'])];
+    const c = controlled();
+    const s = new Scheduler({
+      tasks,
+      concurrency: 4,
+      compare: byPlanOrder(['a', 'b', 'c']),
+      guard: new FileLocks(),
+      execute: c.execute,
+      log: () => {},
+    });
+    const done = s.run();
+    await tick();
+    expect(c.started).toEqual(['a', 'c']);
+    await c.finish('a');
+    expect(c.started).toEqual(['a', 'c', 'b']);
+    await c.finish('b');
+    await c.finish('c');
+    expect((await done).status).toBe('done');
+  });
+
+  it('blocks everything downstream of a failed task and keeps independent tasks going', async () => {
+    const tasks = [task('a'), task('b', ['a']), task('c', ['b']), task('d')];
+    const c = controlled();
+    const events: RunEvent[] = [];
+    const s = new Scheduler({
+      tasks,
+      concurrency: 1,
+      compare: byPlanOrder(['a', 'b', 'c', 'd']),
+      execute: c.execute,
+      log: (e) => events.push(e),
+    });
+    const done = s.run();
+    await tick();
+    await c.finish('a', err({ reason: 'agent-exit', exitCode: 3, signal: null, outputTail: '' }));
+    expect(c.started).toEqual(['a', 'd']);
+    await c.finish('d');
+    const summary = await done;
+    expect(summary.status).toBe('failed');
+    expect(summary.tasks.map((t) => [t.id, t.status])).toEqual([
+      ['a', 'failed'],
+      ['b', 'blocked'],
+      ['c', 'blocked'],
+      ['d', 'done'],
+    ]);
+    expect(summary.tasks[0]?.error).toBe('agent exited with code 3');
+    expect(events.filter((e) => e.type === 'task-blocked').map((e) => (e as { blockedBy: string }).blockedBy)).toEqual([
+      'a',
+      'a',
+    ]);
+  });
+
+  it('on cancel stops starting tasks, aborts the running ones and reports interrupted', async () => {
+    const tasks = [task('a'), task('b'), task('c')];
+    const c = controlled();
+    const s = new Scheduler({
+      tasks,
+      concurrency: 2,
+      compare: byPlanOrder(['a', 'b', 'c']),
+      execute: c.execute,
+      log: () => {},
+    });
+    const done = s.run();
+    await tick();
+    await c.finish('a');
+    expect(c.started).toEqual(['a', 'b', 'c']);
+    s.cancel();
+    const summary = await done;
+    expect(summary.status).toBe('interrupted');
+    expect(summary.tasks.map((t) => t.status)).toEqual(['done', 'cancelled', 'cancelled']);
+  });
+
+  it('treats dependencies outside the run as satisfied', async () => {
+    const tasks = [task('b', ['already-done'])];
+    const c = controlled();
+    const s = new Scheduler({ tasks, concurrency: 1, compare: () => 0, execute: c.execute, log: () => {} });
+    const done = s.run();
+    await tick();
+    expect(c.started).toEqual(['b']);
+    await c.finish('b');
+    expect((await done).status).toBe('done');
+  });
+});
