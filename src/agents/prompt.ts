@@ -1,0 +1,43 @@
+import { relative } from 'node:path';
+import type { Phase, Plan, Task } from '../plan/types.js';
+
+/**
+ * The prompt an agent gets for one task. It names what to do, where the context is, and the one
+ * file it must not touch: taskwave ticks the plan itself, once the task is done.
+ */
+export function renderTaskPrompt(plan: Plan, task: Task, root: string): string {
+  const rel = (p: string) => relative(root, p) || '.';
+  const phase: Phase | undefined = plan.phases.find((p) => p.id === task.phase);
+  const out: string[] = [];
+  out.push(`You are implementing one task of an implementation plan, in the repository at the current directory.`);
+  out.push('');
+  out.push(`# Task ${task.id}: ${task.title}`);
+  if (phase) out.push(`Phase: ${phase.title}`);
+  out.push(`Plan: ${rel(plan.path)} (line ${task.source.line})`);
+  if (task.tags.length > 0) out.push(`Tags: ${task.tags.join(', ')}`);
+  if (task.body.trim()) {
+    out.push('', '## Details', '', task.body.trimEnd());
+  }
+  if (task.files.length > 0) {
+    out.push('', '## Files this task names', '', ...task.files.map((f) => `- ${f}`));
+  }
+  if (task.requirements.length > 0) {
+    out.push('', `Requirements: ${task.requirements.join(', ')}`);
+  }
+  if (task.criteria.length > 0) {
+    out.push('', '## Acceptance criteria', '', ...task.criteria.map((c) => `- ${c}`));
+  }
+  if (plan.documents.length > 0) {
+    out.push('', '## Context documents (read what you need)', '', ...plan.documents.map((d) => `- ${rel(d)}`));
+  }
+  out.push(
+    '',
+    '## Rules',
+    '',
+    `- Do only this task. Other tasks of the plan may be running at the same time.`,
+    `- Do not edit the plan file (${rel(plan.path)}): taskwave marks the task done once it is verified.`,
+    '- When you finish, end with a short summary of what you changed and any decision you made.',
+    '',
+  );
+  return out.join('\n');
+}

@@ -1,0 +1,131 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join, relative, resolve } from 'node:path';
+import { isMap, isPair, isScalar, LineCounter, type Node, parseDocument } from 'yaml';
+import { z } from 'zod';
+import { type Diagnostic, errorAt, type SourceSpan } from '../plan/diagnostic.js';
+import { err, ok, type Result } from '../result.js';
+import { parseDuration } from '../util/duration.js';
+
+export const CONFIG_FILE = 'taskwave.yaml';
+
+const duration = z.union([z.string(), z.number()]).refine((v) => parseDuration(v) !== undefined, {
+  message: 'expected a duration such as 30m, 1h30m, 90s',
+});
+
+const agentSchema = z.strictObject({
+  command: z.array(z.string()).min(1).optional(),
+  bin: z.string().optional(),
+  args: z.array(z.string()).optional(),
+  env: z.record(z.string(), z.string()).optional(),
+  model: z.string().optional(),
+  timeout: duration.optional(),
+  maxTurns: z.number().int().positive().optional(),
+  concurrency: z.number().int().positive().optional(),
+});
+
+const gateCommand = z.union([
+  z.string(),
+  z.array(z.string()).min(1),
+  z.strictObject({
+    name: z.string().optional(),
+    run: z.union([z.string(), z.array(z.string())]),
+    timeout: duration.optional(),
+  }),
+]);
+
+const configSchema = z.strictObject({
+  agent: z.string().optional(),
+  concurrency: z.number().int().positive().optional(),
+  killGrace: duration.optional(),
+  agents: z.record(z.string(), agentSchema).optional(),
+  gates: z
+    .strictObject({
+      task: z.array(gateCommand).optional(),
+      phase: z.array(gateCommand).optional(),
+      final: z.array(gateCommand).optional(),
+      concurrency: z.number().int().positive().optional(),
+    })
+    .optional(),
+});
+
+export type Config = z.infer<typeof configSchema>;
+export type AgentConfig = z.infer<typeof agentSchema>;
+
+export interface LoadedConfig {
+  config: Config;
+  /** The file it came from; undefined when there is none and defaults apply. */
+  file?: string;
+}
+
+/**
+ * The config nearest to the plan: `taskwave.yaml` in the plan's folder or any folder above it up to
+ * the repository root. A plan in a sub-project (or the bundled example) can carry its own.
+ */
+export function findConfig(planDir: string, root: string): string | undefined {
+  let dir = resolve(planDir);
+  const top = resolve(root);
+  for (;;) {
+    const candidate = join(dir, CONFIG_FILE);
+    if (existsSync(candidate)) return candidate;
+    if (dir === top || relative(top, dir).startsWith('..')) return undefined;
+    const up = dirname(dir);
+    if (up === dir) return undefined;
+    dir = up;
+  }
+}
+
+export function loadConfig(file: string | undefined): Result<LoadedConfig, Diagnostic[]> {
+  if (!file) return ok({ config: {} });
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (e) {
+    return err([errorAt(undefined, `cannot read config ${file}: ${(e as Error).message}`)]);
+  }
+  return parseConfig(text, file);
+}
+
+export function parseConfig(text: string, file: string): Result<LoadedConfig, Diagnostic[]> {
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(text, { lineCounter, prettyErrors: false });
+  const at = (offset: number): SourceSpan => {
+    const p = lineCounter.linePos(offset);
+    return { file, line: p.line, column: p.col };
+  };
+  if (doc.errors.length > 0) {
+    return err(doc.errors.map((e) => errorAt(at(e.pos[0]), `invalid YAML: ${e.message.split('\n')[0]}`)));
+  }
+  const data = doc.toJS() ?? {};
+  const parsed = configSchema.safeParse(data);
+  if (parsed.success) return ok({ config: parsed.data, file });
+
+  const diagnostics: Diagnostic[] = [];
+  for (const issue of parsed.error.issues) {
+    const path = issue.path.map((p) => (typeof p === 'symbol' ? String(p) : p));
+    if (issue.code === 'unrecognized_keys') {
+      for (const key of issue.keys) {
+        const node = keyNode(doc.getIn(path, true) as Node | undefined, key) ?? (doc.contents as Node | null);
+        const where = [...path, key].join('.');
+        diagnostics.push(errorAt(nodePos(node, at, file), `unknown key '${where}' in ${CONFIG_FILE}`));
+      }
+      continue;
+    }
+    const node = (path.length > 0 ? doc.getIn(path, true) : doc.contents) as Node | undefined;
+    const where = path.length > 0 ? path.join('.') : '(top level)';
+    diagnostics.push(errorAt(nodePos(node, at, file), `${where}: ${issue.message}`));
+  }
+  return err(diagnostics);
+}
+
+function keyNode(parent: Node | undefined, key: string): Node | undefined {
+  if (!parent || !isMap(parent)) return undefined;
+  for (const pair of parent.items) {
+    if (isPair(pair) && isScalar(pair.key) && String(pair.key.value) === key) return pair.key;
+  }
+  return undefined;
+}
+
+function nodePos(node: Node | null | undefined, at: (offset: number) => SourceSpan, file: string): SourceSpan {
+  if (node?.range) return at(node.range[0]);
+  return { file, line: 1, column: 1 };
+}

@@ -1,0 +1,49 @@
+import { dirname } from 'node:path';
+import { resolveAgent } from '../agents/registry.js';
+import type { AgentAdapter } from '../agents/types.js';
+import { validateGraph } from '../graph/index.js';
+import type { Diagnostic } from '../plan/diagnostic.js';
+import { errorAt } from '../plan/diagnostic.js';
+import { loadPlan } from '../plan/registry.js';
+import type { Plan, PlanFormat } from '../plan/types.js';
+import { err, ok, type Result } from '../result.js';
+import { findRoot } from '../workspace/repo.js';
+import { type Config, findConfig, loadConfig } from './config.js';
+
+export interface PlanContext {
+  plan: Plan;
+  format: PlanFormat;
+  root: string;
+  git: boolean;
+  config: Config;
+  configFile?: string;
+}
+
+/** Read and validate the plan, find the repository root and the config: everything before running. */
+export async function loadPlanContext(
+  planPath: string,
+  opts: { format?: string; config?: string },
+): Promise<Result<PlanContext, Diagnostic[]>> {
+  const loaded = await loadPlan(planPath, opts.format);
+  if (!loaded.ok) return loaded;
+  const { plan, format } = loaded.value;
+  const graphErrors = validateGraph(plan);
+  if (graphErrors.length > 0) return err(graphErrors);
+  const { root, git } = findRoot(dirname(plan.path));
+  const configFile = opts.config ?? findConfig(dirname(plan.path), root);
+  const config = loadConfig(configFile);
+  if (!config.ok) return config;
+  return ok({ plan, format, root, git, config: config.value.config, configFile: config.value.file });
+}
+
+export function pickAgent(ctx: PlanContext, name: string | undefined): Result<AgentAdapter, Diagnostic[]> {
+  const r = resolveAgent(name ?? ctx.config.agent ?? 'claude', ctx.config.agents, ctx.configFile);
+  return r.ok ? r : err([r.error]);
+}
+
+export function parsePositiveInt(value: string, flag: string): Result<number, Diagnostic[]> {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1)
+    return err([errorAt(undefined, `${flag} expects a whole number of at least 1, got '${value}'`)]);
+  return ok(n);
+}

@@ -1,0 +1,38 @@
+import { loadPlanContext } from './context.js';
+import { EXIT, printDiagnostics } from './output.js';
+
+/** `taskwave graph`: the dependency graph as Mermaid (default) or Graphviz dot. */
+export async function graphCommand(
+  planPath: string,
+  flags: { dot?: boolean; format?: string; config?: string },
+): Promise<number> {
+  const ctx = await loadPlanContext(planPath, flags);
+  if (!ctx.ok) {
+    printDiagnostics(ctx.error);
+    return EXIT.usage;
+  }
+  const { plan } = ctx.value;
+  const q = (s: string) => s.replace(/["\\]/g, (m) => `\\${m}`);
+  const lines: string[] = [];
+  if (flags.dot) {
+    lines.push('digraph taskwave {', '  rankdir=LR;', '  node [shape=box];');
+    for (const t of plan.tasks) {
+      const style = t.status === 'done' ? ', style=filled, fillcolor="#d4edda"' : '';
+      lines.push(`  "${q(t.id)}" [label="${q(`${t.id} ${t.title.slice(0, 48)}`)}"${style}];`);
+    }
+    for (const t of plan.tasks)
+      for (const d of new Set(t.deps.map((x) => x.id))) lines.push(`  "${q(d)}" -> "${q(t.id)}";`);
+    lines.push('}');
+  } else {
+    const node = (id: string) => `n_${id.replace(/[^\w]/g, '_')}`;
+    const label = (s: string) => s.replace(/"/g, '#quot;').slice(0, 60);
+    lines.push('flowchart LR');
+    for (const t of plan.tasks)
+      lines.push(`  ${node(t.id)}["${label(`${t.id} ${t.title}`)}"]${t.status === 'done' ? ':::done' : ''}`);
+    for (const t of plan.tasks)
+      for (const d of new Set(t.deps.map((x) => x.id))) lines.push(`  ${node(d)} --> ${node(t.id)}`);
+    lines.push('  classDef done fill:#d4edda;');
+  }
+  process.stdout.write(`${lines.join('\n')}\n`);
+  return EXIT.ok;
+}

@@ -1,0 +1,132 @@
+import { Command, CommanderError, Option } from 'commander';
+import { errorAt } from '../plan/diagnostic.js';
+import { graphCommand } from './graph-command.js';
+import { initCommand } from './init-command.js';
+import { EXIT, printDiagnostics } from './output.js';
+import { planCommand } from './plan-command.js';
+import { type RunFlags, runCommand } from './run-command.js';
+import { lastRun, planPathOf, statusCommand } from './status-command.js';
+
+const collect = (value: string, previous: string[] = []) => [...previous, ...value.split(/[,\s]+/).filter(Boolean)];
+
+/** Parse the arguments and run a command; resolves to the process exit code (DESIGN.md contract). */
+export async function main(argv: string[]): Promise<number> {
+  let code: number = EXIT.ok;
+  const color = Boolean(process.stdout.isTTY) && !process.env.NO_COLOR;
+  const program = new Command('taskwave')
+    .description('Execute implementation plans with coding agents: parallel, verified, resumable.')
+    .version('0.1.0')
+    .exitOverride()
+    .showHelpAfterError('(run taskwave --help for usage)')
+    .configureOutput({ writeErr: (s) => process.stderr.write(s) });
+
+  const planOptions = (cmd: Command) =>
+    cmd
+      .option('--format <name>', 'force the plan format instead of detecting it')
+      .option('--config <file>', 'config file (default: the nearest taskwave.yaml up to the repository root)');
+
+  planOptions(
+    program
+      .command('run')
+      .description('run the agent on every task of PLAN that is not done yet')
+      .argument('<plan>', 'plan file or folder (e.g. specs/001-x/tasks.md)')
+      .option('-c, --concurrency <n>', 'tasks running at once (default: config, else 4)')
+      .option('-a, --agent <name>', 'agent to use (default: config "agent")')
+      .option('--phase <id...>', 'run only these phases (id like 2 or 3.1, or part of the title)', collect)
+      .option('--only <id...>', 'run only these tasks', collect)
+      .option('--with-deps', 'also run the unfinished prerequisites of the selected tasks')
+      .option('--include-optional', 'also run optional tasks')
+      .option('--timeout <duration>', 'per-task timeout, e.g. 30m (default: agents.NAME.timeout)')
+      .option('--dry-run', 'show what would run, in order, and change nothing')
+      .option('--json', 'print events as JSON lines on stdout')
+      .addOption(
+        new Option('--shuffle-ties <seed>', 'break priority ties randomly (finds missing dependencies)').hideHelp(),
+      ),
+  ).action(async (plan: string, flags: RunFlags) => {
+    code = await runCommand(plan, flags);
+  });
+
+  planOptions(
+    program
+      .command('plan')
+      .description('show the tasks, dependencies, waves and critical path of PLAN without running anything')
+      .argument('<plan>', 'plan file or folder')
+      .option('--json', 'print the plan as JSON'),
+  ).action(async (plan: string, flags: { json?: boolean; format?: string; config?: string }) => {
+    code = await planCommand(plan, { ...flags, color });
+  });
+
+  planOptions(
+    program
+      .command('graph')
+      .description('print the dependency graph of PLAN as Mermaid (or Graphviz with --dot)')
+      .argument('<plan>', 'plan file or folder')
+      .option('--dot', 'Graphviz dot instead of Mermaid'),
+  ).action(async (plan: string, flags: { dot?: boolean; format?: string; config?: string }) => {
+    code = await graphCommand(plan, flags);
+  });
+
+  program
+    .command('status')
+    .description('show where the last run in this repository stands')
+    .option('--json', 'print execution.json (with "live": whether it is running now)')
+    .action((flags: { json?: boolean }) => {
+      code = statusCommand({ ...flags, color });
+    });
+
+  program
+    .command('resume')
+    .description('continue the last run with the options it was started with')
+    .option('--json', 'print events as JSON lines on stdout')
+    .option('-c, --concurrency <n>', 'change the number of tasks running at once')
+    .action(async (flags: { json?: boolean; concurrency?: string }) => {
+      const last = lastRun(process.cwd());
+      if (!last) {
+        printDiagnostics([
+          errorAt(undefined, 'nothing to resume: no taskwave run found here; start one with: taskwave run PLAN'),
+        ]);
+        code = EXIT.usage;
+        return;
+      }
+      if (last.live) {
+        printDiagnostics([errorAt(undefined, `run ${last.state.runId} is still running`)]);
+        code = EXIT.usage;
+        return;
+      }
+      const o = last.state.options;
+      code = await runCommand(
+        planPathOf(last.state, last.root),
+        {
+          concurrency: flags.concurrency ?? String(o.concurrency),
+          agent: o.agent,
+          phase: o.phases,
+          only: o.only,
+          withDeps: o.withDeps,
+          includeOptional: o.includeOptional,
+          format: o.format,
+          config: o.config,
+          json: flags.json,
+        },
+        last.state,
+      );
+    });
+
+  program
+    .command('init')
+    .description('write a starter taskwave.yaml at the repository root')
+    .action(() => {
+      code = initCommand();
+    });
+
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+  } catch (e) {
+    if (e instanceof CommanderError) {
+      if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help')
+        return EXIT.ok;
+      return EXIT.usage;
+    }
+    throw e;
+  }
+  return code;
+}

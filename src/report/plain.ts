@@ -1,0 +1,43 @@
+import { formatDuration, type Logger, type RunEvent } from '../events.js';
+import { renderSummary } from './summary.js';
+
+/** One plain line per event, for CI logs and pipes. */
+export class PlainLogger implements Logger {
+  constructor(private readonly write: (line: string) => void = (l) => process.stdout.write(`${l}\n`)) {}
+
+  log(e: RunEvent): void {
+    const line = plainLine(e);
+    if (line !== undefined) this.write(line);
+  }
+
+  close(): void {}
+}
+
+export function plainLine(e: RunEvent): string | undefined {
+  switch (e.type) {
+    case 'run-started':
+      return `taskwave: run ${e.runId}: ${e.toRun} task(s) to run, ${e.alreadyDone} already done, concurrency ${e.concurrency}, agent ${e.agent} (${e.format} plan ${e.plan})${e.resumed ? ', resumed' : ''}`;
+    case 'task-started':
+      return `start   ${e.taskId} ${e.title}${e.attempt > 1 ? ` (attempt ${e.attempt})` : ''}`;
+    case 'task-succeeded':
+      return `done    ${e.taskId} ${e.title} (${formatDuration(e.durationMs)})`;
+    case 'task-failed':
+      return `failed  ${e.taskId} ${e.title}: ${e.message}`;
+    case 'task-blocked':
+      return `blocked ${e.taskId} ${e.title}: depends on failed ${e.blockedBy}`;
+    case 'task-cancelled':
+      return `stopped ${e.taskId} ${e.title}`;
+    case 'interrupt':
+      return `taskwave: ${e.message}`;
+    case 'warning':
+      return `taskwave: warning: ${e.message}`;
+    case 'run-finished':
+      return `\n${renderSummary(e.summary, { color: false })}`;
+    case 'task-output':
+      return undefined;
+    default: {
+      const never: never = e;
+      return never;
+    }
+  }
+}

@@ -1,0 +1,54 @@
+import pc from 'picocolors';
+import { formatDuration, type RunSummary, type TaskSummary } from '../events.js';
+
+const MARK: Record<TaskSummary['status'], string> = {
+  done: '✔',
+  failed: '✖',
+  blocked: '⊘',
+  cancelled: '◌',
+  pending: '·',
+  skipped: '–',
+};
+
+function paint(status: TaskSummary['status'], text: string, color: boolean): string {
+  if (!color) return text;
+  switch (status) {
+    case 'done':
+      return pc.green(text);
+    case 'failed':
+      return pc.red(text);
+    case 'blocked':
+    case 'cancelled':
+      return pc.yellow(text);
+    default:
+      return pc.dim(text);
+  }
+}
+
+/** The table printed at the end of a run: each task's outcome and time, then the totals. */
+export function renderSummary(s: RunSummary, opts: { color: boolean; width?: number }): string {
+  const rows = s.tasks;
+  const idW = Math.max(4, ...rows.map((r) => r.id.length));
+  const width = opts.width ?? 100;
+  const titleW = Math.max(20, width - idW - 32);
+  const lines: string[] = [];
+  lines.push(`${'task'.padEnd(idW)}  ${'outcome'.padEnd(10)}${'time'.padStart(8)}  title`);
+  for (const r of rows) {
+    const title = r.title.length > titleW ? `${r.title.slice(0, titleW - 1)}…` : r.title;
+    const outcome = `${MARK[r.status]} ${r.status}`.padEnd(10);
+    const time = (r.durationMs !== undefined ? formatDuration(r.durationMs) : '').padStart(8);
+    lines.push(`${r.id.padEnd(idW)}  ${paint(r.status, outcome, opts.color)}${time}  ${title}`);
+    if (r.error && r.status !== 'done') lines.push(`${''.padEnd(idW)}    ${paint(r.status, r.error, opts.color)}`);
+  }
+  const c = s.counts;
+  const parts = [`${c.done} done`];
+  if (c.failed) parts.push(`${c.failed} failed`);
+  if (c.blocked) parts.push(`${c.blocked} blocked`);
+  if (c.cancelled) parts.push(`${c.cancelled} not finished`);
+  if (c.skipped) parts.push(`${c.skipped} already done`);
+  const verdict =
+    s.status === 'done' ? 'all selected tasks done' : s.status === 'failed' ? 'some tasks failed' : 'interrupted';
+  lines.push('');
+  lines.push(`${verdict}: ${parts.join(', ')} in ${formatDuration(s.durationMs)}`);
+  return lines.join('\n');
+}

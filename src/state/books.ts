@@ -1,0 +1,45 @@
+import type { Logger, RunEvent } from '../events.js';
+import { applyEvent, type ExecutionState, isJournaled, writeExecution } from './execution.js';
+import { Journal } from './journal.js';
+import type { StatePaths } from './paths.js';
+
+const SNAPSHOT_DELAY_MS = 200;
+
+/**
+ * Keeps the books of a run: every event is appended to the fsync'd journal before anything else
+ * sees it, and the `execution.json` snapshot follows shortly after (batched, so a plan of thousands
+ * of tasks does not rewrite it thousands of times).
+ */
+export class Books implements Logger {
+  private readonly journal: Journal;
+  private timer: NodeJS.Timeout | undefined;
+
+  constructor(
+    private readonly paths: StatePaths,
+    readonly state: ExecutionState,
+  ) {
+    this.journal = new Journal(paths.journal);
+    this.flush();
+  }
+
+  log(event: RunEvent): void {
+    if (!isJournaled(event)) return;
+    const entry = { ...event, time: new Date().toISOString(), runId: this.state.runId };
+    this.journal.append(entry);
+    applyEvent(this.state, entry);
+    if (event.type === 'run-finished' || event.type === 'run-started') this.flush();
+    else if (!this.timer) this.timer = setTimeout(() => this.flush(), SNAPSHOT_DELAY_MS);
+  }
+
+  flush(): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+    this.state.journalOffset = this.journal.size();
+    writeExecution(this.paths.execution, this.state);
+  }
+
+  close(): void {
+    this.flush();
+    this.journal.close();
+  }
+}

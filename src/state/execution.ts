@@ -1,0 +1,139 @@
+import { readFileSync } from 'node:fs';
+import type { RunEvent, Usage } from '../events.js';
+import { writeFileAtomic } from '../util/atomic-write.js';
+import { type JournalEntry, readJournal } from './journal.js';
+
+export type TaskRecordStatus = 'pending' | 'running' | 'done' | 'failed' | 'blocked' | 'cancelled' | 'skipped';
+
+export interface TaskRecord {
+  title: string;
+  status: TaskRecordStatus;
+  attempts: number;
+  agent?: string;
+  startedAt?: string;
+  endedAt?: string;
+  durationMs?: number;
+  usage?: Usage;
+  commit?: string;
+  error?: string;
+}
+
+/** Options a run was started with, so that `taskwave resume` continues it the same way. */
+export interface RunOptions {
+  concurrency: number;
+  agent: string;
+  phases?: string[];
+  only?: string[];
+  withDeps?: boolean;
+  includeOptional?: boolean;
+  format?: string;
+  config?: string;
+}
+
+export interface ExecutionState {
+  version: 1;
+  runId: string;
+  plan: { path: string; format: string };
+  status: 'running' | 'done' | 'failed' | 'interrupted';
+  startedAt: string;
+  updatedAt: string;
+  options: RunOptions;
+  tasks: Record<string, TaskRecord>;
+  overall: {
+    total: number;
+    done: number;
+    failed: number;
+    running: number;
+    pending: number;
+    skipped: number;
+    blocked: number;
+  };
+  /** Journal size when this snapshot was written: entries after it are replayed on load. */
+  journalOffset: number;
+}
+
+export function computeOverall(tasks: Record<string, TaskRecord>): ExecutionState['overall'] {
+  const o = { total: 0, done: 0, failed: 0, running: 0, pending: 0, skipped: 0, blocked: 0 };
+  for (const t of Object.values(tasks)) {
+    o.total++;
+    if (t.status === 'done') o.done++;
+    else if (t.status === 'failed') o.failed++;
+    else if (t.status === 'running') o.running++;
+    else if (t.status === 'skipped') o.skipped++;
+    else if (t.status === 'blocked') o.blocked++;
+    else o.pending++; // pending and cancelled: both will run again
+  }
+  return o;
+}
+
+/** Apply one event to the snapshot in memory. */
+export function applyEvent(state: ExecutionState, e: JournalEntry): void {
+  state.updatedAt = e.time;
+  const rec = 'taskId' in e ? state.tasks[e.taskId] : undefined;
+  switch (e.type) {
+    case 'task-started':
+      if (rec) {
+        rec.status = 'running';
+        rec.attempts = e.attempt;
+        rec.agent = e.agent;
+        rec.startedAt = e.time;
+        rec.endedAt = undefined;
+        rec.durationMs = undefined;
+        rec.error = undefined;
+      }
+      break;
+    case 'task-succeeded':
+      if (rec) Object.assign(rec, { status: 'done', endedAt: e.time, durationMs: e.durationMs, error: undefined });
+      break;
+    case 'task-failed':
+      if (rec) Object.assign(rec, { status: 'failed', endedAt: e.time, durationMs: e.durationMs, error: e.message });
+      break;
+    case 'task-blocked':
+      if (rec) Object.assign(rec, { status: 'blocked', error: `blocked by ${e.blockedBy}` });
+      break;
+    case 'task-cancelled':
+      if (rec) Object.assign(rec, { status: 'cancelled', endedAt: e.time, error: 'interrupted' });
+      break;
+    case 'run-finished':
+      state.status = e.summary.status;
+      break;
+    case 'run-started':
+    case 'task-output':
+    case 'interrupt':
+    case 'warning':
+      break;
+    default: {
+      const never: never = e;
+      return never;
+    }
+  }
+  state.overall = computeOverall(state.tasks);
+}
+
+export function writeExecution(path: string, state: ExecutionState): void {
+  writeFileAtomic(path, `${JSON.stringify(state, null, 2)}\n`);
+}
+
+/**
+ * The last run's state: the snapshot plus whatever the journal recorded after it. A run whose
+ * process died shows `status: running` with tasks still `running`: the caller decides (with the lock)
+ * whether it is still alive.
+ */
+export function loadExecution(executionPath: string, journalPath: string): ExecutionState | undefined {
+  let state: ExecutionState;
+  try {
+    state = JSON.parse(readFileSync(executionPath, 'utf8')) as ExecutionState;
+  } catch {
+    return undefined;
+  }
+  if (state.version !== 1) return undefined;
+  for (const entry of readJournal(journalPath, state.journalOffset)) {
+    if (entry.runId === state.runId) applyEvent(state, entry);
+  }
+  return state;
+}
+
+/** Events worth keeping in the journal: everything but the agents' raw output (that goes to logs/). */
+export function isJournaled(e: RunEvent): boolean {
+  return e.type !== 'task-output';
+}

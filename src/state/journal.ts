@@ -1,0 +1,52 @@
+import { closeSync, fstatSync, fsyncSync, openSync, readFileSync, writeSync } from 'node:fs';
+import type { RunEvent } from '../events.js';
+
+export type JournalEntry = RunEvent & { time: string; runId: string };
+
+/**
+ * Append-only event log, one JSON object a line, fsync'd after every append: the record that
+ * survives a crash. `execution.json` is a snapshot of it that can lag behind.
+ */
+export class Journal {
+  private fd: number;
+
+  constructor(readonly path: string) {
+    this.fd = openSync(path, 'a');
+  }
+
+  /** Current size in bytes: the snapshot remembers it to replay only what came after. */
+  size(): number {
+    return fstatSync(this.fd).size;
+  }
+
+  append(entry: JournalEntry): void {
+    writeSync(this.fd, `${JSON.stringify(entry)}\n`);
+    fsyncSync(this.fd);
+  }
+
+  close(): void {
+    try {
+      closeSync(this.fd);
+    } catch {}
+  }
+}
+
+/** Entries from byte `offset` on. A torn last line (a crash mid-write) is ignored. */
+export function readJournal(path: string, offset = 0): JournalEntry[] {
+  let buf: Buffer;
+  try {
+    buf = readFileSync(path);
+  } catch {
+    return [];
+  }
+  const out: JournalEntry[] = [];
+  for (const line of buf.subarray(offset).toString('utf8').split('\n')) {
+    if (!line.trim()) continue;
+    try {
+      out.push(JSON.parse(line) as JournalEntry);
+    } catch {
+      // torn write at the end of the file
+    }
+  }
+  return out;
+}
