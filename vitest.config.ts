@@ -7,5 +7,6 @@ export default defineConfig({
     hookTimeout: 30_000,
     // End-to-end tests spawn agents and git; two cores are all the machine has.
     maxWorkers: 2,
+    reporters: ['default', './test/support/summary-reporter.ts'],
   },
 });

@@ -1,0 +1,104 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { makeRepo, runCli } from '../support/repo.js';
+
+/** A user's mistake: exit 2, a `file:line:col: error:` line, no stack trace, nothing written. */
+async function expectPlanError(files: Record<string, string>, args: string[], pattern: RegExp, config?: string) {
+  const repo = makeRepo(files, config === undefined ? {} : { config });
+  const r = await runCli(args, repo.dir);
+  expect(r.code).toBe(2);
+  expect(r.stderr).toMatch(pattern);
+  expect(r.stderr).not.toMatch(/\n\s+at /);
+  expect(existsSync(join(repo.dir, '.taskwave'))).toBe(false);
+  for (const [path, text] of Object.entries(files)) expect(repo.read(path)).toBe(text);
+  expect(repo.agentLog()).toEqual([]);
+  return r;
+}
+
+describe('diagnostics', () => {
+  it('names every task of a dependency cycle with the line of each edge', async () => {
+    const plan = [
+      '## Work',
+      '',
+      '- [ ] T001 [P] start',
+      '- [ ] T002 [P] a (depends on T004)',
+      '- [ ] T003 [P] b (depends on T002)',
+      '- [ ] T004 [P] c (depends on T003)',
+      '',
+    ].join('\n');
+    const r = await expectPlanError(
+      { 'tasks.md': plan },
+      ['run', 'tasks.md'],
+      /^tasks\.md:4:\d+: error: dependency cycle: /m,
+    );
+    const head = r.stderr.split('\n')[0] as string;
+    for (const id of ['T002', 'T003', 'T004']) expect(head).toContain(id);
+    expect(head).not.toContain('T001');
+    expect(r.stderr).toMatch(/tasks\.md:4:\d+: note: T002 depends on T004/);
+    expect(r.stderr).toMatch(/tasks\.md:5:\d+: note: T003 depends on T002/);
+    expect(r.stderr).toMatch(/tasks\.md:6:\d+: note: T004 depends on T003/);
+  });
+
+  it('reports a dependency on an unknown id where it is written', async () => {
+    const plan = '## Work\n\n- [ ] T001 one\n- [ ] T002 two (depends on T009)\n';
+    await expectPlanError(
+      { 'tasks.md': plan },
+      ['run', 'tasks.md'],
+      /^tasks\.md:4:28: error: T002 depends on unknown task T009/m,
+    );
+  });
+
+  it('reports duplicate ids with both places', async () => {
+    const plan = '## Work\n\n- [ ] T001 one\n- [ ] T001 again\n';
+    const r = await expectPlanError(
+      { 'tasks.md': plan },
+      ['plan', 'tasks.md'],
+      /^tasks\.md:4:\d+: error: duplicate task id T001/m,
+    );
+    expect(r.stderr).toMatch(/tasks\.md:3:\d+: note: /);
+  });
+
+  it('reports a plan with no tasks, a missing plan and unknown flags', async () => {
+    await expectPlanError(
+      { 'notes.md': '# Notes\n\nnothing to do\n' },
+      ['run', 'notes.md', '--format', 'markdown'],
+      /notes\.md:1:1: error: no tasks found/,
+    );
+    await expectPlanError({}, ['run', 'nope.md'], /error: plan not found: nope\.md/);
+    await expectPlanError({ 'tasks.md': '- [ ] T001 x\n' }, ['run', 'tasks.md', '--bogus'], /unknown option '--bogus'/);
+    await expectPlanError(
+      { 'tasks.md': '- [ ] T001 x\n' },
+      ['run', 'tasks.md', '-c', '0'],
+      /--concurrency expects a whole number/,
+    );
+    await expectPlanError(
+      { 'tasks.md': '- [ ] T001 x\n' },
+      ['run', 'tasks.md', '--only', 'T404'],
+      /unknown task id T404/,
+    );
+  });
+
+  it('reports config errors with the file and line', async () => {
+    const config = 'agent: scripted\nconcurency: 3\nagents:\n  scripted:\n    command: ["true"]\n    timout: 5m\n';
+    const r = await expectPlanError(
+      { 'tasks.md': '- [ ] T001 x\n' },
+      ['run', 'tasks.md'],
+      /^taskwave\.yaml:2:1: error: unknown key 'concurency'/m,
+      config,
+    );
+    expect(r.stderr).toMatch(/^taskwave\.yaml:6:5: error: unknown key 'agents\.scripted\.timout'/m);
+    await expectPlanError(
+      { 'tasks.md': '- [ ] T001 x\n' },
+      ['run', 'tasks.md'],
+      /^taskwave\.yaml:1:14: error: concurrency: /m,
+      'concurrency: many\n',
+    );
+    await expectPlanError(
+      { 'tasks.md': '- [ ] T001 x\n' },
+      ['run', 'tasks.md'],
+      /error: unknown agent 'claude'/,
+      'concurrency: 2\n',
+    );
+  });
+});

@@ -1,0 +1,88 @@
+import { describe, expect, it } from 'vitest';
+import { makeRepo, runCli } from '../support/repo.js';
+
+const PLAN = `# Tasks
+
+## Phase 1: Setup
+
+- [x] T001 Create \`pkg/a.ts\`
+- [ ] T002 [P] [US1] Write \`pkg/b.ts\` for FR-002
+- [ ] T003 [P] Write \`pkg/c.ts\`
+
+## Phase 2: Core
+
+- [ ] T004 Join (depends on T002)
+`;
+
+describe('taskwave plan', () => {
+  it('prints the plan as JSON in the DESIGN.md shape', async () => {
+    const repo = makeRepo({ 'specs/tasks.md': PLAN });
+    const r = await runCli(['plan', 'specs/tasks.md', '--json'], repo.dir);
+    expect(r.code).toBe(0);
+    const plan = JSON.parse(r.stdout);
+    expect(plan.format).toBe('markdown');
+    expect(plan.tasks.map((t: { id: string }) => t.id)).toEqual(['T001', 'T002', 'T003', 'T004']);
+    expect(plan.tasks[1]).toMatchObject({
+      id: 'T002',
+      title: 'Write `pkg/b.ts` for FR-002',
+      phase: '1',
+      deps: ['T001'],
+      status: 'pending',
+      optional: false,
+      requirements: ['FR-002'],
+      files: ['pkg/b.ts'],
+      agent: null,
+      source: { file: 'specs/tasks.md', line: 6 },
+    });
+    expect(plan.tasks[0].status).toBe('done');
+    expect(plan.tasks[3].deps).toEqual(expect.arrayContaining(['T002', 'T003']));
+    expect(plan.waves).toEqual([['T002', 'T003'], ['T004']]);
+    expect(plan.criticalPath).toHaveLength(2);
+    expect(plan.criticalPath[1]).toBe('T004');
+  });
+
+  it('prints the plan for people', async () => {
+    const repo = makeRepo({ 'tasks.md': PLAN });
+    const r = await runCli(['plan', 'tasks.md'], repo.dir);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('markdown plan tasks.md: 4 tasks (1 done) in 2 phase(s)');
+    expect(r.stdout).toMatch(/T004 Join \(depends on T002\) ← T002/);
+    expect(r.stdout).toContain('1: T002, T003');
+    expect(r.stdout).toMatch(/Critical path \(2\): T00[23] → T004/);
+  });
+
+  it('prints the graph as Mermaid and dot', async () => {
+    const repo = makeRepo({ 'tasks.md': PLAN });
+    const m = await runCli(['graph', 'tasks.md'], repo.dir);
+    expect(m.code).toBe(0);
+    expect(m.stdout).toContain('flowchart LR');
+    expect(m.stdout).toContain('n_T002 --> n_T004');
+    const d = await runCli(['graph', 'tasks.md', '--dot'], repo.dir);
+    expect(d.stdout).toContain('"T002" -> "T004";');
+  });
+});
+
+describe('taskwave status', () => {
+  it('says where the last run stands, for people and as JSON', async () => {
+    const repo = makeRepo({ 'tasks.md': PLAN });
+    const none = await runCli(['status'], repo.dir);
+    expect(none.code).toBe(2);
+    expect(none.stderr).toContain('no taskwave run found here');
+    repo.script({ T003: { exit: 1 } });
+    expect((await runCli(['run', 'tasks.md'], repo.dir)).code).toBe(1);
+    const human = await runCli(['status'], repo.dir);
+    expect(human.code).toBe(0);
+    expect(human.stdout).toMatch(/run \S+ of tasks\.md \(markdown\): failed/);
+    expect(human.stdout).toContain('4 tasks: 2 done, 0 running, 1 failed, 1 blocked, 0 pending, 0 skipped');
+    expect(human.stdout).toMatch(/failed\s+T003 Write `pkg\/c\.ts` .*agent exited with code 1/);
+    expect(human.stdout).toContain('continue with: taskwave resume');
+    const json = JSON.parse((await runCli(['status', '--json'], repo.dir)).stdout);
+    expect(json).toMatchObject({
+      version: 1,
+      status: 'failed',
+      live: false,
+      plan: { path: 'tasks.md', format: 'markdown' },
+    });
+    expect(json.overall).toEqual({ total: 4, done: 2, failed: 1, running: 0, pending: 0, skipped: 0, blocked: 1 });
+  });
+});

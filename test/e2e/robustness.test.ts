@@ -1,0 +1,155 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { makeRepo, runCli, startCli, type TempRepo } from '../support/repo.js';
+
+const PLAN = `# Tasks
+
+## Phase 1
+
+- [ ] T001 first
+- [ ] T002 [P] second
+- [ ] T003 [P] third
+- [ ] T004 fourth
+`;
+
+const leftovers: number[] = [];
+afterEach(() => {
+  for (const pid of leftovers.splice(0)) {
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch {}
+  }
+});
+
+const alive = (pid: number) => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+};
+
+async function waitFor(what: string, cond: () => boolean, ms = 15_000): Promise<void> {
+  const until = Date.now() + ms;
+  while (!cond()) {
+    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
+
+const starts = (repo: TempRepo) => repo.agentLog().filter((e) => e.event === 'start');
+
+describe('interruptions', () => {
+  it('continues after the process is killed mid-run: done tasks stay done, the running one runs again', async () => {
+    const repo = makeRepo({ 'tasks.md': PLAN });
+    repo.script({ '*': { sleepMs: 100 }, T002: { sleepMs: 60_000 }, T003: { sleepMs: 60_000 } });
+    const run = startCli(['run', 'tasks.md'], repo.dir);
+    await waitFor('T002 and T003 to start', () => starts(repo).length === 3);
+    for (const e of starts(repo)) leftovers.push(e.pid);
+    run.child.kill('SIGKILL');
+    await run.done;
+    expect(repo.read('tasks.md')).toContain('- [x] T001');
+    expect(repo.read('tasks.md')).toContain('- [ ] T002');
+    const crashed = JSON.parse(repo.read('.taskwave/execution.json'));
+    expect(crashed.status).toBe('running');
+
+    const status = await runCli(['status', '--json'], repo.dir);
+    expect(status.code).toBe(0);
+    const st = JSON.parse(status.stdout);
+    expect(st.live).toBe(false);
+    expect(st.status).toBe('interrupted');
+    expect(st.tasks.T001.status).toBe('done');
+    expect(st.tasks.T002.status).toBe('running');
+
+    repo.script({ '*': { sleepMs: 50 } });
+    const again = await runCli(['run', 'tasks.md'], repo.dir);
+    expect(again.code).toBe(0);
+    expect(again.stdout).toMatch(/did not finish/);
+    const second = starts(repo).slice(3);
+    expect(second.map((e) => [e.id, e.attempt]).sort()).toEqual([
+      ['T002', 2],
+      ['T003', 2],
+      ['T004', 1],
+    ]);
+    expect(repo.read('tasks.md')).toBe(PLAN.replaceAll('- [ ] T', '- [x] T'));
+  });
+
+  it('on Ctrl-C stops the agents, saves state, exits 130, and resume finishes the run', async () => {
+    const repo = makeRepo({ 'tasks.md': PLAN });
+    repo.script({ '*': { sleepMs: 50 }, T002: { sleepMs: 60_000, spawnChild: true }, T003: { sleepMs: 60_000 } });
+    const run = startCli(['run', 'tasks.md'], repo.dir);
+    await waitFor(
+      'T002 and T003 to start',
+      () => starts(repo).length === 3 && repo.agentLog().some((e) => e.event === 'child'),
+    );
+    const child = repo.agentLog().find((e) => e.event === 'child')?.childPid as number;
+    leftovers.push(child);
+    run.child.kill('SIGINT');
+    const r = await run.done;
+    expect(r.code).toBe(130);
+    expect(r.stdout).toContain('stopping the running agents');
+    const log = repo.agentLog();
+    expect(
+      log
+        .filter((e) => e.event === 'sigint')
+        .map((e) => e.id)
+        .sort(),
+    ).toEqual(['T002', 'T003']);
+    // The agent's own child went down with its process group.
+    await waitFor('the grandchild to die', () => !alive(child), 5000);
+    const exec = JSON.parse(repo.read('.taskwave/execution.json'));
+    expect(exec.status).toBe('interrupted');
+    expect(exec.tasks.T002.status).toBe('cancelled');
+    expect(exec.tasks.T001.status).toBe('done');
+    expect(existsSync(join(repo.dir, '.taskwave', 'lock'))).toBe(false);
+    expect(repo.read('tasks.md')).toContain('- [ ] T002');
+
+    repo.script({ '*': { sleepMs: 20 } });
+    const resumed = await runCli(['resume'], repo.dir);
+    expect(resumed.code).toBe(0);
+    expect(resumed.stdout).toContain(`run ${exec.runId}`);
+    expect(resumed.stdout).toContain('resumed');
+    const after = JSON.parse(repo.read('.taskwave/execution.json'));
+    expect(after.runId).toBe(exec.runId);
+    expect(after.status).toBe('done');
+    expect(after.tasks.T002.attempts).toBe(2);
+    expect(repo.read('tasks.md')).toBe(PLAN.replaceAll('- [ ] T', '- [x] T'));
+  });
+
+  it('kills an agent that runs past its timeout, with everything it started', async () => {
+    const repo = makeRepo({ 'tasks.md': '## Work\n\n- [ ] T001 [P] hangs\n- [ ] T002 [P] fine\n' });
+    repo.script({ T001: { hang: true, spawnChild: true, ignoreSigint: true } });
+    const r = await runCli(['run', 'tasks.md', '--timeout', '1s'], repo.dir);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toMatch(/failed {2}T001 hangs: timed out after 1\.0s/);
+    const child = repo.agentLog().find((e) => e.event === 'child')?.childPid as number;
+    leftovers.push(child);
+    expect(alive(child)).toBe(false);
+    const exec = JSON.parse(repo.read('.taskwave/execution.json'));
+    expect(exec.tasks.T001).toMatchObject({ status: 'failed', error: 'timed out after 1.0s' });
+    expect(exec.tasks.T002.status).toBe('done');
+  });
+
+  it('refuses a second run in the same repository while one is running', async () => {
+    const repo = makeRepo({ 'tasks.md': PLAN });
+    repo.script({ T001: { sleepMs: 3000 } });
+    const first = startCli(['run', 'tasks.md'], repo.dir);
+    await waitFor('T001 to start', () => starts(repo).length === 1);
+    const second = await runCli(['run', 'tasks.md'], repo.dir);
+    expect(second.code).toBe(2);
+    expect(second.stderr).toMatch(/another taskwave run holds this repository \(pid \d+/);
+    expect((await first.done).code).toBe(0);
+  });
+
+  it('keeps edits a person makes to the plan while tasks run', async () => {
+    const repo = makeRepo({ 'tasks.md': PLAN });
+    repo.script({ T001: { append: { 'tasks.md': '- [ ] T005 added by hand during the run\n' } } });
+    const r = await runCli(['run', 'tasks.md'], repo.dir);
+    expect(r.code).toBe(0);
+    expect(repo.read('tasks.md')).toBe(
+      `${PLAN.replaceAll('- [ ] T', '- [x] T')}- [ ] T005 added by hand during the run\n`,
+    );
+  });
+});

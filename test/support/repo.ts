@@ -1,0 +1,120 @@
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
+export const BIN = join(REPO_ROOT, 'bin', 'taskwave.js');
+export const SCRIPTED_AGENT = join(REPO_ROOT, 'test', 'support', 'scripted-agent.mjs');
+
+export interface TempRepo {
+  dir: string;
+  write(path: string, text: string): void;
+  read(path: string): string;
+  git(...args: string[]): string;
+  /** Per-task behaviour of the scripted agent (see scripted-agent.mjs). */
+  script(plan: Record<string, unknown>): void;
+  /** What the scripted agent logged, one object per event. */
+  agentLog(): AgentLogEntry[];
+}
+
+export interface AgentLogEntry {
+  event: 'start' | 'end' | 'sigint' | 'sigterm' | 'child';
+  id: string;
+  attempt: number;
+  time: number;
+  pid: number;
+  title?: string;
+  runId?: string;
+  cwd?: string;
+  stdin?: string;
+  promptFileMatches?: boolean;
+  exit?: number;
+  childPid?: number;
+}
+
+/**
+ * A temporary git repository with a local identity (CI machines have no global one), a
+ * taskwave.yaml that runs the scripted agent, and the given files committed.
+ */
+export function makeRepo(files: Record<string, string>, opts: { config?: string; git?: boolean } = {}): TempRepo {
+  const dir = mkdtempSync(join(tmpdir(), 'taskwave-test-'));
+  const scriptPath = join(dir, '.agent-script.json');
+  const logPath = join(dir, '.agent-log.jsonl');
+  const git = (...args: string[]) => {
+    const r = spawnSync('git', args, { cwd: dir, encoding: 'utf8' });
+    if (r.status !== 0) throw new Error(`git ${args.join(' ')} failed: ${r.stderr}`);
+    return r.stdout;
+  };
+  const write = (path: string, text: string) => {
+    mkdirSync(dirname(join(dir, path)), { recursive: true });
+    writeFileSync(join(dir, path), text);
+  };
+  const config =
+    opts.config ??
+    `agent: scripted\nconcurrency: 4\nkillGrace: 1s\nagents:\n  scripted:\n    command: ["${process.execPath}", "${SCRIPTED_AGENT}"]\n    env:\n      SCRIPTED_AGENT_SCRIPT: "${scriptPath}"\n      SCRIPTED_AGENT_LOG: "${logPath}"\n`;
+  write('taskwave.yaml', config);
+  write('.gitignore', '.agent-script.json\n.agent-log.jsonl\n');
+  writeFileSync(scriptPath, '{}');
+  for (const [p, t] of Object.entries(files)) write(p, t);
+  if (opts.git !== false) {
+    git('init', '-q', '-b', 'main');
+    git('config', 'user.email', 'test@example.com');
+    git('config', 'user.name', 'taskwave tests');
+    git('add', '-A');
+    git('commit', '-qm', 'initial');
+  }
+  return {
+    dir,
+    write,
+    read: (path) => readFileSync(join(dir, path), 'utf8'),
+    git,
+    script: (plan) => writeFileSync(scriptPath, JSON.stringify(plan)),
+    agentLog: () => {
+      let text = '';
+      try {
+        text = readFileSync(logPath, 'utf8');
+      } catch {
+        return [];
+      }
+      return text
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => JSON.parse(l) as AgentLogEntry);
+    },
+  };
+}
+
+export interface CliResult {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Run the built CLI as a user would, in CI mode (plain lines). */
+export function runCli(args: string[], cwd: string, env: Record<string, string> = {}): Promise<CliResult> {
+  const child = startCli(args, cwd, env);
+  return child.done;
+}
+
+export function startCli(args: string[], cwd: string, env: Record<string, string> = {}) {
+  const child = spawn(process.execPath, [BIN, ...args], {
+    cwd,
+    env: { ...process.env, CI: '1', NO_COLOR: '1', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.setEncoding('utf8').on('data', (d: string) => {
+    stdout += d;
+  });
+  child.stderr.setEncoding('utf8').on('data', (d: string) => {
+    stderr += d;
+  });
+  const done = new Promise<CliResult>((resolve) => {
+    child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr }));
+  });
+  return { child, done, output: () => stdout };
+}

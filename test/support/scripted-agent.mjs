@@ -1,0 +1,67 @@
+#!/usr/bin/env node
+// The agent the tests control. What it does for each task comes from the JSON file named by
+// SCRIPTED_AGENT_SCRIPT: { "<taskId>" | "*": { sleepMs, exit, failAttempts, write: {path: text},
+// append: {path: text}, hang, ignoreSigint, lines, spawnChild } }. Every call is logged as one JSON line to
+// SCRIPTED_AGENT_LOG: what it was given, when it started and ended.
+import { spawn } from 'node:child_process';
+import { appendFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+
+const id = process.env.TASKWAVE_TASK_ID ?? '?';
+const attempt = Number(process.env.TASKWAVE_ATTEMPT ?? '1');
+const scriptFile = process.env.SCRIPTED_AGENT_SCRIPT;
+const logFile = process.env.SCRIPTED_AGENT_LOG;
+const script = scriptFile ? JSON.parse(readFileSync(scriptFile, 'utf8')) : {};
+const plan = { ...(script['*'] ?? {}), ...(script[id] ?? {}) };
+
+const stdin = readFileSync(0, 'utf8');
+const promptFile = process.env.TASKWAVE_PROMPT_FILE ?? '';
+let promptFromFile = '';
+try {
+  promptFromFile = readFileSync(promptFile, 'utf8');
+} catch {}
+
+const record = (event, extra = {}) => {
+  if (!logFile) return;
+  appendFileSync(logFile, `${JSON.stringify({ event, id, attempt, time: Date.now(), pid: process.pid, ...extra })}\n`);
+};
+
+record('start', {
+  title: process.env.TASKWAVE_TASK_TITLE,
+  runId: process.env.TASKWAVE_RUN_ID,
+  cwd: process.cwd(),
+  stdin,
+  promptFileMatches: promptFromFile === stdin,
+});
+
+process.on('SIGINT', () => {
+  record('sigint');
+  if (!plan.ignoreSigint) process.exit(130);
+});
+process.on('SIGTERM', () => {
+  record('sigterm');
+  if (!plan.ignoreSigint) process.exit(143);
+});
+
+if (plan.spawnChild) {
+  // A grandchild that would outlive us if nobody killed the process group.
+  const child = spawn(process.execPath, ['-e', 'setInterval(() => {}, 1000)'], { stdio: 'ignore' });
+  record('child', { childPid: child.pid });
+}
+
+for (let i = 0; i < (plan.lines ?? 1); i++) console.log(`working on ${id} (${i + 1})`);
+
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+await sleep(plan.sleepMs ?? 50);
+if (plan.hang) await new Promise(() => setInterval(() => {}, 1000));
+
+for (const [path, text] of Object.entries(plan.write ?? {})) {
+  mkdirSync(dirname(join(process.cwd(), path)), { recursive: true });
+  writeFileSync(join(process.cwd(), path), text);
+}
+for (const [path, text] of Object.entries(plan.append ?? {})) appendFileSync(join(process.cwd(), path), text);
+const fail = plan.exit ?? (attempt <= (plan.failAttempts ?? 0) ? 1 : 0);
+if (fail !== 0) console.error(`scripted failure of ${id}`);
+console.log(`finished ${id}`);
+record('end', { exit: fail });
+process.exit(fail);
