@@ -32,8 +32,8 @@ console.log(
 function contentFor(file) {
   if (file.endsWith('package.json'))
     return `${JSON.stringify({ name: 'greet', version: '0.1.0', type: 'module', bin: { greet: 'bin/greet.js' } }, null, 2)}\n`;
-  if (file.endsWith('hello.js')) return 'export const hello = (name) => `Hello, ${name}!`;\n';
-  if (file.endsWith('goodbye.js')) return 'export const goodbye = (name) => `Goodbye, ${name}.`;\n';
+  if (file.endsWith('hello.js')) return "export const hello = (name) => 'Hello, ' + name + '!';\n";
+  if (file.endsWith('goodbye.js')) return "export const goodbye = (name) => 'Goodbye, ' + name + '.';\n";
   if (file.endsWith('greet.js'))
     return "#!/usr/bin/env node\nimport { hello } from '../src/hello.js';\nimport { goodbye } from '../src/goodbye.js';\nconst [verb, name = 'world'] = process.argv.slice(2);\nconsole.log(verb === 'goodbye' ? goodbye(name) : hello(name));\n";
   if (file.endsWith('.test.js'))

@@ -82,7 +82,7 @@ export class TtyLogger implements Logger {
         break;
       default: {
         const never: never = e;
-        return never;
+        throw new Error(`unhandled event ${JSON.stringify(never)}`);
       }
     }
   }

@@ -104,7 +104,7 @@ export function applyEvent(state: ExecutionState, e: JournalEntry): void {
       break;
     default: {
       const never: never = e;
-      return never;
+      throw new Error(`unhandled event ${JSON.stringify(never)}`);
     }
   }
   state.overall = computeOverall(state.tasks);
