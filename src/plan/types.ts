@@ -1,5 +1,5 @@
-import type { Diagnostic, SourceSpan } from './diagnostic.js';
 import type { Result } from '../result.js';
+import type { Diagnostic, SourceSpan } from './diagnostic.js';
 
 export type { SourceSpan } from './diagnostic.js';
 

@@ -1,0 +1,201 @@
+/**
+ * File paths a task names in its text: backticked paths (`src/a.ts`, `package.json`), bare paths
+ * (src/foo/bar.py) and bare file names with a common code or doc extension (README.md). Used to keep
+ * two tasks that touch the same file from running at the same time, so a false positive costs some
+ * parallelism and a miss can cost a conflict: the rules lean towards what people write in plans.
+ */
+
+/** Extensions that make a bare `name.ext` token a file name. */
+const BARE_EXTENSIONS = new Set(
+  (
+    'ts tsx js mjs cjs jsx py go rs java kt rb php cs c h cpp hpp swift md json yaml yml toml sql sh css scss ' +
+    'html vue svelte lock txt env cfg ini xml proto graphql'
+  ).split(' '),
+);
+
+/**
+ * Extensions that make a backticked `name.ext` a file name (a backticked span without `/`). Wider than
+ * the bare list, but still a list: `entry.verified` and `Installer.install` are code, not files.
+ */
+const CODE_SPAN_EXTENSIONS = new Set([
+  ...BARE_EXTENSIONS,
+  ...(
+    'mts cts pyi pyx ipynb kts gradle scala sc clj cljs ex exs erl hrl hs ml mli fs fsx vb dart lua pl pm r jl ' +
+    'zig nim cc cxx hh hxx m mm sass less styl mdx rst adoc csv tsv tf tfvars hcl ps1 psm1 bat cmd bash zsh fish ' +
+    'dockerfile gitignore dockerignore editorconfig npmrc nvmrc mod sum properties conf plist svg png jpg jpeg gif ' +
+    'webp ico zip tar gz tgz wasm sqlite db pem crt lockb snap jsonc json5 prisma'
+  ).split(' '),
+]);
+
+/** Files people name without an extension. */
+const EXTENSIONLESS = new Set([
+  'Makefile',
+  'Dockerfile',
+  'Containerfile',
+  'Gemfile',
+  'Rakefile',
+  'Procfile',
+  'Jenkinsfile',
+  'Justfile',
+  'Brewfile',
+  'Vagrantfile',
+  'CODEOWNERS',
+]);
+
+/** Dotfiles worth naming (`.env`, `.env.local`, `.eslintrc.json`); other `.name` spans are extensions (`.zip`). */
+const DOTFILES = new Set(
+  (
+    'env gitignore gitattributes gitmodules dockerignore editorconfig npmrc nvmrc yarnrc prettierrc prettierignore ' +
+    'eslintrc eslintignore babelrc browserslistrc stylelintrc python-version node-version tool-versions envrc ' +
+    'pre-commit-config flake8 pylintrc rubocop'
+  ).split(' '),
+);
+
+/** `Node.js` and friends are libraries, not files. */
+const LIBRARY_NAMES = new Set(
+  'node next nuxt vue express react angular ember backbone three d3 chart socket deno alpine solid'.split(' '),
+);
+
+const EXT_OF = /\.([A-Za-z][A-Za-z0-9]{0,11})$/;
+/** Characters that mean a span is a glob, a template, a shell line or prose rather than one path. */
+const NOT_A_PATH = /[\s*?{}<>|$"'=,;()]/;
+const VERSION = /^v?\d+(?:\.\d+)+$/;
+const TRAILING_PUNCTUATION = '.,;:)!?*_"\'`';
+const LINE_REFERENCE = /:\d+(?::\d+)?$/;
+
+function extensionOf(segment: string): string | undefined {
+  const m = EXT_OF.exec(segment);
+  return m ? (m[1] as string).toLowerCase() : undefined;
+}
+
+function lastSegment(path: string): string {
+  const i = path.lastIndexOf('/');
+  return i < 0 ? path : path.slice(i + 1);
+}
+
+/** `./a` → `a`; `/specs/001/x.md` → `specs/001/x.md` (spec-kit writes repo-relative paths with a leading slash). */
+function normalise(path: string): string {
+  let p = path;
+  while (p.startsWith('./')) p = p.slice(2);
+  while (p.startsWith('/')) p = p.slice(1);
+  return p;
+}
+
+/** Trailing punctuation, and a `:12` / `:12:3` line reference after a file name. */
+function stripTrailing(token: string): string {
+  let end = token.length;
+  while (end > 0 && TRAILING_PUNCTUATION.includes(token[end - 1] as string)) end--;
+  return token.slice(0, end).replace(LINE_REFERENCE, '');
+}
+
+function stripLeading(token: string): string {
+  return token.replace(/^[(*_"'`~]+/, '');
+}
+
+/** `.env.local` yes; `.zip` and `.agent.md` are ways of writing an extension, not files. */
+function isKnownDotfile(segment: string): boolean {
+  const second = segment.indexOf('.', 1);
+  return DOTFILES.has(segment.slice(1, second < 0 ? undefined : second).toLowerCase());
+}
+
+function isBasicPathShape(p: string): boolean {
+  if (p === '' || p.includes('://') || p.endsWith('/') || NOT_A_PATH.test(p)) return false;
+  if (p.startsWith('-') || p.startsWith('@') || VERSION.test(p)) return false;
+  const lower = p.toLowerCase();
+  return lower !== 'e.g' && lower !== 'i.e' && lower !== 'e.g.' && lower !== 'i.e.';
+}
+
+/** A backticked span that names a file, normalised; undefined when it does not look like one. */
+function fromCodeSpan(span: string): string | undefined {
+  const raw = stripTrailing(span.trim());
+  if (!isBasicPathShape(raw)) return undefined;
+  const p = normalise(raw);
+  if (p === '' || p === '.' || p === '..') return undefined;
+  if (p.includes('/')) return p;
+  if (EXTENSIONLESS.has(p)) return p;
+  if (p.startsWith('.')) return isKnownDotfile(p) ? p : undefined;
+  const ext = extensionOf(p);
+  if (ext === undefined || !CODE_SPAN_EXTENSIONS.has(ext)) return undefined;
+  return p;
+}
+
+/** A bare word that names a file, normalised; undefined when it does not look like one. */
+function fromBareToken(token: string): string | undefined {
+  const raw = stripTrailing(stripLeading(token));
+  if (!isBasicPathShape(raw)) return undefined;
+  const p = normalise(raw);
+  const last = lastSegment(p);
+  if (last.startsWith('.')) return isKnownDotfile(last) ? p : undefined;
+  const ext = extensionOf(last);
+  if (ext === undefined) return undefined;
+  if (p.includes('/')) return p;
+  if (!BARE_EXTENSIONS.has(ext)) return undefined;
+  if (!/^[\w][\w.-]*$/.test(p)) return undefined;
+  if (ext === 'js' && LIBRARY_NAMES.has(p.slice(0, -3).toLowerCase())) return undefined;
+  return p;
+}
+
+function addBare(segment: string, add: (p: string) => void): void {
+  // Every bare file name has a dot in it; most prose has none.
+  if (!segment.includes('.')) return;
+  for (const token of segment.split(/[\s[\]()<>"]+/)) {
+    if (!token.includes('.')) continue;
+    const p = fromBareToken(token);
+    if (p !== undefined) add(p);
+  }
+}
+
+/**
+ * Adds the file paths named in `line` to `out` (unique, in order of appearance). Backticked spans are
+ * judged as a whole; the text between them is split into words.
+ */
+export function collectFileRefs(line: string, out: string[], seen: Set<string> = new Set(out)): void {
+  const add = (p: string): void => {
+    if (!seen.has(p)) {
+      seen.add(p);
+      out.push(p);
+    }
+  };
+  if (!line.includes('`')) {
+    addBare(line, add);
+    return;
+  }
+  let i = 0;
+  let textStart = 0;
+  const n = line.length;
+  while (i < n) {
+    if (line.charCodeAt(i) !== 96 /* ` */) {
+      i++;
+      continue;
+    }
+    let run = 1;
+    while (i + run < n && line.charCodeAt(i + run) === 96) run++;
+    const fence = '`'.repeat(run);
+    const close = line.indexOf(fence, i + run);
+    // A closing run must be exactly as long as the opening one.
+    let end = close;
+    while (end >= 0 && line.charCodeAt(end + run) === 96) {
+      let k = end + run;
+      while (k < n && line.charCodeAt(k) === 96) k++;
+      end = line.indexOf(fence, k);
+    }
+    if (end < 0) {
+      i += run;
+      continue;
+    }
+    addBare(line.slice(textStart, i), add);
+    const p = fromCodeSpan(line.slice(i + run, end));
+    if (p !== undefined) add(p);
+    i = end + run;
+    textStart = i;
+  }
+  addBare(line.slice(textStart), add);
+}
+
+/** The file paths named in `text` (any number of lines), unique, in order. */
+export function extractFileRefs(text: string): string[] {
+  const out: string[] = [];
+  const seen = new Set<string>();
+  for (const line of text.split('\n')) collectFileRefs(line, out, seen);
+  return out;
+}
