@@ -1,7 +1,7 @@
 import { dirname } from 'node:path';
 import { resolveAgent } from '../agents/registry.js';
 import type { AgentAdapter } from '../agents/types.js';
-import { validateGraph } from '../graph/index.js';
+import { bridgeDoneTasks, validateGraph } from '../graph/index.js';
 import type { Diagnostic } from '../plan/diagnostic.js';
 import { errorAt } from '../plan/diagnostic.js';
 import { loadPlan } from '../plan/registry.js';
@@ -26,9 +26,10 @@ export async function loadPlanContext(
 ): Promise<Result<PlanContext, Diagnostic[]>> {
   const loaded = await loadPlan(planPath, opts.format);
   if (!loaded.ok) return loaded;
-  const { plan, format } = loaded.value;
-  const graphErrors = validateGraph(plan);
+  const { format } = loaded.value;
+  const graphErrors = validateGraph(loaded.value.plan);
   if (graphErrors.length > 0) return err(graphErrors);
+  const plan: Plan = { ...loaded.value.plan, tasks: bridgeDoneTasks(loaded.value.plan.tasks) };
   const { root, git } = findRoot(dirname(plan.path));
   const configFile = opts.config ?? findConfig(dirname(plan.path), root);
   const config = loadConfig(configFile);

@@ -1,3 +1,4 @@
+export { bridgeDoneTasks } from './bridge-done.js';
 export { asGraph, buildGraph, CycleError, type DroppedEdge, maskOf, type TaskGraph, topoOrder } from './dag.js';
 export { type FileConflict, FileLocks, normalizeFilePath } from './file-locks.js';
 export { makePriority, mulberry32 } from './priority.js';

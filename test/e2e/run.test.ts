@@ -124,6 +124,18 @@ describe('taskwave run', () => {
     expect(repo.agentLog().filter((e) => e.event === 'start')).toHaveLength(3);
   });
 
+  it('still waits for an unfinished task behind one that was ticked out of order', async () => {
+    const plan = '## Work\n\n- [ ] T001 first\n- [x] T002 done early\n- [ ] T003 third\n';
+    const repo = makeRepo({ 'tasks.md': plan });
+    repo.script({ '*': { sleepMs: 200 } });
+    expect((await runCli(['run', 'tasks.md'], repo.dir)).code).toBe(0);
+    const iv = intervals(repo.agentLog());
+    expect(iv.get('T003#1')?.start).toBeGreaterThanOrEqual(iv.get('T001#1')?.end ?? Number.NaN);
+    const refused = await runCli(['run', 'tasks.md', '--only', 'T003'], makeRepo({ 'tasks.md': plan }).dir);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toMatch(/T003 needs T001/);
+  });
+
   it('keeps to the concurrency limit', async () => {
     const plan = `## Work\n\n${Array.from({ length: 6 }, (_, i) => `- [ ] T00${i + 1} [P] piece ${i + 1}`).join('\n')}\n`;
     const repo = makeRepo({ 'tasks.md': plan });
