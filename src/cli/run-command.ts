@@ -23,6 +23,8 @@ import { acquireLock } from '../state/lock.js';
 import { ensureStateDir, statePaths } from '../state/paths.js';
 import { TaskLogs } from '../state/task-logs.js';
 import { parseDuration } from '../util/duration.js';
+import { killAllProcessGroups } from '../util/process-group.js';
+import { makeRedactor } from '../util/redact.js';
 import { loadPlanContext, parsePositiveInt, pickAgent } from './context.js';
 import { displayPath, EXIT, printDiagnostics } from './output.js';
 
@@ -158,6 +160,7 @@ export async function runCommand(planPath: string, flags: RunFlags, resume?: Exe
       runDir,
       timeoutMs,
       killGraceMs: config.killGrace !== undefined ? parseDuration(config.killGrace) : undefined,
+      redact: makeRedactor(process.env, agentConfig?.env),
       previousAttempts: (id) => previous?.tasks[id]?.attempts ?? 0,
       log: (e) => log.log(e),
     });
@@ -184,6 +187,12 @@ export async function runCommand(planPath: string, flags: RunFlags, resume?: Exe
       resumed: resume !== undefined,
     });
     for (const u of sel.unrunnable) log.log({ type: 'warning', message: `cannot run ${u.id}: ${u.reason}` });
+    if (config.gates) {
+      log.log({
+        type: 'warning',
+        message: 'gates are configured but this version does not run them yet: a task is done when its agent exits 0',
+      });
+    }
 
     let interrupts = 0;
     const onSignal = (sig: NodeJS.Signals) => {
@@ -196,6 +205,7 @@ export async function runCommand(planPath: string, flags: RunFlags, resume?: Exe
         scheduler.cancel();
       } else {
         // The books are written on every event; leaving now loses nothing but the agents' last words.
+        killAllProcessGroups();
         books.close();
         lock.value.release();
         process.exit(EXIT.interrupted);

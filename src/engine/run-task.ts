@@ -16,6 +16,8 @@ export interface TaskRunnerDeps {
   runDir: string;
   timeoutMs?: number;
   killGraceMs?: number;
+  /** Applied to every line of agent output before anyone sees it (hides secrets). */
+  redact?: (text: string) => string;
   /** Attempts made before this run, per task. */
   previousAttempts(id: string): number;
   log(e: RunEvent): void;
@@ -62,9 +64,14 @@ export function createTaskRunner(deps: TaskRunnerDeps) {
         timeoutMs: deps.timeoutMs,
         killGraceMs: deps.killGraceMs,
         signal,
-        onOutput: (line, stream) => deps.log({ type: 'task-output', taskId: task.id, stream, line }),
+        onOutput: (line, stream) =>
+          deps.log({ type: 'task-output', taskId: task.id, stream, line: deps.redact ? deps.redact(line) : line }),
       });
-      if (!r.ok) return r;
+      if (!r.ok) {
+        if (r.error.reason === 'agent-exit' && deps.redact)
+          return err({ ...r.error, outputTail: deps.redact(r.error.outputTail) });
+        return r;
+      }
       return recordDone(task);
     },
   };

@@ -14,6 +14,14 @@ export interface GroupRunOptions {
   onLine?: (line: string, stream: 'stdout' | 'stderr') => void;
 }
 
+/** Process groups started here and still running: a second Ctrl-C kills them all at once. */
+const liveGroups = new Set<number>();
+
+export function killAllProcessGroups(): void {
+  for (const pid of liveGroups) signalGroup(pid, 'SIGKILL');
+  liveGroups.clear();
+}
+
 export type GroupRunResult =
   | { kind: 'exited'; exitCode: number | null; signal: string | null }
   | { kind: 'timeout' }
@@ -36,6 +44,7 @@ export async function runInProcessGroup(argv: readonly string[], opts: GroupRunO
     return { kind: 'spawn-failed', message: (e as Error).message };
   }
 
+  if (child.pid) liveGroups.add(child.pid);
   const grace = opts.killGraceMs ?? 5000;
   let stopReason: 'timeout' | 'aborted' | undefined;
   let escalation: NodeJS.Timeout | undefined;
@@ -71,6 +80,7 @@ export async function runInProcessGroup(argv: readonly string[], opts: GroupRunO
       child.once('exit', (code, sig) => resolve({ kind: 'exited', exitCode: code, signal: sig }));
     });
     exited = true;
+    if (child.pid) liveGroups.delete(child.pid);
     // Whatever the child left running in its group (a dev server, a stuck test runner) must not
     // outlive the task, nor hold its output pipes open.
     signalGroup(child.pid, 'SIGKILL');

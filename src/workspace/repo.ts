@@ -1,12 +1,17 @@
 import { spawnSync } from 'node:child_process';
-import { realpathSync } from 'node:fs';
+import { existsSync, realpathSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 
 /**
- * The root taskwave keeps its books in: the git repository that holds `dir`, or `dir` itself when
- * it is not in one.
+ * The root taskwave keeps its books in: the git repository that holds `dir`; outside git, the
+ * nearest folder above `dir` with a `taskwave.yaml`; else `dir` itself.
  */
 export function findRoot(dir: string): { root: string; git: boolean } {
   const r = spawnSync('git', ['rev-parse', '--show-toplevel'], { cwd: dir, encoding: 'utf8' });
   if (r.status === 0 && r.stdout.trim()) return { root: realpathSync(r.stdout.trim()), git: true };
-  return { root: realpathSync(dir), git: false };
+  const start = realpathSync(dir);
+  for (let d = start; ; d = dirname(d)) {
+    if (existsSync(join(d, 'taskwave.yaml'))) return { root: d, git: false };
+    if (dirname(d) === d) return { root: start, git: false };
+  }
 }

@@ -41,6 +41,23 @@ async function waitFor(what: string, cond: () => boolean, ms = 15_000): Promise<
 
 const starts = (repo: TempRepo) => repo.agentLog().filter((e) => e.event === 'start');
 
+describe('secrets', () => {
+  it('never puts the value of a secret environment variable into the logs or the event stream', async () => {
+    const repo = makeRepo({ 'tasks.md': '- [ ] T001 leak it\n' });
+    repo.script({ T001: { printEnv: 'MY_API_KEY', exit: 1 } });
+    const secret = 'sk-test-0123456789abcdef';
+    const r = await runCli(['run', 'tasks.md', '--json'], repo.dir, { MY_API_KEY: secret });
+    expect(r.code).toBe(1);
+    expect(r.stdout).toContain('my MY_API_KEY is ***');
+    expect(r.stdout).not.toContain(secret);
+    const exec = JSON.parse(repo.read('.taskwave/execution.json'));
+    const log = repo.read(`.taskwave/logs/${exec.runId}/T001.log`);
+    expect(log).toContain('my MY_API_KEY is ***');
+    expect(log).not.toContain(secret);
+    expect(repo.read('.taskwave/journal.jsonl')).not.toContain(secret);
+  });
+});
+
 describe('interruptions', () => {
   it('continues after the process is killed mid-run: done tasks stay done, the running one runs again', async () => {
     const repo = makeRepo({ 'tasks.md': PLAN });
@@ -116,6 +133,25 @@ describe('interruptions', () => {
     expect(after.status).toBe('done');
     expect(after.tasks.T002.attempts).toBe(2);
     expect(repo.read('tasks.md')).toBe(PLAN.replaceAll('- [ ] T', '- [x] T'));
+  });
+
+  it('on a second Ctrl-C stops waiting and kills the agents at once', async () => {
+    // A long grace: only the second Ctrl-C, not the SIGTERM/SIGKILL escalation, can end this in time.
+    const repo = makeRepo({ 'tasks.md': '- [ ] T001 stubborn\n' }, { killGrace: '60s' });
+    repo.script({ T001: { hang: true, ignoreSigint: true, spawnChild: true } });
+    const run = startCli(['run', 'tasks.md'], repo.dir);
+    await waitFor('T001 and its child to start', () => repo.agentLog().some((e) => e.event === 'child'));
+    const agent = starts(repo)[0]?.pid as number;
+    const child = repo.agentLog().find((e) => e.event === 'child')?.childPid as number;
+    leftovers.push(agent, child);
+    run.child.kill('SIGINT');
+    await waitFor('the agent to get SIGINT', () => repo.agentLog().some((e) => e.event === 'sigint'));
+    run.child.kill('SIGINT');
+    const r = await run.done;
+    expect(r.code).toBe(130);
+    await waitFor('the agent and its child to die', () => !alive(agent) && !alive(child), 3000);
+    expect(existsSync(join(repo.dir, '.taskwave', 'lock'))).toBe(false);
+    expect(repo.read('tasks.md')).toBe('- [ ] T001 stubborn\n');
   });
 
   it('kills an agent that runs past its timeout, with everything it started', async () => {

@@ -209,6 +209,24 @@ describe('taskwave run', () => {
     ]);
   });
 
+  it('works outside a git repository, keeping its books beside the nearest taskwave.yaml', async () => {
+    const repo = makeRepo({ 'plans/tasks.md': '- [ ] T001 one\n' }, { git: false });
+    const r = await runCli(['run', 'plans/tasks.md'], repo.dir);
+    expect(r.code).toBe(0);
+    expect(repo.read('plans/tasks.md')).toBe('- [x] T001 one\n');
+    expect(JSON.parse(repo.read('.taskwave/execution.json')).status).toBe('done');
+    const status = await runCli(['status'], join(repo.dir, 'plans'));
+    expect(status.stdout).toContain('of plans/tasks.md (markdown): done');
+  });
+
+  it('says that configured gates are not run yet rather than pretending', async () => {
+    const repo = makeRepo({ 'tasks.md': '- [ ] T001 one\n' });
+    repo.write('taskwave.yaml', `${repo.read('taskwave.yaml')}gates:\n  task: ["npm test"]\n`);
+    const r = await runCli(['run', 'tasks.md'], repo.dir);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('warning: gates are configured but this version does not run them yet');
+  });
+
   it('writes nothing on --dry-run', async () => {
     const repo = makeRepo({ 'tasks.md': PLAN });
     const r = await runCli(['run', 'tasks.md', '--dry-run'], repo.dir);

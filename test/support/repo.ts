@@ -38,7 +38,10 @@ export interface AgentLogEntry {
  * A temporary git repository with a local identity (CI machines have no global one), a
  * taskwave.yaml that runs the scripted agent, and the given files committed.
  */
-export function makeRepo(files: Record<string, string>, opts: { config?: string; git?: boolean } = {}): TempRepo {
+export function makeRepo(
+  files: Record<string, string>,
+  opts: { config?: string; git?: boolean; killGrace?: string } = {},
+): TempRepo {
   const dir = mkdtempSync(join(tmpdir(), 'taskwave-test-'));
   const scriptPath = join(dir, '.agent-script.json');
   const logPath = join(dir, '.agent-log.jsonl');
@@ -53,7 +56,7 @@ export function makeRepo(files: Record<string, string>, opts: { config?: string;
   };
   const config =
     opts.config ??
-    `agent: scripted\nconcurrency: 4\nkillGrace: 1s\nagents:\n  scripted:\n    command: ["${process.execPath}", "${SCRIPTED_AGENT}"]\n    env:\n      SCRIPTED_AGENT_SCRIPT: "${scriptPath}"\n      SCRIPTED_AGENT_LOG: "${logPath}"\n`;
+    `agent: scripted\nconcurrency: 4\nkillGrace: ${opts.killGrace ?? '1s'}\nagents:\n  scripted:\n    command: ["${process.execPath}", "${SCRIPTED_AGENT}"]\n    env:\n      SCRIPTED_AGENT_SCRIPT: "${scriptPath}"\n      SCRIPTED_AGENT_LOG: "${logPath}"\n`;
   write('taskwave.yaml', config);
   write('.gitignore', '.agent-script.json\n.agent-log.jsonl\n');
   writeFileSync(scriptPath, '{}');

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // The agent the tests control. What it does for each task comes from the JSON file named by
 // SCRIPTED_AGENT_SCRIPT: { "<taskId>" | "*": { sleepMs, exit, failAttempts, write: {path: text},
-// append: {path: text}, hang, ignoreSigint, lines, spawnChild } }. Every call is logged as one JSON line to
+// append: {path: text}, printEnv: NAME, hang, ignoreSigint, lines, spawnChild } }. Every call is logged as one JSON line to
 // SCRIPTED_AGENT_LOG: what it was given, when it started and ended.
 import { spawn } from 'node:child_process';
 import { appendFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -49,6 +49,7 @@ if (plan.spawnChild) {
   record('child', { childPid: child.pid });
 }
 
+if (plan.printEnv) console.log(`my ${plan.printEnv} is ${process.env[plan.printEnv]}`);
 for (let i = 0; i < (plan.lines ?? 1); i++) console.log(`working on ${id} (${i + 1})`);
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
