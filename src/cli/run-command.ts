@@ -118,7 +118,10 @@ export async function runCommand(planPath: string, flags: RunFlags, resume?: Exe
     return EXIT.usage;
   }
   try {
-    const previous = resume ?? loadExecution(paths.execution, paths.journal);
+    const last = resume ?? loadExecution(paths.execution, paths.journal);
+    const planRel = relative(root, plan.path);
+    // The books of another plan say nothing about this one's tasks (ids like T001 repeat across plans).
+    const previous = last?.plan.path === planRel ? last : undefined;
     const runId = resume?.runId ?? newRunId();
     const options: RunOptions = {
       concurrency,
@@ -130,7 +133,7 @@ export async function runCommand(planPath: string, flags: RunFlags, resume?: Exe
       format: flags.format,
       config: flags.config,
     };
-    const state = initialState(runId, relative(root, plan.path), format.name, options, plan.tasks, previous);
+    const state = initialState(runId, planRel, format.name, options, plan.tasks, previous);
     const runDir = join(paths.runs, runId);
     mkdirSync(runDir, { recursive: true });
 
@@ -144,10 +147,10 @@ export async function runCommand(planPath: string, flags: RunFlags, resume?: Exe
     // Books first: an event is on disk before anyone is shown it.
     const log = fanout(books, logs, view);
 
-    if (previous && previous.status === 'running' && !resume) {
+    if (last && last.status === 'running' && !resume) {
       log.log({
         type: 'warning',
-        message: `run ${previous.runId} did not finish (the process was stopped or crashed); its unfinished tasks run again`,
+        message: `run ${last.runId} did not finish (the process was stopped or crashed); its unfinished tasks run again`,
       });
     }
 
@@ -248,7 +251,7 @@ function initialState(
   const now = new Date().toISOString();
   const records: Record<string, TaskRecord> = {};
   for (const t of tasks) {
-    const before = previous?.plan.path === planPath ? previous.tasks[t.id] : undefined;
+    const before = previous?.tasks[t.id];
     const done = t.status === 'done';
     const skipped = t.status === 'skipped' || t.status === 'cancelled' || t.status === 'deferred';
     records[t.id] = {

@@ -79,6 +79,9 @@ describe('interruptions', () => {
     expect(st.status).toBe('interrupted');
     expect(st.tasks.T001.status).toBe('done');
     expect(st.tasks.T002.status).toBe('running');
+    const human = await runCli(['status'], repo.dir);
+    expect(human.stdout).toMatch(/: interrupted\n/);
+    expect(human.stdout).toMatch(/stopped\s+T002 second/);
 
     repo.script({ '*': { sleepMs: 50 } });
     const again = await runCli(['run', 'tasks.md'], repo.dir);

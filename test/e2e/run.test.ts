@@ -136,6 +136,21 @@ describe('taskwave run', () => {
     expect(refused.stderr).toMatch(/T003 needs T001/);
   });
 
+  it('does not carry attempts over from the books of another plan', async () => {
+    const repo = makeRepo({ 'a.md': '- [ ] T001 in a\n', 'b.md': '- [ ] T001 in b\n' });
+    expect((await runCli(['run', 'a.md'], repo.dir)).code).toBe(0);
+    expect((await runCli(['run', 'b.md'], repo.dir)).code).toBe(0);
+    expect(
+      repo
+        .agentLog()
+        .filter((e) => e.event === 'start')
+        .map((e) => [e.title, e.attempt]),
+    ).toEqual([
+      ['in a', 1],
+      ['in b', 1],
+    ]);
+  });
+
   it('keeps to the concurrency limit', async () => {
     const plan = `## Work\n\n${Array.from({ length: 6 }, (_, i) => `- [ ] T00${i + 1} [P] piece ${i + 1}`).join('\n')}\n`;
     const repo = makeRepo({ 'tasks.md': plan });
