@@ -1,5 +1,9 @@
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { makeRepo, runCli } from '../support/repo.js';
+
+const REPO_TMP = makeRepo({}).dir;
 
 const PLAN = `# Tasks
 
@@ -84,5 +88,37 @@ describe('taskwave status', () => {
       plan: { path: 'tasks.md', format: 'markdown' },
     });
     expect(json.overall).toEqual({ total: 4, done: 2, failed: 1, running: 0, pending: 0, skipped: 0, blocked: 1 });
+  });
+});
+
+const REAL = fileURLToPath(new URL('../../../shared/fixtures/real/', import.meta.url));
+
+describe.skipIf(!existsSync(REAL))('taskwave plan on real spec-kit files', () => {
+  it('orders pay2slay by its phases, even where later tasks were ticked before T005', async () => {
+    const r = await runCli(['plan', `${REAL}speckit-legacy-pay2slay.tasks.md`, '--json'], REPO_TMP);
+    expect(r.code).toBe(0);
+    const plan = JSON.parse(r.stdout);
+    expect(plan.tasks).toHaveLength(62);
+    // T005 is the only unfinished task of phase 3.1: everything else waits for it.
+    expect(plan.waves[0]).toEqual(['T005']);
+    const t011 = plan.tasks.find((t: { id: string }) => t.id === 'T011');
+    expect(t011.deps).toEqual(expect.arrayContaining(['T010', 'T005']));
+    // No [P] anywhere: one task per wave, 38 unfinished tasks.
+    expect(plan.waves).toHaveLength(38);
+    expect(plan.criticalPath).toHaveLength(38);
+  });
+
+  it('reads the bundler and converge plans as fully done', async () => {
+    for (const [name, count] of [
+      ['speckit-bundler.tasks.md', 53],
+      ['speckit-converge.tasks.md', 26],
+    ] as const) {
+      const r = await runCli(['plan', `${REAL}${name}`, '--json'], REPO_TMP);
+      expect(r.code).toBe(0);
+      const plan = JSON.parse(r.stdout);
+      expect(plan.tasks).toHaveLength(count);
+      expect(plan.tasks.every((t: { status: string }) => t.status === 'done')).toBe(true);
+      expect(plan.waves).toEqual([]);
+    }
   });
 });
