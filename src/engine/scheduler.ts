@@ -89,9 +89,9 @@ export class Scheduler {
     for (;;) {
       if (!this.stopping) this.startWhatCan(inflight);
       if (inflight.size === 0) break;
+      // Woken by a task finishing or by cancel(); several finishing at once are handled in one pass.
       await new Promise<void>((resolve) => {
         this.wake = resolve;
-        for (const p of inflight) p.then(resolve, resolve);
       });
       this.wake = undefined;
     }
@@ -122,6 +122,7 @@ export class Scheduler {
         .then((r) => {
           inflight.delete(p);
           this.finish(task, r);
+          this.wake?.();
         });
       inflight.add(p);
     }
