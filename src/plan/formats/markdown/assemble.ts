@@ -1,0 +1,167 @@
+import { type Diagnostic, errorAt } from '../../diagnostic.js';
+import { collectFileRefs } from '../../file-refs.js';
+import { derivedTaskId, findDependencyRefs } from '../../task-ids.js';
+import type { Plan, Task } from '../../types.js';
+import { resolveDependencies } from './implied-deps.js';
+import { dedent, spanAt } from './lines.js';
+import { estimateIn } from './title.js';
+import type {
+  CheckboxPosition,
+  Draft,
+  LineScan,
+  LocatedRef,
+  MarkdownScan,
+  PendingCriterion,
+  PhaseDraft,
+} from './types.js';
+
+/*
+ * The pass after the line scan: gives each draft task its id, reads what its lines say (files,
+ * requirements, dependency references, estimate, agent), puts phase criteria in their phase, and
+ * resolves dependencies once every id is known.
+ */
+
+const REQUIREMENT = /\b(?:NFR|FR|SC|REQ)-\d+\b/g;
+const REQUIREMENT_HINT = /[RCQ]-\d/;
+const AGENT_BULLET = /^[ \t]*[-*+][ \t]+(?:\*\*|__)?agent(?:\*\*|__)?[ \t]*:[ \t]*(?:\*\*|__)?[ \t]*`?([\w][\w.@/-]*)/i;
+/** Shared by the many tasks that name no dependency, so they allocate no array. */
+const NO_REFS: LocatedRef[] = [];
+const NO_TASKS = 'no tasks found: expected checkbox items such as "- [ ] T001 Do something"';
+
+/** What a task's first line and body lines say about it. */
+interface TaskText {
+  /** The body lines as written (not dedented). */
+  body: string[];
+  files: string[];
+  requirements: string[];
+  refs: LocatedRef[];
+  estimateMinutes: number | undefined;
+  agent: string | undefined;
+}
+
+export function assembleScan(scan: LineScan): MarkdownScan {
+  const { drafts, phases, phaseByOwner, lines, file } = scan;
+  const errors: Diagnostic[] = [];
+  const tasks: Task[] = [];
+  const boxes: CheckboxPosition[] = [];
+  const indexById = new Map<string, number>();
+  const derivedUsed = new Set<string>();
+  const refs: LocatedRef[][] = [];
+
+  for (const d of drafts) {
+    const phase = phases[phaseByOwner.get(d.owner) as number] as PhaseDraft;
+    let id: string;
+    if (d.explicitId !== undefined) {
+      id = d.explicitId;
+      const first = indexById.get(id);
+      if (first !== undefined) {
+        const f = tasks[first] as Task;
+        errors.push(
+          errorAt(spanAt(file, d.line, d.column), `duplicate task id ${id}`, [
+            { ...f.source, message: 'first defined here' },
+          ]),
+        );
+      }
+    } else {
+      const base = derivedTaskId(d.title);
+      id = base;
+      for (let n = 2; derivedUsed.has(id) || indexById.has(id); n++) id = `${base}-${n}`;
+      derivedUsed.add(id);
+    }
+    if (!indexById.has(id)) indexById.set(id, tasks.length);
+
+    const text = readTaskText(d, lines);
+    refs.push(text.refs);
+
+    const task: Task = {
+      id,
+      idKind: d.explicitId !== undefined ? 'explicit' : 'derived',
+      title: d.title,
+      body: dedent(text.body),
+      phase: phase.phase.id,
+      deps: [],
+      status: d.status,
+      optional: false,
+      parallel: d.parallel,
+      tags: d.tags,
+      requirements: text.requirements,
+      files: text.files,
+      criteria: d.criteria,
+      source: spanAt(file, d.line, d.column),
+    };
+    if (text.estimateMinutes !== undefined) task.estimateMinutes = text.estimateMinutes;
+    if (text.agent !== undefined) task.agent = text.agent;
+    tasks.push(task);
+    boxes.push({ line: d.line, column: d.boxColumn });
+  }
+
+  placePendingCriteria(scan.pendingCriteria, phases, phaseByOwner);
+
+  resolveDependencies(tasks, refs, indexById, phases, file);
+
+  if (tasks.length === 0) errors.push(errorAt({ file, line: 1, column: 1 }, NO_TASKS));
+  const plan: Plan = {
+    format: 'markdown',
+    path: file,
+    tasks,
+    phases: phases.map((p) => p.phase),
+    documents: [],
+    warnings: scan.warnings,
+  };
+  return { plan, errors, boxes };
+}
+
+/**
+ * Reads a task's first line and then its body lines, in order: the first line counts for files,
+ * requirements, references and estimate, but an agent is only taken from a body bullet.
+ */
+function readTaskText(d: Draft, lines: string[]): TaskText {
+  const files: string[] = [];
+  const requirements: string[] = [];
+  let refs: LocatedRef[] = NO_REFS;
+  let estimateMinutes: number | undefined;
+  let agent: string | undefined;
+  const body: string[] = [];
+  for (let k = -1; k < d.bodyLines.length; k++) {
+    const ln = k < 0 ? d.line : (d.bodyLines[k] as number);
+    const s = lines[ln] as string;
+    if (k >= 0) body.push(s);
+    collectFileRefs(s, files);
+    if (REQUIREMENT_HINT.test(s)) {
+      REQUIREMENT.lastIndex = 0;
+      for (let m = REQUIREMENT.exec(s); m; m = REQUIREMENT.exec(s)) {
+        if (!requirements.includes(m[0])) requirements.push(m[0]);
+      }
+    }
+    for (const ref of findDependencyRefs(s)) {
+      if (refs === NO_REFS) refs = [];
+      refs.push({ line: ln, ref });
+    }
+    if (estimateMinutes === undefined) estimateMinutes = estimateIn(s);
+    if (agent === undefined && k >= 0) agent = AGENT_BULLET.exec(s)?.[1];
+  }
+  return { body, files, requirements, refs, estimateMinutes, agent };
+}
+
+/**
+ * Puts each criterion read outside a task into the phase of the nearest heading that holds tasks;
+ * failing that, the last phase opened before it was read, or the first phase.
+ */
+function placePendingCriteria(
+  pending: PendingCriterion[],
+  phases: PhaseDraft[],
+  phaseByOwner: Map<number, number>,
+): void {
+  for (const c of pending) {
+    let target: PhaseDraft | undefined;
+    for (const o of c.owners) {
+      const p = phaseByOwner.get(o);
+      if (p !== undefined) {
+        target = phases[p];
+        break;
+      }
+    }
+    target ??= phases[c.phasesBefore - 1] ?? phases[0];
+    target?.phase.criteria.push(c.text);
+  }
+}

@@ -1,0 +1,114 @@
+import { compareTaskIdKeys, type TaskIdKey, taskIdKey } from '../../task-ids.js';
+import type { Dependency, Task } from '../../types.js';
+import type { LocatedRef, PhaseDraft } from './types.js';
+
+/**
+ * Fills each task's `deps`: the explicit ones it names (ranges expanded against the plan's ids,
+ * unknown ids kept for the graph stage to report), then spec-kit's implied order. Implied edges are
+ * the fewest that give the same reachability: a task depends on the previous non-`[P]` task of its
+ * phase and on the `[P]` run right before it; a `[P]` run depends on what came before the run; every
+ * task of a phase depends on the sinks of the previous phase.
+ */
+export function resolveDependencies(
+  tasks: Task[],
+  refs: LocatedRef[][],
+  indexById: Map<string, number>,
+  phases: PhaseDraft[],
+  file: string,
+): void {
+  const sorted: { key: TaskIdKey; id: string }[] = [];
+  for (const id of indexById.keys()) {
+    const key = taskIdKey(id);
+    if (key) sorted.push({ key, id });
+  }
+  sorted.sort((a, b) => compareTaskIdKeys(a.key, b.key));
+  const lowerBound = (key: TaskIdKey): number => {
+    let lo = 0;
+    let hi = sorted.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (compareTaskIdKeys((sorted[mid] as { key: TaskIdKey }).key, key) < 0) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  };
+
+  /** Whether `task` already depends on `id` (or is `id`): a scan for the usual few deps, a set for many. */
+  const bigSets = new Map<Task, Set<string>>();
+  const addDep = (task: Task, dep: Dependency): void => {
+    if (dep.id === task.id) return;
+    const deps = task.deps;
+    if (deps.length < 16) {
+      for (const d of deps) if (d.id === dep.id) return;
+    } else {
+      let set = bigSets.get(task);
+      if (!set) {
+        set = new Set(deps.map((d) => d.id));
+        bigSets.set(task, set);
+      }
+      if (set.has(dep.id)) return;
+      set.add(dep.id);
+    }
+    deps.push(dep);
+  };
+
+  for (let t = 0; t < tasks.length; t++) {
+    const task = tasks[t] as Task;
+    const add = (id: string, line: number, offset: number): void => {
+      addDep(task, { id, kind: 'explicit', source: { file, line: line + 1, column: offset + 1 } });
+    };
+    for (const { line, ref } of refs[t] as LocatedRef[]) {
+      if (!ref.to) {
+        add(ref.id, line, ref.offset);
+        continue;
+      }
+      let from = { id: ref.id, offset: ref.offset, key: taskIdKey(ref.id) as TaskIdKey };
+      let to = { id: ref.to.id, offset: ref.to.offset, key: taskIdKey(ref.to.id) as TaskIdKey };
+      if (compareTaskIdKeys(from.key, to.key) > 0) [from, to] = [to, from];
+      if (!indexById.has(from.id)) add(from.id, line, from.offset);
+      for (let k = lowerBound(from.key); k < sorted.length; k++) {
+        const e = sorted[k] as { key: TaskIdKey; id: string };
+        if (compareTaskIdKeys(e.key, to.key) > 0) break;
+        add(e.id, line, ref.offset);
+      }
+      if (!indexById.has(to.id)) add(to.id, line, to.offset);
+    }
+  }
+
+  const implied = (t: number, target: number, kind: Dependency['kind']): void => {
+    const task = tasks[t] as Task;
+    addDep(task, { id: (tasks[target] as Task).id, kind, source: task.source });
+  };
+
+  const phaseOf = new Int32Array(tasks.length);
+  phases.forEach((p, k) => {
+    for (const t of p.tasks) phaseOf[t] = k;
+  });
+  const hasDependent = new Uint8Array(tasks.length);
+  let previousSinks: number[] = [];
+  phases.forEach((p, k) => {
+    let previousSerial = -1;
+    let run: number[] = [];
+    // Explicit edges come first in `deps`, then sequential, then phase-order ones.
+    for (const t of p.tasks) {
+      if (previousSerial >= 0) implied(t, previousSerial, 'sequential');
+      if ((tasks[t] as Task).parallel) {
+        run.push(t);
+      } else {
+        for (const r of run) implied(t, r, 'sequential');
+        run = [];
+        previousSerial = t;
+      }
+      for (const s of previousSinks) implied(t, s, 'phase-order');
+    }
+    for (const t of p.tasks) {
+      for (const d of (tasks[t] as Task).deps) {
+        if (d.kind === 'phase-order') continue;
+        const target = indexById.get(d.id);
+        if (target !== undefined && target !== t && phaseOf[target] === k) hasDependent[target] = 1;
+      }
+    }
+    const sinks = p.tasks.filter((t) => hasDependent[t] === 0);
+    previousSinks = sinks.length > 0 ? sinks : p.tasks;
+  });
+}
