@@ -2,7 +2,7 @@ import { type Diagnostic, errorAt } from '../../diagnostic.js';
 import { collectFileRefs } from '../../file-refs.js';
 import { derivedTaskId, findDependencyRefs } from '../../task-ids.js';
 import type { Plan, Task } from '../../types.js';
-import { resolveDependencies } from './implied-deps.js';
+import { resolveDependencies } from './dependencies.js';
 import { dedent, spanAt } from './lines.js';
 import { estimateIn } from './title.js';
 import type {
