@@ -5,8 +5,9 @@ import { z } from 'zod';
 import { type Diagnostic, errorAt, type SourceSpan } from '../plan/diagnostic.js';
 import { err, ok, type Result } from '../result.js';
 import { parseDuration } from '../util/duration.js';
+import { CONFIG_FILE } from '../workspace/repo.js';
 
-export const CONFIG_FILE = 'taskwave.yaml';
+export { CONFIG_FILE } from '../workspace/repo.js';
 
 const duration = z.union([z.string(), z.number()]).refine((v) => parseDuration(v) !== undefined, {
   message: 'expected a duration such as 30m, 1h30m, 90s',

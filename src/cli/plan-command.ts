@@ -61,7 +61,7 @@ function uniqueDeps(t: Task): string[] {
 }
 
 function renderPlan(plan: Plan, waves: string[][], critical: string[], color: boolean): string {
-  const c = color ? pc : { green: id, dim: id, bold: id, cyan: id, yellow: id };
+  const c = pc.createColors(color);
   const done = plan.tasks.filter((t) => t.status === 'done').length;
   const lines: string[] = [];
   lines.push(
@@ -92,8 +92,4 @@ function renderPlan(plan: Plan, waves: string[][], critical: string[], color: bo
   });
   lines.push('', `${c.bold('Critical path')} (${critical.length}): ${critical.join(' → ') || '(nothing to run)'}`);
   return lines.join('\n');
-}
-
-function id(s: string): string {
-  return s;
 }

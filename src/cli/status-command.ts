@@ -38,15 +38,7 @@ export function statusCommand(flags: { json?: boolean; color?: boolean }): numbe
     process.stdout.write(`${JSON.stringify({ ...state, live }, null, 2)}\n`);
     return EXIT.ok;
   }
-  const c = flags.color
-    ? pc
-    : {
-        green: (s: string) => s,
-        red: (s: string) => s,
-        yellow: (s: string) => s,
-        bold: (s: string) => s,
-        dim: (s: string) => s,
-      };
+  const c = pc.createColors(flags.color ?? false);
   const o = state.overall;
   const out: string[] = [];
   const how = live ? 'running now' : state.status;

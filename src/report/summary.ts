@@ -1,4 +1,5 @@
 import pc from 'picocolors';
+import type { Colors } from 'picocolors/types.js';
 import { formatDuration, type RunSummary, type TaskSummary } from '../events.js';
 
 const MARK: Record<TaskSummary['status'], string> = {
@@ -10,23 +11,23 @@ const MARK: Record<TaskSummary['status'], string> = {
   skipped: '–',
 };
 
-function paint(status: TaskSummary['status'], text: string, color: boolean): string {
-  if (!color) return text;
+function paint(status: TaskSummary['status'], text: string, c: Colors): string {
   switch (status) {
     case 'done':
-      return pc.green(text);
+      return c.green(text);
     case 'failed':
-      return pc.red(text);
+      return c.red(text);
     case 'blocked':
     case 'cancelled':
-      return pc.yellow(text);
+      return c.yellow(text);
     default:
-      return pc.dim(text);
+      return c.dim(text);
   }
 }
 
 /** The table printed at the end of a run: each task's outcome and time, then the totals. */
 export function renderSummary(s: RunSummary, opts: { color: boolean; width?: number }): string {
+  const colors = pc.createColors(opts.color);
   const rows = s.tasks;
   const idW = Math.max(4, ...rows.map((r) => r.id.length));
   const width = opts.width ?? 100;
@@ -37,8 +38,8 @@ export function renderSummary(s: RunSummary, opts: { color: boolean; width?: num
     const title = r.title.length > titleW ? `${r.title.slice(0, titleW - 1)}…` : r.title;
     const outcome = `${MARK[r.status]} ${r.status}`.padEnd(10);
     const time = (r.durationMs !== undefined ? formatDuration(r.durationMs) : '').padStart(8);
-    lines.push(`${r.id.padEnd(idW)}  ${paint(r.status, outcome, opts.color)}${time}  ${title}`);
-    if (r.error && r.status !== 'done') lines.push(`${''.padEnd(idW)}    ${paint(r.status, r.error, opts.color)}`);
+    lines.push(`${r.id.padEnd(idW)}  ${paint(r.status, outcome, colors)}${time}  ${title}`);
+    if (r.error && r.status !== 'done') lines.push(`${''.padEnd(idW)}    ${paint(r.status, r.error, colors)}`);
   }
   const c = s.counts;
   const parts = [`${c.done} done`];

@@ -2,6 +2,9 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, realpathSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 
+/** The config file's name; outside git, the folder holding it is the root. */
+export const CONFIG_FILE = 'taskwave.yaml';
+
 /**
  * The root taskwave keeps its books in: the git repository that holds `dir`; outside git, the
  * nearest folder above `dir` with a `taskwave.yaml`; else `dir` itself.
@@ -11,7 +14,7 @@ export function findRoot(dir: string): { root: string; git: boolean } {
   if (r.status === 0 && r.stdout.trim()) return { root: realpathSync(r.stdout.trim()), git: true };
   const start = realpathSync(dir);
   for (let d = start; ; d = dirname(d)) {
-    if (existsSync(join(d, 'taskwave.yaml'))) return { root: d, git: false };
+    if (existsSync(join(d, CONFIG_FILE))) return { root: d, git: false };
     if (dirname(d) === d) return { root: start, git: false };
   }
 }

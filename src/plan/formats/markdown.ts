@@ -2,6 +2,7 @@ import { existsSync, statSync } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { err, ok, type Result } from '../../result.js';
+import { errorMessage } from '../../util/error-message.js';
 import { type Diagnostic, errorAt } from '../diagnostic.js';
 import type { Plan, PlanFormat } from '../types.js';
 import { ANY_CHECKBOX } from './markdown/lines.js';
@@ -54,10 +55,6 @@ function documentsBeside(planFile: string): string[] {
   return out;
 }
 
-function message(e: unknown): string {
-  return e instanceof Error ? e.message : String(e);
-}
-
 export const markdownFormat: PlanFormat = {
   name: 'markdown',
 
@@ -77,7 +74,7 @@ export const markdownFormat: PlanFormat = {
     try {
       text = await readFile(file, 'utf8');
     } catch (e) {
-      return err([errorAt(undefined, `cannot read ${file}: ${message(e)}`)]);
+      return err([errorAt(undefined, `cannot read ${file}: ${errorMessage(e)}`)]);
     }
     const parsed = parseMarkdownPlan(text, file);
     if (parsed.ok) parsed.value.documents = documentsBeside(file);

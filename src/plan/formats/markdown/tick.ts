@@ -1,14 +1,11 @@
 import { readFile } from 'node:fs/promises';
 import { err, ok, type Result } from '../../../result.js';
 import { writeFileAtomic } from '../../../util/atomic-write.js';
+import { errorMessage } from '../../../util/error-message.js';
 import { type Diagnostic, errorAt } from '../../diagnostic.js';
 import type { Task } from '../../types.js';
 import { scanMarkdown } from './scanner.js';
 import type { CheckboxPosition } from './types.js';
-
-function message(e: unknown): string {
-  return e instanceof Error ? e.message : String(e);
-}
 
 /** Byte offset of the start of line `line` (0-based) in `buf`, or -1 when the file has fewer lines. */
 function lineStartOffset(buf: Buffer, line: number): number {
@@ -31,7 +28,7 @@ export async function tickMarkdownTask(file: string, taskId: string): Promise<Re
   try {
     buf = await readFile(file);
   } catch (e) {
-    return err(errorAt(undefined, `cannot read ${file}: ${message(e)}`));
+    return err(errorAt(undefined, `cannot read ${file}: ${errorMessage(e)}`));
   }
   const text = buf.toString('utf8');
   const scan = scanMarkdown(text, file);
@@ -63,7 +60,7 @@ export async function tickMarkdownTask(file: string, taskId: string): Promise<Re
   try {
     writeFileAtomic(file, out);
   } catch (e) {
-    return err(errorAt(task.source, `cannot write ${file}: ${message(e)}`));
+    return err(errorAt(task.source, `cannot write ${file}: ${errorMessage(e)}`));
   }
   return ok(undefined);
 }
