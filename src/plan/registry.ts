@@ -2,11 +2,28 @@ import { existsSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { err, type Result } from '../result.js';
 import { type Diagnostic, errorAt } from './diagnostic.js';
+import { claudioFormat } from './formats/claudio.js';
+import { kiroFormat } from './formats/kiro.js';
 import { markdownFormat } from './formats/markdown.js';
-import type { Plan, PlanFormat } from './types.js';
+import { phaseDocFormat } from './formats/phase-doc.js';
+import { platformModeFormat } from './formats/platform-mode.js';
+import { specsTreeFormat } from './formats/specs-tree.js';
+import { taskmasterFormat } from './formats/taskmaster.js';
+import type { Plan, PlanFormat, ReadOptions } from './types.js';
 
-/** Every plan format, most specific first: detection takes the first that claims a path. */
-export const FORMATS: readonly PlanFormat[] = [markdownFormat];
+/**
+ * Every plan format, most specific first: detection takes the first that claims a path. The layouts
+ * with their own folders come before the plain markdown formats, which claim any `.md` with checkboxes.
+ */
+export const FORMATS: readonly PlanFormat[] = [
+  taskmasterFormat,
+  kiroFormat,
+  claudioFormat,
+  specsTreeFormat,
+  platformModeFormat,
+  phaseDocFormat,
+  markdownFormat,
+];
 
 export function formatByName(name: string): PlanFormat | undefined {
   return FORMATS.find((f) => f.name === name);
@@ -16,6 +33,7 @@ export function formatByName(name: string): PlanFormat | undefined {
 export async function loadPlan(
   path: string,
   forced?: string,
+  options: ReadOptions = {},
 ): Promise<Result<{ plan: Plan; format: PlanFormat }, Diagnostic[]>> {
   const abs = resolve(path);
   if (!existsSync(abs)) return err([errorAt(undefined, `plan not found: ${path}`)]);
@@ -37,14 +55,15 @@ export async function loadPlan(
   }
   if (!format) {
     const what = statSync(abs).isDirectory() ? 'folder' : 'file';
+    const known = FORMATS.map((f) => `  ${f.name}: ${f.describe}`).join('\n');
     return err([
       errorAt(
         undefined,
-        `cannot tell the plan format of ${what} ${path}: expected a markdown task list with checkboxes (- [ ] T001 ...); use --format to force one of: ${FORMATS.map((f) => f.name).join(', ')}`,
+        `cannot tell the plan format of ${what} ${path}; taskwave reads:\n${known}\nuse --format NAME to force one`,
       ),
     ]);
   }
-  const read = await format.read(abs);
+  const read = await format.read(abs, options);
   if (!read.ok) return read;
   return { ok: true, value: { plan: read.value, format } };
 }

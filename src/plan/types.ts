@@ -43,8 +43,18 @@ export interface Task {
   criteria: string[];
   /** Estimated effort in minutes, where the plan gives one; weights the critical path. */
   estimateMinutes?: number;
-  /** Agent named by the plan for this task, if any. */
+  /** Agent chosen for this task: named by the plan, or by the config's `routing:` rules (set by the CLI). */
   agent?: string;
+  /** Role or domain the plan names for the task (`Agent: clerk`, `(frontend, mid)`); routing matches it. */
+  role?: string;
+  /** Complexity the plan names (`easy`, `mid`, `hard`). */
+  complexity?: string;
+  /** Priority the plan names (`high`, `medium`, `low`). */
+  priority?: string;
+  /** Spec (specs tree `I001`, `F001`) or other unit the task belongs to; `--spec` selects by it. */
+  spec?: string;
+  /** Files that are context for this task alone (a Claudio task's `claude.md`, its spec's `spec.md`), absolute. */
+  context?: string[];
   /** Where the task's checkbox line is. */
   source: SourceSpan;
 }
@@ -56,6 +66,32 @@ export interface Phase {
   /** Heading line, or the first task's line for tasks before any heading. */
   source: SourceSpan;
   criteria: string[];
+}
+
+/**
+ * A task that only groups others (a Kiro parent with sub-tasks, a Taskmaster task with subtasks): it is
+ * not run; it is done when its required members are, and the format ticks it then.
+ */
+export interface TaskGroup {
+  id: string;
+  title: string;
+  phase: string;
+  /** Member task ids in plan order (optional ones included). */
+  members: string[];
+  status: TaskStatus;
+  source: SourceSpan;
+}
+
+/** A unit of a plan made of several tasks with its own books (a specs-tree spec `I001`, `F001`). */
+export interface SpecInfo {
+  id: string;
+  title: string;
+  kind: 'infrastructure' | 'feature';
+  phase: string;
+  /** The spec's folder, absolute. */
+  path: string;
+  /** Specs that must be completed first. */
+  dependencies: string[];
 }
 
 export interface Plan {
@@ -71,17 +107,62 @@ export interface Plan {
   documents: string[];
   /** Problems found while reading that did not stop the read (warnings). */
   warnings: Diagnostic[];
+  /** Tasks that only group others; dependencies on a group id are written as dependencies on its members. */
+  groups?: TaskGroup[];
+  /** Specs of a specs tree, in run order. */
+  specs?: SpecInfo[];
+  /** The Taskmaster tag that was read. */
+  tag?: string;
+}
+
+/** Options that change what a format reads. */
+export interface ReadOptions {
+  /** Taskmaster: the tag to read instead of the current one. */
+  tag?: string;
+}
+
+/** Where a run is, as formats with their own books need it (structurally a subset of `execution.json`). */
+export interface PlanProgress {
+  runId: string;
+  startedAt: string;
+  updatedAt: string;
+  status: 'running' | 'done' | 'failed' | 'interrupted';
+  tasks: Readonly<Record<string, TaskProgress>>;
+}
+
+export interface TaskProgress {
+  title: string;
+  status: 'pending' | 'running' | 'done' | 'failed' | 'blocked' | 'cancelled' | 'skipped';
+  attempts: number;
+  agent?: string;
+  startedAt?: string;
+  endedAt?: string;
+  durationMs?: number;
+  error?: string;
+  /** The agent's final message, where the run kept it. */
+  summary?: string;
 }
 
 /** One plan format: detect it, read it into a `Plan`, and write a task's status back in its own terms. */
 export interface PlanFormat {
   name: string;
-  /** True when `path` (a file or folder) is in this format. */
+  /** Where plans of this format live, for messages: `.kiro/specs/<feature>/tasks.md`. */
+  describe: string;
+  /**
+   * True when `path` (a file or folder) is in this format. A folder is claimed when it holds the
+   * format's layout (a repository root with `.taskmaster/`, a spec folder with `tasks.md`).
+   */
   detect(path: string): Promise<boolean>;
-  read(path: string): Promise<Result<Plan, Diagnostic[]>>;
+  read(path: string, options?: ReadOptions): Promise<Result<Plan, Diagnostic[]>>;
   /**
    * Record `status` for a task in the plan's own file(s), changing nothing else. Re-reads the file
    * first so edits made by a person since the plan was read are kept.
    */
   writeStatus(plan: Plan, taskId: string, status: 'done'): Promise<Result<void, Diagnostic>>;
+  /**
+   * Formats with books of their own (a specs tree's `.claude/execution/execution.json`, a
+   * platform-mode execution log) bring them up to date. Called one at a time as tasks start and
+   * finish, and once when the run ends (`progress.status` is no longer `running`).
+   */
+  recordProgress?(plan: Plan, progress: PlanProgress): Promise<Result<void, Diagnostic>>;
 }

@@ -55,21 +55,35 @@ function documentsBeside(planFile: string): string[] {
   return out;
 }
 
+/** The plan file a markdown path means: the file itself, or `tasks.md` in a folder (a spec-kit `specs/001-x/`). */
+export async function markdownPlanFile(path: string): Promise<string | undefined> {
+  try {
+    const st = await stat(path);
+    if (st.isFile()) return /\.(?:md|markdown)$/i.test(path) ? path : undefined;
+    if (!st.isDirectory()) return undefined;
+    const inside = join(path, 'tasks.md');
+    return (await stat(inside)).isFile() ? inside : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 export const markdownFormat: PlanFormat = {
   name: 'markdown',
+  describe: 'a markdown task list with checkboxes (- [ ] T001 ...), or a folder holding tasks.md',
 
   async detect(path: string): Promise<boolean> {
-    if (!/\.(?:md|markdown)$/i.test(path)) return false;
+    const file = await markdownPlanFile(path);
+    if (!file) return false;
     try {
-      if (!(await stat(path)).isFile()) return false;
-      return ANY_CHECKBOX.test(await readFile(path, 'utf8'));
+      return ANY_CHECKBOX.test(await readFile(file, 'utf8'));
     } catch {
       return false;
     }
   },
 
   async read(path: string): Promise<Result<Plan, Diagnostic[]>> {
-    const file = resolve(path);
+    const file = resolve((await markdownPlanFile(path)) ?? path);
     let text: string;
     try {
       text = await readFile(file, 'utf8');
