@@ -8,6 +8,11 @@ import type { AgentAdapter } from './types.js';
 /** Built-in adapters by name. Each real agent (claude, codex, ...) is one file and one line here. */
 const BUILT_IN: Record<string, (name: string, config: AgentConfig) => AgentAdapter> = {};
 
+/** Names of the built-in adapters. */
+export function builtInAgentNames(): string[] {
+  return Object.keys(BUILT_IN);
+}
+
 /**
  * The adapter for an agent name: a configured command (`agents.NAME.command`) or a built-in
  * adapter of that name.

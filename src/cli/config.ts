@@ -34,6 +34,21 @@ const gateCommand = z.union([
   }),
 ]);
 
+const words = z.union([z.string().min(1), z.array(z.string().min(1)).min(1)]);
+
+/** One `routing:` rule: every key given must match the task; the first rule that matches picks the agent. */
+const routingRule = z
+  .strictObject({
+    role: words.optional(),
+    complexity: words.optional(),
+    words: words.optional(),
+    phase: words.optional(),
+    agent: z.string().min(1),
+  })
+  .refine((r) => r.role !== undefined || r.complexity !== undefined || r.words !== undefined || r.phase !== undefined, {
+    message: 'a routing rule needs at least one of role, complexity, words or phase besides agent',
+  });
+
 const configSchema = z.strictObject({
   agent: z.string().optional(),
   concurrency: z.number().int().positive().optional(),
@@ -47,10 +62,12 @@ const configSchema = z.strictObject({
       concurrency: z.number().int().positive().optional(),
     })
     .optional(),
+  routing: z.array(routingRule).optional(),
 });
 
 export type Config = z.infer<typeof configSchema>;
 export type AgentConfig = z.infer<typeof agentSchema>;
+export type RoutingRule = z.infer<typeof routingRule>;
 
 export interface LoadedConfig {
   config: Config;

@@ -1,3 +1,4 @@
+import { statSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { resolveAgent } from '../agents/registry.js';
 import type { AgentAdapter } from '../agents/types.js';
@@ -22,16 +23,18 @@ export interface PlanContext {
 /** Read and validate the plan, find the repository root and the config: everything before running. */
 export async function loadPlanContext(
   planPath: string,
-  opts: { format?: string; config?: string },
+  opts: { format?: string; config?: string; tag?: string },
 ): Promise<Result<PlanContext, Diagnostic[]>> {
-  const loaded = await loadPlan(planPath, opts.format);
+  const loaded = await loadPlan(planPath, opts.format, { tag: opts.tag });
   if (!loaded.ok) return loaded;
   const { format } = loaded.value;
   const graphErrors = validateGraph(loaded.value.plan);
   if (graphErrors.length > 0) return err(graphErrors);
   const plan: Plan = { ...loaded.value.plan, tasks: bridgeDoneTasks(loaded.value.plan.tasks) };
-  const { root, git } = findRoot(dirname(plan.path));
-  const configFile = opts.config ?? findConfig(dirname(plan.path), root);
+  // A folder plan (a repository root, `.claudio/`) starts the search in itself.
+  const planDir = isDirectory(plan.path) ? plan.path : dirname(plan.path);
+  const { root, git } = findRoot(planDir);
+  const configFile = opts.config ?? findConfig(planDir, root);
   const config = loadConfig(configFile);
   if (!config.ok) return config;
   return ok({ plan, format, root, git, config: config.value.config, configFile: config.value.file });
@@ -47,4 +50,12 @@ export function parsePositiveInt(value: string, flag: string): Result<number, Di
   if (!Number.isInteger(n) || n < 1)
     return err([errorAt(undefined, `${flag} expects a whole number of at least 1, got '${value}'`)]);
   return ok(n);
+}
+
+function isDirectory(path: string): boolean {
+  try {
+    return statSync(path).isDirectory();
+  } catch {
+    return false;
+  }
 }

@@ -4,7 +4,7 @@ import { EXIT, printDiagnostics } from './output.js';
 /** `taskwave graph`: the dependency graph as Mermaid (default) or Graphviz dot. */
 export async function graphCommand(
   planPath: string,
-  flags: { dot?: boolean; format?: string; config?: string },
+  flags: { dot?: boolean; format?: string; tag?: string; config?: string },
 ): Promise<number> {
   const ctx = await loadPlanContext(planPath, flags);
   if (!ctx.ok) {

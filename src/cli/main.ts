@@ -23,17 +23,23 @@ export async function main(argv: string[]): Promise<number> {
   const planOptions = (cmd: Command) =>
     cmd
       .option('--format <name>', 'force the plan format instead of detecting it')
+      .option('--tag <name>', 'Taskmaster: read this tag instead of the current one')
       .option('--config <file>', 'config file (default: the nearest taskwave.yaml up to the repository root)');
 
   planOptions(
     program
       .command('run')
       .description('run the agent on every task of PLAN that is not done yet')
-      .argument('<plan>', 'plan file or folder (e.g. specs/001-x/tasks.md)')
+      .argument('<plan>', 'plan file or folder (e.g. specs/001-x/tasks.md, .kiro/specs/x, .claudio, .)')
+      .argument('[hints...]', 'what to do in words: "sequential", "use 2 agents in parallel", "only the auth feature"')
       .option('-c, --concurrency <n>', 'tasks running at once (default: config, else 4)')
-      .option('-a, --agent <name>', 'agent to use (default: config "agent")')
+      .option('-a, --agent <name>', 'agent for every task (default: config "routing", then "agent")')
       .option('--phase <id...>', 'run only these phases (id like 2 or 3.1, or part of the title)', collect)
-      .option('--only <id...>', 'run only these tasks', collect)
+      .option('--only <id...>', 'run only these tasks (a group id stands for its sub-tasks)', collect)
+      .option('--from <id>', 'run only this task and the tasks after it in plan order')
+      .option('--spec <id...>', 'specs tree: run only these specs (I001, F002)', collect)
+      .option('--infrastructure', 'specs tree: run only infrastructure specs')
+      .option('--features', 'specs tree: run only feature specs')
       .option('--with-deps', 'also run the unfinished prerequisites of the selected tasks')
       .option('--include-optional', 'also run optional tasks')
       .option('--timeout <duration>', 'per-task timeout, e.g. 30m (default: agents.NAME.timeout)')
@@ -42,8 +48,8 @@ export async function main(argv: string[]): Promise<number> {
       .addOption(
         new Option('--shuffle-ties <seed>', 'break priority ties randomly (finds missing dependencies)').hideHelp(),
       ),
-  ).action(async (plan: string, flags: RunFlags) => {
-    code = await runCommand(plan, flags);
+  ).action(async (plan: string, hints: string[], flags: RunFlags) => {
+    code = await runCommand(plan, { ...flags, hints });
   });
 
   planOptions(
@@ -52,7 +58,7 @@ export async function main(argv: string[]): Promise<number> {
       .description('show the tasks, dependencies, waves and critical path of PLAN without running anything')
       .argument('<plan>', 'plan file or folder')
       .option('--json', 'print the plan as JSON'),
-  ).action(async (plan: string, flags: { json?: boolean; format?: string; config?: string }) => {
+  ).action(async (plan: string, flags: { json?: boolean; format?: string; tag?: string; config?: string }) => {
     code = await planCommand(plan, { ...flags, color });
   });
 
@@ -62,7 +68,7 @@ export async function main(argv: string[]): Promise<number> {
       .description('print the dependency graph of PLAN as Mermaid (or Graphviz with --dot)')
       .argument('<plan>', 'plan file or folder')
       .option('--dot', 'Graphviz dot instead of Mermaid'),
-  ).action(async (plan: string, flags: { dot?: boolean; format?: string; config?: string }) => {
+  ).action(async (plan: string, flags: { dot?: boolean; format?: string; tag?: string; config?: string }) => {
     code = await graphCommand(plan, flags);
   });
 
@@ -101,10 +107,16 @@ export async function main(argv: string[]): Promise<number> {
           agent: o.agent,
           phase: o.phases,
           only: o.only,
+          from: o.from,
+          spec: o.specs,
+          infrastructure: o.specKinds?.includes('infrastructure'),
+          features: o.specKinds?.includes('feature'),
           withDeps: o.withDeps,
           includeOptional: o.includeOptional,
           format: o.format,
+          tag: o.tag,
           config: o.config,
+          timeout: o.timeout,
           json: flags.json,
         },
         last.state,

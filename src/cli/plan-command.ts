@@ -1,12 +1,15 @@
 import pc from 'picocolors';
-import { buildGraph, scheduleInfo, selectTasks } from '../graph/index.js';
+import { scheduleInfo } from '../graph/index.js';
 import type { Plan, Task } from '../plan/types.js';
 import { loadPlanContext } from './context.js';
 import { displayPath, EXIT, printDiagnostics } from './output.js';
+import { type Route, routeTasks } from './routing.js';
+import { prepareRun } from './selection.js';
 
 export interface PlanFlags {
   json?: boolean;
   format?: string;
+  tag?: string;
   config?: string;
   color?: boolean;
 }
@@ -18,21 +21,22 @@ export async function planCommand(planPath: string, flags: PlanFlags): Promise<n
     printDiagnostics(ctx.error);
     return EXIT.usage;
   }
-  const { plan } = ctx.value;
-  const graph = buildGraph(plan.tasks);
-  const sel = selectTasks(plan, { includeOptional: false }, graph);
-  const runIds = sel.ok ? sel.value.run : [];
-  const info = scheduleInfo(graph, runIds);
+  const { plan, config } = ctx.value;
+  const prepared = prepareRun(plan, { includeOptional: false });
+  const info = prepared.ok
+    ? scheduleInfo(prepared.value.graph, prepared.value.selection.run)
+    : { waves: [], criticalPath: [] };
+  const routes = routeTasks(plan.tasks, config.routing ?? [], config.agent ?? 'claude');
   if (flags.json) {
-    process.stdout.write(`${JSON.stringify(planJson(plan, info.waves, info.criticalPath), null, 2)}\n`);
+    process.stdout.write(`${JSON.stringify(planJson(plan, info.waves, info.criticalPath, routes), null, 2)}\n`);
     return EXIT.ok;
   }
-  process.stdout.write(`${renderPlan(plan, info.waves, info.criticalPath, flags.color ?? false)}\n`);
+  process.stdout.write(`${renderPlan(plan, info.waves, info.criticalPath, routes, flags.color ?? false)}\n`);
   return EXIT.ok;
 }
 
 /** The JSON shape of DESIGN.md's contract. */
-export function planJson(plan: Plan, waves: string[][], criticalPath: string[]) {
+export function planJson(plan: Plan, waves: string[][], criticalPath: string[], routes?: Map<string, Route>) {
   return {
     format: plan.format,
     path: displayPath(plan.path),
@@ -47,10 +51,30 @@ export function planJson(plan: Plan, waves: string[][], criticalPath: string[]) 
       tags: t.tags,
       requirements: t.requirements,
       files: t.files,
-      agent: t.agent ?? null,
+      agent: routes?.get(t.id)?.agent ?? t.agent ?? null,
+      ...(t.role !== undefined ? { role: t.role } : {}),
+      ...(t.complexity !== undefined ? { complexity: t.complexity } : {}),
+      ...(t.priority !== undefined ? { priority: t.priority } : {}),
+      ...(t.spec !== undefined ? { spec: t.spec } : {}),
+      ...(t.estimateMinutes !== undefined ? { estimateMinutes: t.estimateMinutes } : {}),
       source: { file: displayPath(t.source.file), line: t.source.line },
     })),
     phases: plan.phases.map((p) => ({ id: p.id, title: p.title, line: p.source.line })),
+    ...(plan.groups?.length
+      ? { groups: plan.groups.map((g) => ({ id: g.id, title: g.title, status: g.status, members: g.members })) }
+      : {}),
+    ...(plan.specs?.length
+      ? {
+          specs: plan.specs.map((s) => ({
+            id: s.id,
+            title: s.title,
+            kind: s.kind,
+            phase: s.phase,
+            dependencies: s.dependencies,
+          })),
+        }
+      : {}),
+    ...(plan.tag !== undefined ? { tag: plan.tag } : {}),
     waves,
     criticalPath,
   };
@@ -60,7 +84,13 @@ function uniqueDeps(t: Task): string[] {
   return [...new Set(t.deps.map((d) => d.id))];
 }
 
-function renderPlan(plan: Plan, waves: string[][], critical: string[], color: boolean): string {
+function renderPlan(
+  plan: Plan,
+  waves: string[][],
+  critical: string[],
+  routes: Map<string, Route>,
+  color: boolean,
+): string {
   const c = pc.createColors(color);
   const done = plan.tasks.filter((t) => t.status === 'done').length;
   const lines: string[] = [];
@@ -80,9 +110,13 @@ function renderPlan(plan: Plan, waves: string[][], critical: string[], color: bo
     for (const t of byPhase.get(phase.id) ?? []) {
       const mark = t.status === 'done' ? c.green('✔') : t.status === 'pending' ? '·' : c.yellow(t.status);
       const explicit = [...new Set(t.deps.filter((d) => d.kind === 'explicit').map((d) => d.id))];
-      const flags = [t.parallel ? '[P]' : '', ...t.tags.map((x) => `[${x}]`)].filter(Boolean).join(' ');
+      const flags = [t.parallel ? '[P]' : '', t.optional ? '[optional]' : '', ...t.tags.map((x) => `[${x}]`)]
+        .filter(Boolean)
+        .join(' ');
+      const route = routes.get(t.id);
+      const routed = route && route.why !== 'default' ? c.magenta(` → ${route.agent} (${route.why})`) : '';
       lines.push(
-        `  ${mark} ${c.bold(t.id)} ${flags ? `${c.cyan(flags)} ` : ''}${t.title}${explicit.length ? c.dim(` ← ${explicit.join(', ')}`) : ''}`,
+        `  ${mark} ${c.bold(t.id)} ${flags ? `${c.cyan(flags)} ` : ''}${t.title}${explicit.length ? c.dim(` ← ${explicit.join(', ')}`) : ''}${routed}`,
       );
     }
   }

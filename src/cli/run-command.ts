@@ -1,11 +1,11 @@
 import { randomBytes } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { join, relative } from 'node:path';
+import type { AgentAdapter } from '../agents/types.js';
 import { createTaskRunner } from '../engine/run-task.js';
 import { Scheduler } from '../engine/scheduler.js';
 import type { Logger } from '../events.js';
-import { buildGraph, FileLocks, makePriority, planOrder, remainingPath, selectTasks } from '../graph/index.js';
-import { errorAt } from '../plan/diagnostic.js';
+import { FileLocks, makePriority, planOrder, remainingPath } from '../graph/index.js';
 import type { Task } from '../plan/types.js';
 import { fanout } from '../report/fanout.js';
 import { JsonLogger } from '../report/json.js';
@@ -21,90 +21,68 @@ import {
 } from '../state/execution.js';
 import { acquireLock } from '../state/lock.js';
 import { ensureStateDir, statePaths } from '../state/paths.js';
+import { PlanBooks } from '../state/plan-books.js';
 import { TaskLogs } from '../state/task-logs.js';
 import { parseDuration } from '../util/duration.js';
 import { killAllProcessGroups } from '../util/process-group.js';
 import { makeRedactor } from '../util/redact.js';
-import { loadPlanContext, parsePositiveInt, pickAgent } from './context.js';
 import { displayPath, EXIT, printDiagnostics } from './output.js';
+import { prepare } from './run-setup.js';
+import { type ScopeFlags, selectOptionsOf } from './selection.js';
 
-export interface RunFlags {
+export interface RunFlags extends ScopeFlags {
   concurrency?: string;
   agent?: string;
-  phase?: string[];
-  only?: string[];
-  withDeps?: boolean;
-  includeOptional?: boolean;
   dryRun?: boolean;
   json?: boolean;
   format?: string;
+  tag?: string;
   config?: string;
   timeout?: string;
   shuffleTies?: string;
+  /** Free-text hints ("use 2 agents in parallel"), mapped onto the options above. */
+  hints?: string[];
 }
 
 /** `taskwave run` and `taskwave resume`: select, schedule, execute, keep the books. Returns the exit code. */
-export async function runCommand(planPath: string, flags: RunFlags, resume?: ExecutionState): Promise<number> {
-  const ctxR = await loadPlanContext(planPath, { format: flags.format, config: flags.config });
-  if (!ctxR.ok) {
-    printDiagnostics(ctxR.error);
+export async function runCommand(planPath: string, given: RunFlags, resume?: ExecutionState): Promise<number> {
+  const readyR = await prepare(planPath, given);
+  if (!readyR.ok) {
+    printDiagnostics(readyR.error);
     return EXIT.usage;
   }
-  const ctx = ctxR.value;
+  const { ctx, flags, concurrency, prepared, agents, routes, timeoutFor, defaultAgent } = readyR.value;
   const { plan, format, root, config } = ctx;
-
-  const agentR = pickAgent(ctx, flags.agent);
-  if (!agentR.ok) {
-    printDiagnostics(agentR.error);
-    return EXIT.usage;
-  }
-  const agent = agentR.value;
-  let concurrency = config.concurrency ?? 4;
-  if (flags.concurrency !== undefined) {
-    const c = parsePositiveInt(flags.concurrency, '--concurrency');
-    if (!c.ok) {
-      printDiagnostics(c.error);
-      return EXIT.usage;
-    }
-    concurrency = c.value;
-  }
-  const agentConfig = config.agents?.[agent.name];
-  const timeoutText = flags.timeout ?? agentConfig?.timeout;
-  const timeoutMs = timeoutText !== undefined ? parseDuration(timeoutText) : undefined;
-  if (timeoutText !== undefined && timeoutMs === undefined) {
-    printDiagnostics([errorAt(undefined, `--timeout expects a duration such as 30m or 90s, got '${timeoutText}'`)]);
-    return EXIT.usage;
-  }
   const shuffleSeed = flags.shuffleTies !== undefined ? Number(flags.shuffleTies) : undefined;
-  if (shuffleSeed !== undefined && !Number.isInteger(shuffleSeed)) {
-    printDiagnostics([errorAt(undefined, `--shuffle-ties expects an integer seed, got '${flags.shuffleTies}'`)]);
-    return EXIT.usage;
-  }
-
-  const graph = buildGraph(plan.tasks);
-  const selR = selectTasks(
-    plan,
-    { phases: flags.phase, only: flags.only, withDeps: flags.withDeps, includeOptional: flags.includeOptional },
-    graph,
-  );
-  if (!selR.ok) {
-    printDiagnostics(selR.error);
-    return EXIT.usage;
-  }
-  const sel = selR.value;
-  const byId = new Map(plan.tasks.map((t) => [t.id, t]));
+  const { graph, selection: sel, byId } = prepared;
   const toRun = sel.run.map((id) => byId.get(id) as Task);
   const remaining = remainingPath(graph, sel.run);
   const compare = makePriority(remaining, planOrder(graph), shuffleSeed);
+  const agentOf = (id: string) => routes.get(id)?.agent ?? defaultAgent;
+  const agentNames = [...new Set(sel.run.map(agentOf))];
+  const agentLabel = agentNames.join(', ') || defaultAgent;
 
   if (flags.dryRun) {
     const order = [...sel.run].sort(compare);
     const out = flags.json
-      ? JSON.stringify({ run: order, done: sel.done, unrunnable: sel.unrunnable, concurrency, agent: agent.name })
+      ? JSON.stringify({
+          run: order,
+          done: sel.done,
+          unrunnable: sel.unrunnable,
+          passedOver: sel.passedOver,
+          concurrency,
+          agent: agentLabel,
+          agents: Object.fromEntries(order.map((id) => [id, agentOf(id)])),
+        })
       : [
-          `would run ${order.length} task(s) with agent ${agent.name}, concurrency ${concurrency} (${sel.done.length} already done):`,
-          ...order.map((id) => `  ${id} ${byId.get(id)?.title ?? ''}`),
+          `would run ${order.length} task(s) with agent ${agentLabel}, concurrency ${concurrency} (${sel.done.length} already done):`,
+          ...order.map(
+            (id) => `  ${id} ${byId.get(id)?.title ?? ''}${agentNames.length > 1 ? `  [${agentOf(id)}]` : ''}`,
+          ),
           ...sel.unrunnable.map((u) => `  cannot run ${u.id}: ${u.reason}`),
+          ...(sel.passedOver.length > 0
+            ? [`  passed over (optional; --include-optional runs them): ${sel.passedOver.join(', ')}`]
+            : []),
         ].join('\n');
     process.stdout.write(`${out}\n`);
     return EXIT.ok;
@@ -125,13 +103,18 @@ export async function runCommand(planPath: string, flags: RunFlags, resume?: Exe
     const runId = resume?.runId ?? newRunId();
     const options: RunOptions = {
       concurrency,
-      agent: agent.name,
+      agent: flags.agent,
       phases: flags.phase,
       only: flags.only,
+      from: flags.from,
+      specs: flags.spec,
+      specKinds: selectOptionsOf(flags).specKinds?.slice(),
       withDeps: flags.withDeps,
       includeOptional: flags.includeOptional,
       format: flags.format,
+      tag: plan.tag,
       config: flags.config,
+      timeout: flags.timeout,
     };
     const state = initialState(runId, planRel, format.name, options, plan.tasks, previous);
     const runDir = join(paths.runs, runId);
@@ -144,8 +127,9 @@ export async function runCommand(planPath: string, flags: RunFlags, resume?: Exe
         : new PlainLogger();
     const books = new Books(paths, state);
     const logs = new TaskLogs(paths.logs, runId);
+    const planBooks = new PlanBooks(format, plan, state, (message) => view.log({ type: 'warning', message }));
     // Books first: an event is on disk before anyone is shown it.
-    const log = fanout(books, logs, view);
+    const log = fanout(books, planBooks, logs, view);
 
     if (last && last.status === 'running' && !resume) {
       log.log({
@@ -157,13 +141,13 @@ export async function runCommand(planPath: string, flags: RunFlags, resume?: Exe
     const runner = createTaskRunner({
       plan,
       format,
-      agent,
+      agentFor: (t) => agents.get(agentOf(t.id)) as AgentAdapter,
       root,
       runId,
       runDir,
-      timeoutMs,
+      timeoutFor,
       killGraceMs: config.killGrace !== undefined ? parseDuration(config.killGrace) : undefined,
-      redact: makeRedactor(process.env, agentConfig?.env),
+      redact: makeRedactor(process.env, ...agentNames.map((n) => config.agents?.[n]?.env)),
       previousAttempts: (id) => previous?.tasks[id]?.attempts ?? 0,
       log: (e) => log.log(e),
     });
@@ -186,7 +170,7 @@ export async function runCommand(planPath: string, flags: RunFlags, resume?: Exe
       toRun: toRun.length,
       alreadyDone: sel.done.length,
       concurrency,
-      agent: agent.name,
+      agent: agentLabel,
       resumed: resume !== undefined,
     });
     for (const u of sel.unrunnable) log.log({ type: 'warning', message: `cannot run ${u.id}: ${u.reason}` });
@@ -219,6 +203,7 @@ export async function runCommand(planPath: string, flags: RunFlags, resume?: Exe
     try {
       const summary = await scheduler.run();
       log.log({ type: 'run-finished', runId, summary });
+      await planBooks.flush();
       log.close();
       return summary.status === 'done' ? EXIT.ok : summary.status === 'interrupted' ? EXIT.interrupted : EXIT.failed;
     } finally {

@@ -9,12 +9,14 @@ import { err, ok, type Result } from '../result.js';
 export interface TaskRunnerDeps {
   plan: Plan;
   format: PlanFormat;
-  agent: AgentAdapter;
+  /** The agent that runs a task (the config's routing rules may send tasks to different agents). */
+  agentFor(task: Task): AgentAdapter;
   root: string;
   runId: string;
   /** `.taskwave/runs/<run>`: prompts are kept there. */
   runDir: string;
-  timeoutMs?: number;
+  /** Per-task timeout for an agent, by agent name. */
+  timeoutFor?(agent: string): number | undefined;
   killGraceMs?: number;
   /** Applied to every line of agent output before anyone sees it (hides secrets). */
   redact?: (text: string) => string;
@@ -53,15 +55,16 @@ export function createTaskRunner(deps: TaskRunnerDeps) {
       mkdirSync(promptsDir, { recursive: true });
       const promptFile = join(promptsDir, `${task.id.replace(/[^\w.-]/g, '_')}.${attempt}.md`);
       writeFileSync(promptFile, prompt);
-      deps.log({ type: 'task-started', taskId: task.id, title: task.title, attempt, agent: deps.agent.name });
-      const r = await deps.agent.run({
+      const agent = deps.agentFor(task);
+      deps.log({ type: 'task-started', taskId: task.id, title: task.title, attempt, agent: agent.name });
+      const r = await agent.run({
         task,
         prompt,
         promptFile,
         cwd: deps.root,
         attempt,
         runId: deps.runId,
-        timeoutMs: deps.timeoutMs,
+        timeoutMs: deps.timeoutFor?.(agent.name),
         killGraceMs: deps.killGraceMs,
         signal,
         onOutput: (line, stream) =>

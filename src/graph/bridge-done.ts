@@ -1,16 +1,17 @@
 import type { Dependency, Task } from '../plan/types.js';
 import { at, buildGraph, topoOrder } from './dag.js';
 
-const satisfied = (t: Task) => t.status === 'done' || t.status === 'skipped';
+const doneOrSkipped = (t: Task) => t.status === 'done' || t.status === 'skipped';
 
 /**
  * Dependencies are transitive, and formats write them compactly: "after every earlier task" becomes
  * "after the previous one". When that previous task is already done (ticked out of order), the
  * unfinished tasks behind it must not drop out of sight. For every unfinished task this adds an edge
  * to each unfinished task reached through done ones only. Done tasks keep their deps as written.
+ * `satisfied` says which tasks count as done: a run also passes over optional tasks it does not run.
  * Run it on a validated (acyclic) plan; O(V + E) plus the size of the sets it adds.
  */
-export function bridgeDoneTasks(tasks: readonly Task[]): Task[] {
+export function bridgeDoneTasks(tasks: readonly Task[], satisfied: (t: Task) => boolean = doneOrSkipped): Task[] {
   const g = buildGraph(tasks);
   const n = tasks.length;
   const all = new Uint8Array(n).fill(1);

@@ -11,6 +11,12 @@ export interface SelectOptions {
   only?: readonly string[];
   /** Run optional tasks (Kiro `- [ ]*`) too. */
   includeOptional?: boolean;
+  /** Only this task and the tasks after it in plan order. */
+  from?: string;
+  /** Only the tasks of these specs (`task.spec`, e.g. `I001`). */
+  specs?: readonly string[];
+  /** Only the tasks of specs of these kinds (`--infrastructure`, `--features`). */
+  specKinds?: readonly ('infrastructure' | 'feature')[];
   /** Pull the prerequisites of the selected tasks that are not done into the run. */
   withDeps?: boolean;
 }
@@ -36,6 +42,11 @@ export interface Selection {
   unrunnable: Unrunnable[];
   /** Everything else: not selected, and cancelled, deferred or optional tasks not asked for, in plan order. */
   excluded: string[];
+  /**
+   * The part of `excluded` that is optional and passed over: these satisfy their dependents, so a
+   * run must bridge dependencies over them (`bridgeDoneTasks` with them counted as done).
+   */
+  passedOver: string[];
 }
 
 /** At most this many missing prerequisites are named per diagnostic. */
@@ -43,7 +54,8 @@ const MAX_NAMED = 5;
 
 /**
  * Decides which tasks a run executes. Done and skipped tasks are never run and satisfy their dependents;
- * cancelled and deferred tasks (and optional ones not included) are not run and block their dependents.
+ * so do optional tasks not asked for (Kiro's optional tasks may be skipped for a faster first version);
+ * cancelled and deferred tasks are not run and block their dependents.
  * Errors: an unknown phase or task id; a selected task needing a task that is neither done nor selected
  * (unless `withDeps`). O(V + E) apart from the bounded search for names in those last diagnostics.
  */
@@ -62,11 +74,15 @@ export function selectTasks(
 
   const satisfied = new Uint8Array(n);
   const blocked = new Uint8Array(n);
+  const passed = new Uint8Array(n);
   for (let i = 0; i < n; i++) {
     const t = at(tasks, i);
     if (t.status === 'done' || t.status === 'skipped') satisfied[i] = 1;
     else if (t.status === 'cancelled' || t.status === 'deferred') blocked[i] = 1;
-    else if (t.optional && !options.includeOptional && !named[i]) blocked[i] = 1;
+    else if (t.optional && !options.includeOptional && !named[i]) {
+      satisfied[i] = 1;
+      passed[i] = 1;
+    }
   }
 
   // Tasks that can never run: blocked ones, and everything that (through unfinished tasks) needs one.
@@ -95,7 +111,7 @@ export function selectTasks(
   const done: string[] = [];
   const unrunnable: Unrunnable[] = [];
   for (let i = 0; i < n; i++) {
-    if (!inScope[i]) continue;
+    if (!inScope[i] || passed[i]) continue;
     const t = at(tasks, i);
     if (satisfied[i]) done.push(t.id);
     else if (blocked[i]) {
@@ -144,20 +160,23 @@ export function selectTasks(
   const run: string[] = [];
   const pulledIn: string[] = [];
   const excluded: string[] = [];
+  const passedOver: string[] = [];
   for (let i = 0; i < n; i++) {
     const id = at(tasks, i).id;
     if (candidate[i]) run.push(id);
     else if (pulled[i]) {
       run.push(id);
       pulledIn.push(id);
-    } else if (!inScope[i] || (blocked[i] && !named[i])) excluded.push(id);
+    } else if (!inScope[i] || passed[i] || (blocked[i] && !named[i])) {
+      excluded.push(id);
+      if (passed[i]) passedOver.push(id);
+    }
   }
-  return ok({ run, pulledIn, done, unrunnable, excluded });
+  return ok({ run, pulledIn, done, unrunnable, excluded, passedOver });
 }
 
 function blockedWhy(t: Task): string {
-  if (t.status === 'cancelled' || t.status === 'deferred') return t.status;
-  return 'optional and not included';
+  return t.status;
 }
 
 /**
@@ -210,7 +229,64 @@ interface Scope {
   named: Uint8Array;
 }
 
+/**
+ * Which tasks the options name: `phases` and `only` together (their union; everything when neither is
+ * given), narrowed by `specs`, `specKinds` and `from`.
+ */
 function resolveScope(plan: Plan, g: TaskGraph, options: SelectOptions): Result<Scope, Diagnostic[]> {
+  const base = resolvePhasesAndIds(plan, g, options);
+  if (!base.ok) return base;
+  const { inScope, named } = base.value;
+  const errors: Diagnostic[] = [];
+  const keep = (pred: (t: Task, i: number) => boolean) => {
+    for (let i = 0; i < g.tasks.length; i++) if (inScope[i] && !pred(at(g.tasks, i), i)) inScope[i] = 0;
+  };
+  const specs = options.specs ?? [];
+  if (specs.length > 0) {
+    const known = new Set(g.tasks.map((t) => t.spec).filter((s): s is string => s !== undefined));
+    for (const s of plan.specs ?? []) known.add(s.id);
+    const wanted = new Set<string>();
+    for (const s of specs) {
+      const match = [...known].find((k) => k.toLowerCase() === s.toLowerCase());
+      if (match) wanted.add(match);
+      else {
+        const list = [...known].join(', ') || `none: ${plan.format} plans have no specs`;
+        errors.push(errorAt(undefined, `unknown spec ${JSON.stringify(s)}; the plan's specs are: ${list}`));
+      }
+    }
+    keep((t) => t.spec !== undefined && wanted.has(t.spec));
+  }
+  const kinds = options.specKinds ?? [];
+  if (kinds.length > 0) {
+    if (!plan.specs || plan.specs.length === 0) {
+      errors.push(
+        errorAt(undefined, `--${kinds.join(', --')}: a ${plan.format} plan has no infrastructure or feature specs`),
+      );
+    }
+    const kindOf = new Map((plan.specs ?? []).map((s) => [s.id, s.kind]));
+    keep((t) => t.spec !== undefined && kinds.includes(kindOf.get(t.spec) as 'infrastructure'));
+  }
+  if (options.from !== undefined) {
+    const start = g.index.get(options.from) ?? firstMemberIndex(plan, g, options.from);
+    if (start === undefined) errors.push(unknownTask(options.from, g));
+    else keep((_t, i) => i >= start);
+  }
+  return errors.length > 0 ? err(errors) : ok({ inScope, named });
+}
+
+function firstMemberIndex(plan: Plan, g: TaskGraph, id: string): number | undefined {
+  const members = plan.groups?.find((gr) => gr.id === id)?.members ?? [];
+  const indexes = members.map((m) => g.index.get(m)).filter((i): i is number => i !== undefined);
+  return indexes.length > 0 ? Math.min(...indexes) : undefined;
+}
+
+function unknownTask(id: string, g: TaskGraph): Diagnostic {
+  const close = suggest(id, g.index.keys());
+  const hint = close.length > 0 ? ` (did you mean ${close.join(' or ')}?)` : '';
+  return errorAt(undefined, `unknown task id ${id}${hint}`);
+}
+
+function resolvePhasesAndIds(plan: Plan, g: TaskGraph, options: SelectOptions): Result<Scope, Diagnostic[]> {
   const n = g.tasks.length;
   const named = new Uint8Array(n);
   const phases = options.phases ?? [];
@@ -240,12 +316,20 @@ function resolveScope(plan: Plan, g: TaskGraph, options: SelectOptions): Result<
     }
     for (let i = 0; i < n; i++) if (chosen.has(at(g.tasks, i).phase)) inScope[i] = 1;
   }
+  const groups = new Map((plan.groups ?? []).map((gr) => [gr.id, gr]));
   for (const id of only) {
     const i = g.index.get(id);
+    const group = i === undefined ? groups.get(id) : undefined;
+    if (group) {
+      // A group stands for its members; its optional members stay optional unless named themselves.
+      for (const m of group.members) {
+        const j = g.index.get(m);
+        if (j !== undefined) inScope[j] = 1;
+      }
+      continue;
+    }
     if (i === undefined) {
-      const close = suggest(id, g.index.keys());
-      const hint = close.length > 0 ? ` (did you mean ${close.join(' or ')}?)` : '';
-      errors.push(errorAt(undefined, `unknown task id ${id}${hint}`));
+      errors.push(unknownTask(id, g));
       continue;
     }
     inScope[i] = 1;

@@ -21,13 +21,19 @@ export interface TaskRecord {
 /** Options a run was started with, so that `taskwave resume` continues it the same way. */
 export interface RunOptions {
   concurrency: number;
-  agent: string;
+  /** `--agent`: one agent for every task; absent when the config's default and routing choose. */
+  agent?: string;
   phases?: string[];
   only?: string[];
+  from?: string;
+  specs?: string[];
+  specKinds?: ('infrastructure' | 'feature')[];
   withDeps?: boolean;
   includeOptional?: boolean;
   format?: string;
+  tag?: string;
   config?: string;
+  timeout?: string;
 }
 
 export interface ExecutionState {

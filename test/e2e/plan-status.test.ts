@@ -35,7 +35,7 @@ describe('taskwave plan', () => {
       optional: false,
       requirements: ['FR-002'],
       files: ['pkg/b.ts'],
-      agent: null,
+      agent: 'scripted',
       source: { file: 'specs/tasks.md', line: 6 },
     });
     expect(plan.tasks[0].status).toBe('done');

@@ -41,6 +41,7 @@ describe('selectTasks scope', () => {
       done: ['T002'],
       unrunnable: [],
       excluded: [],
+      passedOver: [],
     });
   });
 
@@ -59,6 +60,7 @@ describe('selectTasks scope', () => {
       done: ['T002'],
       unrunnable: [],
       excluded: ['T003', 'T004', 'T005', 'T006'],
+      passedOver: [],
     });
     expect(value(selectTasks(plan, { phases: ['1', '2'] })).run).toEqual(['T001', 'T003', 'T004']);
   });
@@ -97,6 +99,7 @@ describe('selectTasks scope', () => {
       done: [],
       unrunnable: [],
       excluded: ['T002', 'T004', 'T005', 'T006'],
+      passedOver: [],
     });
     expect(value(selectTasks(plan, { phases: ['1'], only: ['T003'] })).run).toEqual(['T001', 'T003']);
   });
@@ -152,6 +155,7 @@ describe('selectTasks prerequisites', () => {
       done: [],
       unrunnable: [],
       excluded: ['T002', 'T006'],
+      passedOver: [],
     });
   });
 });
@@ -171,18 +175,18 @@ describe('selectTasks statuses', () => {
     { id: 'J', deps: ['I'] },
   ]);
 
-  it('cancelled, deferred and excluded optional tasks do not run and block their dependents', () => {
+  it('cancelled and deferred tasks do not run and block their dependents; optional ones are passed over', () => {
     expect(value(selectTasks(blocked))).toEqual({
-      run: ['H', 'J'],
+      run: ['F', 'H', 'J'],
       pulledIn: [],
       done: ['I'],
       unrunnable: [
         { id: 'D', blockedBy: 'A', reason: 'needs A, which is cancelled' },
         { id: 'E', blockedBy: 'B', reason: 'needs B, which is deferred' },
-        { id: 'F', blockedBy: 'C', reason: 'needs C, which is optional and not included' },
         { id: 'G', blockedBy: 'A', reason: 'needs D, which is blocked by A (cancelled)' },
       ],
       excluded: ['A', 'B', 'C'],
+      passedOver: ['C'],
     });
   });
 
@@ -190,6 +194,7 @@ describe('selectTasks statuses', () => {
     const s = value(selectTasks(blocked, { includeOptional: true }));
     expect(s.run).toEqual(['C', 'F', 'H', 'J']);
     expect(s.unrunnable.map((u) => u.id)).toEqual(['D', 'E', 'G']);
+    expect(s.passedOver).toEqual([]);
   });
 
   it('runs an optional task named with only', () => {
@@ -226,3 +231,88 @@ describe('selectTasks statuses', () => {
     }
   });
 });
+
+describe('selectTasks scopes beyond phases and ids', () => {
+  const specs = makePlan([
+    { id: 'I001.1', phase: '0' },
+    { id: 'I001.2', phase: '0', deps: ['I001.1'] },
+    { id: 'F001.1', phase: '1', deps: ['I001.2'] },
+    { id: 'F001.2', phase: '1', deps: ['F001.1'] },
+    { id: 'F002.1', phase: '1', status: 'done' },
+  ]);
+  for (const t of specs.tasks) t.spec = t.id.slice(0, 4);
+  specs.specs = [
+    { id: 'I001', title: 'Auth', kind: 'infrastructure', phase: '0', path: '/x', dependencies: [] },
+    { id: 'F001', title: 'Profile', kind: 'feature', phase: '1', path: '/y', dependencies: ['I001'] },
+    { id: 'F002', title: 'Billing', kind: 'feature', phase: '1', path: '/z', dependencies: [] },
+  ];
+
+  it('--spec selects a spec by id, case-insensitively', () => {
+    expect(value(selectTasks(specs, { specs: ['i001'] })).run).toEqual(['I001.1', 'I001.2']);
+  });
+
+  it('--features needs the infrastructure unless --with-deps pulls it in', () => {
+    expect(errorMessages(selectTasks(specs, { specKinds: ['feature'] }))).toEqual([
+      'F001.1 needs I001.2 and I001.1, which are not done and not selected (add --with-deps to run them too)',
+    ]);
+    const s = value(selectTasks(specs, { specKinds: ['feature'], withDeps: true }));
+    expect(s.run).toEqual(['I001.1', 'I001.2', 'F001.1', 'F001.2']);
+    expect(s.done).toEqual(['F002.1']);
+  });
+
+  it('--infrastructure and --phase narrow each other', () => {
+    expect(value(selectTasks(specs, { specKinds: ['infrastructure'], phases: ['0'] })).run).toEqual([
+      'I001.1',
+      'I001.2',
+    ]);
+    expect(value(selectTasks(specs, { specKinds: ['infrastructure'], phases: ['1'] })).run).toEqual([]);
+  });
+
+  it('an unknown spec names the specs there are; a plan without specs says so', () => {
+    expect(errorMessages(selectTasks(specs, { specs: ['F009'] }))).toEqual([
+      'unknown spec "F009"; the plan\'s specs are: I001, F001, F002',
+    ]);
+    const plain = makePlan([{ id: 'T001' }]);
+    expect(errorMessages(selectTasks(plain, { specKinds: ['feature'] }))[0]).toMatch(
+      /has no infrastructure or feature specs/,
+    );
+  });
+
+  it('--from starts at a task in plan order, and its earlier prerequisites must be done or pulled in', () => {
+    expect(errorMessages(selectTasks(specs, { from: 'F001.1' }))[0]).toMatch(/^F001.1 needs I001.2/);
+    expect(value(selectTasks(specs, { from: 'F001.1', withDeps: true })).pulledIn).toEqual(['I001.1', 'I001.2']);
+    expect(errorMessages(selectTasks(specs, { from: 'F001.9' }))).toEqual([
+      'unknown task id F001.9 (did you mean F001.1 or F001.2 or I001.1?)',
+    ]);
+  });
+
+  it('a group id in --only and --from stands for its members', () => {
+    const kiro = makePlan([
+      { id: '1' },
+      { id: '2.1', deps: ['1'] },
+      { id: '2.2', deps: ['2.1'], optional: true },
+      { id: '3', deps: ['2.2'] },
+    ]);
+    kiro.groups = [
+      {
+        id: '2',
+        title: 'CSV',
+        phase: '2',
+        members: ['2.1', '2.2'],
+        status: 'pending',
+        source: (kiro.tasks[1] as (typeof kiro.tasks)[number]).source,
+      },
+    ];
+    const only = value(selectTasks(kiro, { only: ['2'], withDeps: true }));
+    expect(only.run).toEqual(['1', '2.1']);
+    expect(only.passedOver).toEqual(['2.2']);
+    expect(errorMessages(selectTasks(kiro, { from: '2' }))).toEqual([
+      '2.1 needs 1, which is not done and not selected (add --with-deps to run it too)',
+    ]);
+    expect(value(selectTasks(kiro, { from: '2', withDeps: true })).run).toEqual(['1', '2.1', '3']);
+  });
+});
+
+function errorMessages(r: Result<unknown, Diagnostic[]>): string[] {
+  return r.ok ? [] : r.error.map((d) => d.message);
+}

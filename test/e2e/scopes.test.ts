@@ -1,0 +1,122 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { type AgentLogEntry, makeRepo, runCli, SCRIPTED_AGENT } from '../support/repo.js';
+
+const PLAN = `# Tasks: docs and code
+
+## Phase 1: Build
+
+- [ ] T001 [P] Write \`src/a.txt\`
+- [ ] T002 [P] Write \`src/b.txt\`
+- [ ] T003 [P] Update the docs in \`docs/guide.md\`
+- [ ] T004 [P] Write \`src/c.txt\`
+`;
+
+function started(log: AgentLogEntry[]): string[] {
+  return log.filter((e) => e.event === 'start').map((e) => e.id);
+}
+
+function maxOverlap(log: AgentLogEntry[]): number {
+  let cur = 0;
+  let max = 0;
+  for (const e of [...log].sort((a, b) => a.time - b.time)) {
+    if (e.event === 'start') max = Math.max(max, ++cur);
+    if (e.event === 'end') cur--;
+  }
+  return max;
+}
+
+function execution(dir: string) {
+  return JSON.parse(readFileSync(join(dir, '.taskwave', 'execution.json'), 'utf8'));
+}
+
+describe('free-text hints', () => {
+  it('"sequential" runs one task at a time and says which option it stood for', async () => {
+    const repo = makeRepo({ 'tasks.md': PLAN });
+    repo.script({ '*': { sleepMs: 100 } });
+    const r = await runCli(['run', 'tasks.md', 'sequential'], repo.dir);
+    expect(r.code).toBe(0);
+    expect(r.stderr).toContain('taskwave: hint "sequential" → --concurrency 1');
+    expect(started(repo.agentLog()).sort()).toEqual(['T001', 'T002', 'T003', 'T004']);
+    expect(maxOverlap(repo.agentLog())).toBe(1);
+  });
+
+  it('"only the docs tasks, 2 agents" picks the tasks by title', async () => {
+    const repo = makeRepo({ 'tasks.md': PLAN });
+    const r = await runCli(['run', 'tasks.md', 'only the docs tasks, 2 agents'], repo.dir);
+    expect(r.code).toBe(0);
+    expect(r.stderr).toContain('→ --concurrency 2 --only T003');
+    expect(started(repo.agentLog())).toEqual(['T003']);
+  });
+
+  it('refuses words it does not understand, with exit 2 and nothing written', async () => {
+    const repo = makeRepo({ 'tasks.md': PLAN });
+    const r = await runCli(['run', 'tasks.md', 'go', 'fast', 'and', 'loose'], repo.dir);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/^taskwave: error: cannot understand "fast", "loose" in the hint "go fast and loose"/);
+    expect(existsSync(join(repo.dir, '.taskwave'))).toBe(false);
+    expect(repo.read('tasks.md')).toBe(PLAN);
+  });
+});
+
+describe('--from', () => {
+  it('runs a task and those after it; earlier unfinished ones need --with-deps', async () => {
+    const plan = PLAN.replaceAll(' [P]', '');
+    const repo = makeRepo({ 'tasks.md': plan });
+    const refused = await runCli(['run', 'tasks.md', '--from', 'T003'], repo.dir);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toContain('T003 needs T002 and T001, which are not done and not selected');
+    repo.write('tasks.md', plan.replace('- [ ] T001', '- [x] T001').replace('- [ ] T002', '- [x] T002'));
+    const r = await runCli(['run', 'tasks.md', '--from', 'T003'], repo.dir);
+    expect(r.code).toBe(0);
+    expect(started(repo.agentLog())).toEqual(['T003', 'T004']);
+  });
+});
+
+describe('routing', () => {
+  const config = (extra: string) =>
+    `agent: scripted\nagents:\n  scripted:\n    command: ["${process.execPath}", "${SCRIPTED_AGENT}"]\n  writer:\n    command: ["${process.execPath}", "${SCRIPTED_AGENT}"]\n${extra}`;
+
+  it('sends tasks to the agent their words match; plan shows it and the books record it', async () => {
+    const repo = makeRepo(
+      { 'tasks.md': PLAN },
+      { config: config('routing:\n  - words: [docs, documentation]\n    agent: writer\n') },
+    );
+    const shown = await runCli(['plan', 'tasks.md'], repo.dir);
+    expect(shown.code).toBe(0);
+    expect(shown.stdout).toContain('T003 [P] Update the docs in `docs/guide.md` → writer (routing rule 1 (word docs))');
+    expect(shown.stdout).not.toContain('T001 [P] Write `src/a.txt` →');
+    const json = JSON.parse((await runCli(['plan', 'tasks.md', '--json'], repo.dir)).stdout);
+    expect(json.tasks.map((t: { agent: string }) => t.agent)).toEqual(['scripted', 'scripted', 'writer', 'scripted']);
+
+    const r = await runCli(['run', 'tasks.md'], repo.dir);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('agent scripted, writer');
+    const tasks = execution(repo.dir).tasks;
+    expect(tasks.T003.agent).toBe('writer');
+    expect(tasks.T001.agent).toBe('scripted');
+  });
+
+  it('--agent overrides the routing rules', async () => {
+    const repo = makeRepo({ 'tasks.md': PLAN }, { config: config('routing:\n  - words: docs\n    agent: writer\n') });
+    const r = await runCli(['run', 'tasks.md', '--agent', 'scripted'], repo.dir);
+    expect(r.code).toBe(0);
+    expect(execution(repo.dir).tasks.T003.agent).toBe('scripted');
+  });
+
+  it('a rule naming an agent that does not exist is a usage error before anything runs', async () => {
+    const repo = makeRepo({ 'tasks.md': PLAN }, { config: config('routing:\n  - words: docs\n    agent: nobody\n') });
+    const r = await runCli(['run', 'tasks.md'], repo.dir);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain("unknown agent 'nobody'");
+    expect(repo.agentLog()).toEqual([]);
+  });
+
+  it('a rule with nothing to match on is a config error with its line', async () => {
+    const repo = makeRepo({ 'tasks.md': PLAN }, { config: config('routing:\n  - agent: writer\n') });
+    const r = await runCli(['plan', 'tasks.md'], repo.dir);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/taskwave\.yaml:8:5: error: routing\.0: .*needs at least one of role, complexity, words or phase/);
+  });
+});
