@@ -1,18 +1,93 @@
-import { err } from '../../result.js';
-import { errorAt } from '../diagnostic.js';
-import type { PlanFormat } from '../types.js';
+import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
+import { err, ok, type Result } from '../../result.js';
+import { errorMessage } from '../../util/error-message.js';
+import { type Diagnostic, errorAt } from '../diagnostic.js';
+import type { Plan, PlanFormat } from '../types.js';
+import { assembleKiro } from './kiro/assemble.js';
+import { isKiroTasksPath, locateKiro, looksLikeKiro } from './kiro/locate.js';
+import { scanKiro } from './kiro/scan.js';
+import { tickKiroTask } from './kiro/tick.js';
 
-// Placeholder until the format is written: claims nothing.
+/*
+ * Kiro specs: `.kiro/specs/<feature>/tasks.md` with numbered checkbox tasks (`- [ ] 1. Title`,
+ * sub-tasks `- [ ] 1.1 Title`), optional ones marked `- [ ]*`, requirement references in
+ * `_Requirements: …_` lines. The work is in `kiro/`: `locate.ts` (which file a path means),
+ * `scan.ts` (the line pass), `requirements.ts`, `assemble.ts` (numbers to tasks, groups, phases and
+ * the chain) and `tick.ts` (writing a done task back).
+ */
+
+const NAME = 'kiro';
+/** The spec documents Kiro writes beside tasks.md. */
+const SPEC_DOCUMENTS = ['requirements.md', 'design.md'];
+
+export { assembleKiro, scanKiro, tickKiroTask };
+
+export function parseKiroPlan(text: string, file: string): Result<Plan, Diagnostic[]> {
+  const read = assembleKiro(scanKiro(text, file), file, NAME);
+  return read.errors.length > 0 ? err(read.errors) : ok(read.plan);
+}
+
+/** A path the user can paste back: relative to the working folder when inside it. */
+function shown(path: string): string {
+  const rel = relative(process.cwd(), path);
+  return rel === '' ? '.' : rel.startsWith('..') || isAbsolute(rel) ? path : rel;
+}
+
+async function readKiroFile(file: string): Promise<Result<Plan, Diagnostic[]>> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (e) {
+    return err([errorAt(undefined, `cannot read ${file}: ${errorMessage(e)}`)]);
+  }
+  const parsed = parseKiroPlan(text, file);
+  if (parsed.ok) {
+    parsed.value.documents = SPEC_DOCUMENTS.map((name) => join(dirname(file), name)).filter((p) => existsSync(p));
+  }
+  return parsed;
+}
+
 export const kiroFormat: PlanFormat = {
-  name: 'kiro',
-  describe: '(not yet readable)',
-  async detect() {
-    return false;
+  name: NAME,
+  describe: '.kiro/specs/<feature>/tasks.md (or a .kiro folder)',
+
+  async detect(path: string): Promise<boolean> {
+    const target = await locateKiro(resolve(path));
+    if (target.kind === 'features') return target.files.length > 0;
+    if (target.kind === 'none') return false;
+    if (isKiroTasksPath(target.file)) return true;
+    if (!/\.(?:md|markdown)$/i.test(target.file)) return false;
+    try {
+      return looksLikeKiro(scanKiro(await readFile(target.file, 'utf8'), target.file));
+    } catch {
+      return false;
+    }
   },
-  async read() {
-    return err([errorAt(undefined, 'the kiro format is not readable yet')]);
+
+  async read(path: string): Promise<Result<Plan, Diagnostic[]>> {
+    const abs = resolve(path);
+    const target = await locateKiro(abs);
+    if (target.kind === 'file') return readKiroFile(target.file);
+    if (target.kind === 'none') {
+      return err([errorAt(undefined, `no Kiro tasks.md at ${shown(abs)}: expected .kiro/specs/<feature>/tasks.md`)]);
+    }
+    const [only, ...more] = target.files;
+    if (only === undefined) {
+      return err([
+        errorAt(undefined, `no Kiro spec in ${shown(abs)}: expected .kiro/specs/<feature>/tasks.md beneath it`),
+      ]);
+    }
+    if (more.length > 0) {
+      const list = target.files.map((f) => `  ${shown(dirname(f))}`).join('\n');
+      return err([errorAt(undefined, `${shown(abs)} holds several Kiro specs; pass the one to run:\n${list}`)]);
+    }
+    return readKiroFile(only);
   },
-  async writeStatus() {
-    return err(errorAt(undefined, 'the kiro format is not writable yet'));
+
+  async writeStatus(plan: Plan, taskId: string, status: 'done'): Promise<Result<void, Diagnostic>> {
+    if (status !== 'done') return err(errorAt(undefined, `cannot record status ${String(status)} in a Kiro plan`));
+    return tickKiroTask(plan.path, taskId);
   },
 };
