@@ -1,0 +1,136 @@
+import { readFile } from 'node:fs/promises';
+import { err, ok, type Result } from '../../../result.js';
+import { writeFileAtomic } from '../../../util/atomic-write.js';
+import { errorMessage } from '../../../util/error-message.js';
+import { type Diagnostic, errorAt } from '../../diagnostic.js';
+import type { Plan, SpecInfo, Task } from '../../types.js';
+import { type JsonNode, nodeAt, parseJsonDocument, setJsonValue } from '../json-file.js';
+import { bookFileOf, entryIndex, readBookText, statusPath } from './books.js';
+import { tasksFileOf } from './layout.js';
+import { taskDetails } from './task-details.js';
+import { type ScannedTask, scanTasksFile, splitLines } from './tasks-file.js';
+
+/*
+ * A done task goes back into its spec's `tasks.md` as one byte (`[ ]` → `[x]`); when that makes every
+ * task of the spec done, the spec's entry in `features.json` or `.claude/project.json` gets
+ * `"status": "completed"`. Both files are re-read at write time and change nowhere else.
+ */
+
+const TASK_ID = /^([IF]\d+)\.(\d+)$/;
+
+/** Byte offset where 0-based line `line` starts, or -1 when the file has fewer lines. */
+function lineStartOffset(buf: Buffer, line: number): number {
+  let pos = 0;
+  for (let n = 0; n < line; n++) {
+    const nl = buf.indexOf(0x0a, pos);
+    if (nl < 0) return -1;
+    pos = nl + 1;
+  }
+  return pos;
+}
+
+/**
+ * The task in the file as it is now: the one at the same position if its title is unchanged,
+ * else the one task with that title (a person may have added or removed tasks above it).
+ */
+function findAgain(scanned: ScannedTask[], position: number, title: string): ScannedTask | undefined {
+  const same = scanned[position - 1];
+  if (same && taskDetails(same).title === title) return same;
+  const byTitle = scanned.filter((t) => taskDetails(t).title === title);
+  return byTitle.length === 1 ? byTitle[0] : undefined;
+}
+
+export async function writeTaskDone(plan: Plan, taskId: string): Promise<Result<void, Diagnostic>> {
+  const m = TASK_ID.exec(taskId);
+  const spec = m ? plan.specs?.find((s) => s.id === m[1]) : undefined;
+  const task = plan.tasks.find((t) => t.id === taskId);
+  if (!m || !spec || !task) return err(errorAt(undefined, `no task ${taskId} in the specs tree at ${plan.path}`));
+  const file = tasksFileOf(spec.path);
+  let buf: Buffer;
+  try {
+    buf = await readFile(file);
+  } catch (e) {
+    return err(errorAt(task.source, `cannot read ${file}: ${errorMessage(e)}`));
+  }
+  const text = buf.toString('utf8');
+  const scan = scanTasksFile(text, file);
+  const target = findAgain(scan.tasks, Number(m[2]), task.title);
+  if (!target) {
+    return err(errorAt(task.source, `task ${taskId} ("${task.title}") is no longer in ${file}; not ticking it`));
+  }
+  if (target.status !== 'done') {
+    const ticked = tick(buf, text, target, file, task);
+    if (!ticked.ok) return ticked;
+    target.status = 'done';
+  }
+  if (scan.tasks.every((t) => t.status === 'done')) return markSpecCompleted(plan.path, spec);
+  return ok(undefined);
+}
+
+function tick(buf: Buffer, text: string, target: ScannedTask, file: string, task: Task): Result<void, Diagnostic> {
+  const bom = buf[0] === 0xef && buf[1] === 0xbb && buf[2] === 0xbf ? 3 : 0;
+  const lineText = splitLines(text)[target.line];
+  const start = lineStartOffset(buf, target.line);
+  if (start < 0 || lineText === undefined) return err(errorAt(task.source, `cannot find the checkbox of ${task.id}`));
+  const offset =
+    start + (target.line === 0 ? bom : 0) + Buffer.byteLength(lineText.slice(0, target.column + 1), 'utf8');
+  const b = buf[offset];
+  if (buf[offset - 1] !== 0x5b || buf[offset + 1] !== 0x5d || (b !== 0x20 && b !== 0x7e && b !== 0x2d)) {
+    return err(errorAt(task.source, `cannot find the checkbox of ${task.id}; ${file} was not changed`));
+  }
+  const out = Buffer.from(buf);
+  out[offset] = 0x78; // x
+  try {
+    writeFileAtomic(file, out);
+  } catch (e) {
+    return err(errorAt(task.source, `cannot write ${file}: ${errorMessage(e)}`));
+  }
+  return ok(undefined);
+}
+
+/** Sets the spec's `status` to "completed" in its book, when the book lists it. */
+export async function markSpecCompleted(root: string, spec: SpecInfo): Promise<Result<void, Diagnostic>> {
+  const file = bookFileOf(root, spec.kind);
+  const read = await readBookText(file);
+  if (!read.ok) return err(read.error[0] as Diagnostic);
+  if (read.value === undefined) return ok(undefined);
+  const parsed = parseJsonDocument(read.value, file);
+  if (!parsed.ok) {
+    const first = parsed.error[0] as Diagnostic;
+    return err({ ...first, message: `${first.message}; ${spec.id} is done but not marked completed` });
+  }
+  const index = entryIndex(parsed.value, spec.kind, spec.id);
+  if (index < 0) return ok(undefined);
+  const path = statusPath(spec.kind, index);
+  const current = nodeAt(parsed.value, path);
+  if (current?.value === 'completed') return ok(undefined);
+  const bom = read.value.charCodeAt(0) === 0xfeff ? '\ufeff' : '';
+  const entry = nodeAt(parsed.value, path.slice(0, -1));
+  const updated =
+    current === undefined && entry?.children?.length
+      ? addStatus(read.value, entry)
+      : bom + setJsonValue(read.value.slice(bom.length), path, 'completed');
+  try {
+    writeFileAtomic(file, updated);
+  } catch (e) {
+    return err(errorAt(undefined, `cannot write ${file}: ${errorMessage(e)}`));
+  }
+  return ok(undefined);
+}
+
+/**
+ * The text with `"status": "completed"` added as the entry's last property, written the way the entry
+ * is: on its line for a one-line object, else on a line of its own at the indentation of the last
+ * property. jsonc-parser would re-format a whole one-line object to insert a property.
+ */
+function addStatus(text: string, entry: JsonNode): string {
+  const children = entry.children as JsonNode[];
+  const last = children[children.length - 1] as JsonNode;
+  const at = last.offset + last.length;
+  const objectText = text.slice(entry.offset, entry.offset + entry.length);
+  if (!objectText.includes('\n')) return `${text.slice(0, at)}, "status": "completed"${text.slice(at)}`;
+  const lineStart = text.lastIndexOf('\n', last.offset) + 1;
+  const indent = /^[ \t]*/.exec(text.slice(lineStart))?.[0] ?? '';
+  const eol = text.includes('\r\n') ? '\r\n' : '\n';
+  return `${text.slice(0, at)},${eol}${indent}"status": "completed"${text.slice(at)}`;
+}
