@@ -15,6 +15,8 @@ export function renderTaskPrompt(plan: Plan, task: Task, root: string): string {
   if (phase) out.push(`Phase: ${phase.title}`);
   out.push(`Plan: ${rel(plan.path)} (line ${task.source.line})`);
   if (task.tags.length > 0) out.push(`Tags: ${task.tags.join(', ')}`);
+  if (task.role) out.push(`Role: ${task.role}${task.complexity ? ` (${task.complexity})` : ''}`);
+  if (task.spec) out.push(`Spec: ${task.spec}`);
   if (task.body.trim()) {
     out.push('', '## Details', '', task.body.trimEnd());
   }
@@ -27,8 +29,9 @@ export function renderTaskPrompt(plan: Plan, task: Task, root: string): string {
   if (task.criteria.length > 0) {
     out.push('', '## Acceptance criteria', '', ...task.criteria.map((c) => `- ${c}`));
   }
-  if (plan.documents.length > 0) {
-    out.push('', '## Context documents (read what you need)', '', ...plan.documents.map((d) => `- ${rel(d)}`));
+  const context = [...(task.context ?? []), ...plan.documents.filter((d) => !task.context?.includes(d))];
+  if (context.length > 0) {
+    out.push('', '## Context documents (read what you need)', '', ...context.map((d) => `- ${rel(d)}`));
   }
   out.push(
     '',

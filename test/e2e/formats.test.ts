@@ -1,0 +1,141 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { type AgentLogEntry, makeRepo, runCli } from '../support/repo.js';
+
+/*
+ * Each format end to end through the CLI: detected from the repository root, run with the scripted
+ * agent, and written back in its own terms.
+ */
+
+const started = (log: AgentLogEntry[]) => log.filter((e) => e.event === 'start').map((e) => e.id);
+
+const KIRO = `# Implementation Plan
+
+- [x] 1. Set up the module
+  - _Requirements: 1.1_
+
+- [ ] 2. CSV export
+  - [ ] 2.1 Write the row formatter in \`src/csv.ts\`
+  - [ ]* 2.2 Property tests for the formatter
+  - [ ] 2.3 Stream large exports
+    - _Requirements: 2.1-2.3_
+
+- [ ] 3. Checkpoint - the sample exports
+`;
+
+describe('Kiro through the CLI', () => {
+  it('passes over the optional task, ticks the group once its required sub-tasks are done, runs in number order', async () => {
+    const repo = makeRepo({ '.kiro/specs/export/tasks.md': KIRO, '.kiro/specs/export/design.md': '# Design\n' });
+    const r = await runCli(['run', '.'], repo.dir);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect(started(repo.agentLog())).toEqual(['2.1', '2.3', '3']);
+    expect(repo.read('.kiro/specs/export/tasks.md')).toBe(
+      KIRO.replace('- [ ] 2. CSV', '- [x] 2. CSV')
+        .replace('- [ ] 2.1', '- [x] 2.1')
+        .replace('- [ ] 2.3', '- [x] 2.3')
+        .replace('- [ ] 3.', '- [x] 3.'),
+    );
+    const stdin = repo.agentLog().find((e) => e.event === 'start' && e.id === '2.3')?.stdin ?? '';
+    expect(stdin).toContain('Requirements: 2.1, 2.2, 2.3');
+    expect(stdin).toContain('.kiro/specs/export/design.md');
+  });
+
+  it('--include-optional runs the optional task between its neighbours', async () => {
+    const repo = makeRepo({ '.kiro/specs/export/tasks.md': KIRO });
+    repo.script({ '*': { sleepMs: 50 } });
+    const r = await runCli(['run', '.kiro/specs/export', '--include-optional'], repo.dir);
+    expect(r.code).toBe(0);
+    expect(started(repo.agentLog())).toEqual(['2.1', '2.2', '2.3', '3']);
+    expect(repo.read('.kiro/specs/export/tasks.md')).toContain('- [x]* 2.2');
+  });
+});
+
+const TASKMASTER = `{
+  "master": {
+    "tasks": [
+      { "id": 1, "title": "Create the package", "status": "done", "dependencies": [], "subtasks": [] },
+      { "id": 2, "title": "Add the store", "description": "Redis store", "details": "Use Lua.", "testStrategy": "Integration test.", "status": "pending", "dependencies": [1], "subtasks": [
+        { "id": 1, "title": "Write the script", "status": "pending", "dependencies": [] },
+        { "id": 2, "title": "Wire it in", "status": "pending", "dependencies": [1] }
+      ] },
+      { "id": 3, "title": "Benchmark", "status": "deferred", "dependencies": [2], "subtasks": [] }
+    ],
+    "metadata": { "created": "2026-01-01" }
+  },
+  "audit": { "tasks": [ { "id": 1, "title": "Log decisions", "status": "pending", "dependencies": [] } ], "metadata": {} }
+}
+`;
+
+describe('Taskmaster through the CLI', () => {
+  it('runs the current tag, sets status done in place, closes the parent, leaves deferred work alone', async () => {
+    const repo = makeRepo({
+      '.taskmaster/tasks/tasks.json': TASKMASTER,
+      '.taskmaster/state.json': '{ "currentTag": "master" }\n',
+    });
+    const r = await runCli(['run', '.'], repo.dir);
+    expect(r.code).toBe(0);
+    expect(started(repo.agentLog())).toEqual(['2.1', '2.2']);
+    const after = repo.read('.taskmaster/tasks/tasks.json');
+    // Only status values changed: the two subtasks and their parent.
+    expect(after).toBe(
+      TASKMASTER.replace(
+        '"Redis store", "details": "Use Lua.", "testStrategy": "Integration test.", "status": "pending"',
+        '"Redis store", "details": "Use Lua.", "testStrategy": "Integration test.", "status": "done"',
+      )
+        .replace('"Write the script", "status": "pending"', '"Write the script", "status": "done"')
+        .replace('"Wire it in", "status": "pending"', '"Wire it in", "status": "done"'),
+    );
+    const stdin = repo.agentLog().find((e) => e.event === 'start')?.stdin ?? '';
+    expect(stdin).toContain('Use Lua.');
+    expect(stdin).toContain('Integration test.');
+  });
+
+  it('--tag picks another tag; an unknown tag is exit 2 naming the tags there are', async () => {
+    const repo = makeRepo({ '.taskmaster/tasks/tasks.json': TASKMASTER });
+    const r = await runCli(['run', '.', '--tag', 'audit'], repo.dir);
+    expect(r.code).toBe(0);
+    expect(started(repo.agentLog())).toEqual(['1']);
+    const bad = await runCli(['plan', '.', '--tag', 'nope'], repo.dir);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('nope');
+    expect(bad.stderr).toContain('audit');
+  });
+
+  it('bad JSON is a diagnostic with its line and column', async () => {
+    const repo = makeRepo({
+      '.taskmaster/tasks/tasks.json': '{\n  "master": {\n    "tasks": [\n      { "id": 1 "title": "x" }\n',
+    });
+    const r = await runCli(['plan', '.'], repo.dir);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/\.taskmaster\/tasks\/tasks\.json:4:17: error: invalid JSON/);
+  });
+});
+
+describe('specs tree through the CLI', () => {
+  const files = {
+    'specs/infrastructure/phase-0/001-auth/tasks.md':
+      '# Tasks for I001: Authentication\n\n## Layer 0\n- [ ] Task: Create the users table\n  - Agent: supabase\n\n## Layer 1\n- [ ] Task: Session middleware (backend, mid)\n',
+    'specs/features/phase-1/F001-profile/tasks.md':
+      '# Tasks for F001: Profile\n\n## Layer 0\n- [ ] [L0] Profile API route (backend, mid)\n',
+    'features.json':
+      '{\n  "features": [\n    { "id": "F001", "name": "Profile", "status": "planned", "phase": 1, "dependencies": [], "infrastructure_dependencies": ["I001"] }\n  ]\n}\n',
+  };
+
+  it('--features with dependencies runs the infrastructure first and keeps the tree’s own books', async () => {
+    const repo = makeRepo(files);
+    repo.script({ '*': { sleepMs: 30 } });
+    const refused = await runCli(['run', '.', '--features'], repo.dir);
+    expect(refused.code).toBe(2);
+    const r = await runCli(['run', '.', 'only the profile feature with dependencies'], repo.dir);
+    expect(r.code).toBe(0);
+    expect(r.stderr).toContain('→ --with-deps --spec F001');
+    expect(started(repo.agentLog())).toEqual(['I001.1', 'I001.2', 'F001.1']);
+    expect(repo.read('features.json')).toBe(files['features.json'].replace('"planned"', '"completed"'));
+    const books = JSON.parse(readFileSync(join(repo.dir, '.claude/execution/execution.json'), 'utf8'));
+    expect(books.specs.I001).toMatchObject({ status: 'completed', tasks_total: 2, tasks_completed: 2 });
+    expect(books.specs.F001).toMatchObject({ status: 'completed', tasks_total: 1, tasks_completed: 1 });
+    expect(books.session.status).toBe('completed');
+  });
+});
