@@ -201,6 +201,8 @@ export async function runCommand(planPath: string, given: RunFlags, resume?: Exe
     process.on('SIGINT', onSignal);
     process.on('SIGTERM', onSignal);
     try {
+      // The format's own books first name this run (a platform-mode log), before any task writes to them.
+      await planBooks.flush();
       const summary = await scheduler.run();
       log.log({ type: 'run-finished', runId, summary });
       await planBooks.flush();

@@ -4,6 +4,7 @@ import type { ExecutionState } from './execution.js';
 
 /** Events after which a format's own books change. */
 const MOVES = new Set<RunEvent['type']>([
+  'run-started',
   'task-started',
   'task-succeeded',
   'task-failed',
