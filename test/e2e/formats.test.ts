@@ -139,3 +139,89 @@ describe('specs tree through the CLI', () => {
     expect(books.session.status).toBe('completed');
   });
 });
+
+describe('phase document through the CLI', () => {
+  const DOC = `# Phase 3: Search
+
+**Status**: Planned
+
+## Deliverables
+
+- [ ] Add the search table (\`db/014_search.sql\`)
+- [ ] Query endpoint (\`src/api/search.ts\`)
+
+## Success Criteria
+- [ ] p95 under 50 ms
+`;
+
+  it('ticks the tasks and sets the status line to Complete after the last one, leaving the criteria', async () => {
+    const repo = makeRepo({ 'phases/current/search_plan.md': DOC });
+    const r = await runCli(['run', 'phases/current/search_plan.md'], repo.dir);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('phase-doc plan');
+    expect(repo.read('phases/current/search_plan.md')).toBe(
+      DOC.replace('**Status**: Planned', '**Status**: Complete')
+        .replace('- [ ] Add', '- [x] Add')
+        .replace('- [ ] Query', '- [x] Query'),
+    );
+  });
+
+  it('a failed task leaves the status In Progress, never Complete', async () => {
+    const repo = makeRepo({ 'phases/current/search_plan.md': DOC });
+    const plan = JSON.parse((await runCli(['plan', 'phases/current/search_plan.md', '--json'], repo.dir)).stdout);
+    repo.script({ [plan.tasks[1].id]: { exit: 1 } });
+    const r = await runCli(['run', 'phases/current/search_plan.md'], repo.dir);
+    expect(r.code).toBe(1);
+    const after = repo.read('phases/current/search_plan.md');
+    expect(after).toContain('**Status**: In Progress');
+    expect(after).toContain('- [x] Add');
+    expect(after).toContain('- [ ] Query');
+  });
+});
+
+describe('platform-mode through the CLI', () => {
+  const PLAN = `# Implementation Plan 001: Bookmarks
+
+**Status**: Sprint Planning Complete
+
+### 3.1 Sprint 1: Foundation (Weeks 1-2)
+
+**Story 1.1: Terraform module structure** (5 points)
+- **As a** platform engineer
+
+**Acceptance Criteria**:
+- [ ] Module folder created
+
+**Technical Tasks**:
+- Create the module folder
+
+---
+
+**Story 1.2: Resource group** (3 points)
+
+**Acceptance Criteria**:
+- [ ] Resource group named per environment
+
+#### Sprint 1 Capacity Allocation
+| Story | Points | Owner | Dependencies |
+|-------|--------|-------|--------------|
+| 1.1 Terraform module | 5 | Platform Engineer | Azure subscription access |
+| 1.2 Resource group | 3 | Platform Engineer | Story 1.1 |
+`;
+
+  it('runs the stories in capacity-table order and writes the run log, which the next read trusts', async () => {
+    const repo = makeRepo({ '.platform-mode/plans/plan001.plan.md': PLAN });
+    repo.script({ '*': { sleepMs: 30 } });
+    const r = await runCli(['run', '.'], repo.dir);
+    expect(r.code).toBe(0);
+    expect(started(repo.agentLog())).toEqual(['1.1', '1.2']);
+    expect(repo.read('.platform-mode/plans/plan001.plan.md')).toBe(PLAN);
+    const log = repo.read('.platform-mode/execution/execution001.execution.md');
+    expect(log).toMatch(/\*\*Status\*\*: COMPLETED/);
+    expect(log).toContain('#### Story 1.1: Terraform module structure');
+    expect(log).toContain('#### Story 1.2: Resource group');
+    expect(log).toContain('- [x] Resource group named per environment');
+    const again = await runCli(['run', '.', '--dry-run'], repo.dir);
+    expect(again.stdout).toContain('would run 0 task(s)');
+  });
+});
