@@ -225,3 +225,46 @@ describe('platform-mode through the CLI', () => {
     expect(again.stdout).toContain('would run 0 task(s)');
   });
 });
+
+describe('Claudio through the CLI', () => {
+  const TASKS = `# Phase 1: Foundation - Task List
+
+## Task 1.1: Project setup
+**Priority**: High
+**Effort**: 1 day
+**Dependencies**: None
+
+### Acceptance Criteria
+- [ ] Cargo.toml exists
+
+## Task 1.2: CLI framework
+**Priority**: High
+**Effort**: 2 days
+**Dependencies**: Task 1.1
+
+### Acceptance Criteria
+- [ ] Help text works
+`;
+  const STATUS = `# Task Status: Project setup
+
+**Task ID**: 1.1
+**Status**: Not Started
+`;
+
+  it('runs the tasks in dependency order with their claude.md, and writes each task status.md', async () => {
+    const repo = makeRepo({
+      '.claudio/phase1/tasks.md': TASKS,
+      '.claudio/phase1/task1/status.md': STATUS,
+      '.claudio/phase1/task1/claude.md': '# Context for 1.1\n',
+    });
+    const r = await runCli(['run', '.'], repo.dir);
+    expect(r.code).toBe(0);
+    expect(started(repo.agentLog())).toEqual(['1.1', '1.2']);
+    const first = repo.agentLog().find((e) => e.event === 'start' && e.id === '1.1')?.stdin ?? '';
+    expect(first).toContain('.claudio/phase1/task1/claude.md');
+    expect(first).toContain('- Cargo.toml exists');
+    expect(repo.read('.claudio/phase1/task1/status.md')).toBe(STATUS.replace('Not Started', 'Completed'));
+    expect(repo.read('.claudio/phase1/task2/status.md')).toMatch(/\*\*Status\*\*: Completed/);
+    expect(repo.read('.claudio/phase1/tasks.md')).toBe(TASKS);
+  });
+});

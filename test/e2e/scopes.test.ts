@@ -117,6 +117,8 @@ describe('routing', () => {
     const repo = makeRepo({ 'tasks.md': PLAN }, { config: config('routing:\n  - agent: writer\n') });
     const r = await runCli(['plan', 'tasks.md'], repo.dir);
     expect(r.code).toBe(2);
-    expect(r.stderr).toMatch(/taskwave\.yaml:8:5: error: routing\.0: .*needs at least one of role, complexity, words or phase/);
+    expect(r.stderr).toMatch(
+      /taskwave\.yaml:8:5: error: routing\.0: .*needs at least one of role, complexity, words or phase/,
+    );
   });
 });
