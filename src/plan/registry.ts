@@ -65,5 +65,17 @@ export async function loadPlan(
   }
   const read = await format.read(abs, options);
   if (!read.ok) return read;
+  if (read.value.tasks.length === 0 && (read.value.groups ?? []).length === 0) {
+    // Whatever the format, a plan with nothing to do is a mistake worth naming: a heading structure
+    // that yields no tasks, an empty tag, a folder of the right shape with nothing in it.
+    const file = statSync(read.value.path).isFile() ? read.value.path : undefined;
+    const where = read.value.tag !== undefined ? ` (tag ${read.value.tag})` : '';
+    return err([
+      errorAt(
+        file ? { file, line: 1, column: 1 } : undefined,
+        `no tasks found in ${path}${where}, read as ${format.name}: ${format.describe}`,
+      ),
+    ]);
+  }
   return { ok: true, value: { plan: read.value, format } };
 }

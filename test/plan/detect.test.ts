@@ -107,3 +107,28 @@ describe.skipIf(!haveShared)('the shared example trees, read from their reposito
     expect((await load(root)).tasks).toHaveLength(29);
   });
 });
+
+describe('a plan of the right shape with no tasks', () => {
+  it('is an error naming the format and what it expected', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tw-detect-'));
+    mkdirSync(join(dir, '.claudio/phase1'), { recursive: true });
+    writeFileSync(join(dir, '.claudio/phase1/tasks.md'), '# Phase 1\n\n## Overview\n- [ ] a criterion, not a task\n');
+    const r = await loadPlan(dir);
+    expect(r.ok ? [] : r.error.map((d) => d.message)).toEqual([
+      `no tasks found in ${dir}, read as claudio: .claudio/ (phaseN/tasks.md with ## Task N.M sections)`,
+    ]);
+  });
+
+  it('an empty Taskmaster tag says which tag, at the file', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tw-detect-'));
+    const file = join(dir, '.taskmaster/tasks/tasks.json');
+    mkdirSync(dirname(file), { recursive: true });
+    writeFileSync(file, '{ "master": { "tasks": [], "metadata": {} } }\n');
+    const r = await loadPlan(dir);
+    expect(r.ok).toBe(false);
+    if (!r.ok) {
+      expect(r.error[0]?.location).toEqual({ file, line: 1, column: 1 });
+      expect(r.error[0]?.message).toMatch(/^no tasks found in .* \(tag master\), read as taskmaster/);
+    }
+  });
+});
