@@ -116,7 +116,7 @@ export async function runCommand(planPath: string, given: RunFlags, resume?: Exe
       config: flags.config,
       timeout: flags.timeout,
     };
-    const state = initialState(runId, planRel, format.name, options, plan.tasks, previous);
+    const state = initialState(runId, planRel, format.name, options, plan.tasks, previous, new Set(sel.passedOver));
     const runDir = join(paths.runs, runId);
     mkdirSync(runDir, { recursive: true });
 
@@ -234,13 +234,15 @@ function initialState(
   options: RunOptions,
   tasks: readonly Task[],
   previous: ExecutionState | undefined,
+  passedOver: ReadonlySet<string>,
 ): ExecutionState {
   const now = new Date().toISOString();
   const records: Record<string, TaskRecord> = {};
   for (const t of tasks) {
     const before = previous?.tasks[t.id];
     const done = t.status === 'done';
-    const skipped = t.status === 'skipped' || t.status === 'cancelled' || t.status === 'deferred';
+    const skipped =
+      t.status === 'skipped' || t.status === 'cancelled' || t.status === 'deferred' || passedOver.has(t.id);
     records[t.id] = {
       ...(before ?? {}),
       title: t.title,

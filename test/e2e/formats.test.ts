@@ -40,6 +40,9 @@ describe('Kiro through the CLI', () => {
     const stdin = repo.agentLog().find((e) => e.event === 'start' && e.id === '2.3')?.stdin ?? '';
     expect(stdin).toContain('Requirements: 2.1, 2.2, 2.3');
     expect(stdin).toContain('.kiro/specs/export/design.md');
+    const books = JSON.parse(readFileSync(join(repo.dir, '.taskwave/execution.json'), 'utf8'));
+    expect(books.tasks['2.2'].status).toBe('skipped');
+    expect(books.overall).toMatchObject({ total: 5, done: 4, skipped: 1, pending: 0 });
   });
 
   it('--include-optional runs the optional task between its neighbours', async () => {
