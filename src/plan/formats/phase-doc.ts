@@ -5,7 +5,8 @@ import { writeFileAtomic } from '../../util/atomic-write.js';
 import { errorMessage } from '../../util/error-message.js';
 import { type Diagnostic, errorAt } from '../diagnostic.js';
 import type { Plan, PlanFormat, PlanProgress } from '../types.js';
-import { ANY_CHECKBOX, atxHeading, CHECKBOX, closesFence, type Fence, fenceOpen } from './markdown/lines.js';
+import { outsideCode, splitLines } from './markdown/line-pass.js';
+import { ANY_CHECKBOX, atxHeading, CHECKBOX } from './markdown/lines.js';
 import { markdownFormat, parseMarkdownPlan, tickMarkdownTask } from './markdown.js';
 
 /*
@@ -34,16 +35,7 @@ export interface StatusLine {
  * checkbox, outside code fences.
  */
 export function findStatusLine(text: string): StatusLine | undefined {
-  const lines = (text.charCodeAt(0) === 0xfeff ? text.slice(1) : text).split('\n');
-  let fence: Fence | undefined;
-  for (let i = 0; i < lines.length; i++) {
-    const line = (lines[i] as string).replace(/\r$/, '');
-    if (fence) {
-      if (closesFence(line, fence)) fence = undefined;
-      continue;
-    }
-    fence = fenceOpen(line, i);
-    if (fence) continue;
+  for (const [i, line] of outsideCode(splitLines(text))) {
     const heading = atxHeading(line);
     if ((heading && heading.level >= 2) || CHECKBOX.test(line)) return undefined;
     const m = STATUS_LINE.exec(line);
@@ -58,16 +50,7 @@ export function findStatusLine(text: string): StatusLine | undefined {
 
 /** The first `# ` heading's text, outside code fences. */
 function firstTitle(text: string): string | undefined {
-  let fence: Fence | undefined;
-  const lines = (text.charCodeAt(0) === 0xfeff ? text.slice(1) : text).split('\n');
-  for (let i = 0; i < lines.length; i++) {
-    const line = (lines[i] as string).replace(/\r$/, '');
-    if (fence) {
-      if (closesFence(line, fence)) fence = undefined;
-      continue;
-    }
-    fence = fenceOpen(line, i);
-    if (fence) continue;
+  for (const [, line] of outsideCode(splitLines(text))) {
     const heading = atxHeading(line);
     if (heading?.level === 1) return heading.text;
   }

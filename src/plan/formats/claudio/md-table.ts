@@ -1,4 +1,4 @@
-import { closesFence, type Fence, fenceOpen } from '../markdown/lines.js';
+import { CodeFences } from '../markdown/line-pass.js';
 
 /*
  * Pipe tables as Claudio keeps its books in them (`| 1.1 | Setup | High | Not Started | 0% |`): find
@@ -78,15 +78,10 @@ export function findTable(
   wanted: (columns: string[]) => boolean,
   from = 0,
 ): MarkdownTable | undefined {
-  let fence: Fence | undefined;
+  const code = new CodeFences();
   for (let i = from; i + 1 < lines.length; i++) {
     const line = lines[i] as string;
-    if (fence) {
-      if (closesFence(line, fence)) fence = undefined;
-      continue;
-    }
-    fence = fenceOpen(line, i);
-    if (fence) continue;
+    if (code.isCode(line, i)) continue;
     const header = rowCells(line);
     if (!header) continue;
     const delimiter = rowCells(lines[i + 1] as string);

@@ -2,7 +2,7 @@ import { type Diagnostic, errorAt } from '../../diagnostic.js';
 import { collectFileRefs } from '../../file-refs.js';
 import { derivedTaskId } from '../../task-ids.js';
 import type { Phase, Plan, SourceSpan, Task, TaskGroup, TaskStatus } from '../../types.js';
-import { collapse, dedent, spanAt } from '../markdown/lines.js';
+import { CHECKBOX_STATUS, collapse, dedent, spanAt } from '../markdown/lines.js';
 import { requirementsLine, splitTitleRequirements, validatedRequirements } from './requirements.js';
 import type { KiroItem, KiroScan } from './scan.js';
 
@@ -12,14 +12,6 @@ import type { KiroItem, KiroScan } from './scan.js';
  * one before it.
  */
 
-const STATUS: Record<string, TaskStatus> = {
-  ' ': 'pending',
-  x: 'done',
-  X: 'done',
-  '-': 'in-progress',
-  // `[~]` marks partial work in the wild: not done, still to run.
-  '~': 'pending',
-};
 const CHECKPOINT = /^checkpoint\b/i;
 /** Phase of the tasks written before any numbered one. */
 const FIRST_PHASE = 'tasks';
@@ -169,7 +161,7 @@ export function assembleKiro(scan: KiroScan, file: string, format: string): Kiro
 
   for (const item of items) {
     const text = readItemText(item, scan);
-    const status = STATUS[item.state] ?? 'pending';
+    const status = CHECKBOX_STATUS[item.state] ?? 'pending';
     const m = major(item);
     if (m !== undefined) phase = m;
     if (!phaseIds.has(phase)) {

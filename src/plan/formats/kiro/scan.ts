@@ -1,5 +1,6 @@
 import type { Diagnostic } from '../../diagnostic.js';
 import { parseLeadingId } from '../../task-ids.js';
+import { blankComments, frontMatterEnd, splitLines } from '../markdown/line-pass.js';
 import {
   atxHeading,
   closesFence,
@@ -71,16 +72,6 @@ function parseNumber(content: string): { number: string; length: number } | unde
   return { number, length: m[0].length };
 }
 
-export function splitLines(input: string): string[] {
-  const text = input.charCodeAt(0) === 0xfeff ? input.slice(1) : input;
-  const lines = text.split('\n');
-  for (let i = 0; i < lines.length; i++) {
-    const l = lines[i] as string;
-    if (l.charCodeAt(l.length - 1) === 13) lines[i] = l.slice(0, -1);
-  }
-  return lines;
-}
-
 export function scanKiro(input: string, file: string): KiroScan {
   return new Scanner(splitLines(input), file).run();
 }
@@ -109,9 +100,14 @@ class Scanner {
 
   run(): KiroScan {
     const lines = this.lines;
-    for (let i = this.frontMatterEnd(); i < lines.length; i++) {
+    for (let i = frontMatterEnd(lines); i < lines.length; i++) {
       if (!this.fence && !this.bodyFence && (this.inComment || (lines[i] as string).includes('<!--'))) {
-        lines[i] = this.blankComments(lines[i] as string, i);
+        const line = lines[i] as string;
+        const blanked = blankComments(line, this.inComment);
+        if (blanked.opensHere) this.commentStart = i;
+        this.inComment = blanked.open;
+        // The shared blanking cuts a line where an unclosed comment starts; Kiro's lines keep their written width.
+        lines[i] = blanked.text.padEnd(line.length);
       }
       this.line(lines[i] as string, i);
     }
@@ -233,41 +229,5 @@ class Scanner {
     this.stack = [];
     this.pendingBlanks = [];
     this.lastOwner = undefined;
-  }
-
-  /** YAML front matter (`---` on the first line up to the next `---`) holds no tasks. */
-  private frontMatterEnd(): number {
-    if ((this.lines[0] ?? '').trimEnd() !== '---') return 0;
-    for (let j = 1; j < this.lines.length; j++) {
-      const l = (this.lines[j] as string).trimEnd();
-      if (l === '---' || l === '...') return j + 1;
-    }
-    return 0;
-  }
-
-  /** Replaces HTML comments with spaces, so columns stay right and nothing inside is read. */
-  private blankComments(line: string, lineNo: number): string {
-    let out = '';
-    let pos = 0;
-    if (this.inComment) {
-      const end = line.indexOf('-->');
-      if (end < 0) return ' '.repeat(line.length);
-      this.inComment = false;
-      out = ' '.repeat(end + 3);
-      pos = end + 3;
-    }
-    for (;;) {
-      const start = line.indexOf('<!--', pos);
-      if (start < 0) return out + line.slice(pos);
-      out += line.slice(pos, start);
-      const end = line.indexOf('-->', start + 4);
-      if (end < 0) {
-        this.inComment = true;
-        this.commentStart = lineNo;
-        return out + ' '.repeat(line.length - start);
-      }
-      out += ' '.repeat(end + 3 - start);
-      pos = end + 3;
-    }
   }
 }

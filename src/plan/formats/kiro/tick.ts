@@ -3,22 +3,16 @@ import { err, ok, type Result } from '../../../result.js';
 import { writeFileAtomic } from '../../../util/atomic-write.js';
 import { errorMessage } from '../../../util/error-message.js';
 import { type Diagnostic, errorAt } from '../../diagnostic.js';
+import { tickCheckboxBytes } from '../markdown/checkbox-byte.js';
 import { spanAt } from '../markdown/lines.js';
 import { assembleKiro, type KiroEntry } from './assemble.js';
-import { scanKiro, splitLines } from './scan.js';
+import { scanKiro } from './scan.js';
 
 /*
  * Writing a finished task back: re-read tasks.md, find the task's box again, set its state byte to
  * `x`, and tick its parent's box in the same write once every required sub-task is done. Nothing
  * else changes, so the `*` of an optional task, CRLF line endings and a BOM stay as they were.
  */
-
-/** Byte offset where each line of `buf` starts. */
-function lineStarts(buf: Buffer): number[] {
-  const starts = [0];
-  for (let pos = buf.indexOf(0x0a); pos >= 0; pos = buf.indexOf(0x0a, pos + 1)) starts.push(pos + 1);
-  return starts;
-}
 
 export async function tickKiroTask(file: string, taskId: string): Promise<Result<void, Diagnostic>> {
   let buf: Buffer;
@@ -48,27 +42,18 @@ export async function tickKiroTask(file: string, taskId: string): Promise<Result
   }
   if (toTick.length === 0) return ok(undefined);
 
-  const bom = buf[0] === 0xef && buf[1] === 0xbb && buf[2] === 0xbf ? 3 : 0;
-  const lines = splitLines(text);
-  const starts = lineStarts(buf);
-  const out = Buffer.from(buf);
-  for (const entry of toTick) {
-    const { line, stateColumn } = entry.item;
-    const start = starts[line];
-    const lineText = lines[line];
-    const where = spanAt(file, line, entry.item.column);
-    if (start === undefined || lineText === undefined) {
-      return err(errorAt(where, `cannot find the checkbox of task ${entry.id}; the file was not changed`));
-    }
-    const offset = start + (line === 0 ? bom : 0) + Buffer.byteLength(lineText.slice(0, stateColumn), 'utf8');
-    const state = buf[offset];
-    if (buf[offset - 1] !== 0x5b || buf[offset + 1] !== 0x5d || (state !== 0x20 && state !== 0x7e && state !== 0x2d)) {
-      return err(errorAt(where, `cannot find the checkbox of task ${entry.id}; the file was not changed`));
-    }
-    out[offset] = 0x78; // x
+  const ticked = tickCheckboxBytes(
+    buf,
+    toTick.map((entry) => ({ line: entry.item.line, column: entry.item.stateColumn })),
+  );
+  if (!ticked.ok) {
+    const { item, id } = toTick[ticked.error.index] as KiroEntry;
+    return err(
+      errorAt(spanAt(file, item.line, item.column), `cannot find the checkbox of task ${id}; the file was not changed`),
+    );
   }
   try {
-    writeFileAtomic(file, out);
+    writeFileAtomic(file, ticked.value);
   } catch (e) {
     return err(errorAt(spanAt(file, target.item.line, target.item.column), `cannot write ${file}: ${errorMessage(e)}`));
   }

@@ -1,4 +1,5 @@
 import type { SourceSpan } from '../../diagnostic.js';
+import type { TaskStatus } from '../../types.js';
 
 /*
  * The line grammar of a markdown plan: the few block shapes the scanner tells apart (checkbox items,
@@ -10,6 +11,15 @@ import type { SourceSpan } from '../../diagnostic.js';
 export const CHECKBOX = /^([ \t]*)([-*+]|\d{1,9}[.)])([ \t]+)\[([ xX~-])\][ \t]+(\S.*)$/;
 /** Any checkbox item anywhere in a file: what `detect` looks for before claiming the file. */
 export const ANY_CHECKBOX = /^[ \t]*(?:[-*+]|\d{1,9}[.)])[ \t]+\[[ xX~-]\][ \t]+\S/m;
+/** A task's status from the state character between its brackets. */
+export const CHECKBOX_STATUS: Readonly<Record<string, TaskStatus>> = {
+  ' ': 'pending',
+  x: 'done',
+  X: 'done',
+  '-': 'in-progress',
+  // `[~]` marks partial work or a stub in the wild: not done, still to run.
+  '~': 'pending',
+};
 export const LIST_ITEM = /^[ \t]*(?:[-*+]|\d{1,9}[.)])(?:[ \t]|$)/;
 export const THEMATIC_BREAK = /^ {0,3}(?:(?:-[ \t]*){3,}|(?:\*[ \t]*){3,}|(?:_[ \t]*){3,})$/;
 export const SETEXT_UNDERLINE = /^ {0,3}(?:=+|-{2,})[ \t]*$/;

@@ -1,11 +1,12 @@
 import { basename } from 'node:path';
 import type { Diagnostic, SourceSpan } from '../../diagnostic.js';
 import { parseLeadingId } from '../../task-ids.js';
-import type { TaskStatus } from '../../types.js';
 import { assembleScan } from './assemble.js';
+import { blankComments, frontMatterEnd, splitLines } from './line-pass.js';
 import {
   atxHeading,
   CHECKBOX,
+  CHECKBOX_STATUS,
   CRITERIA_TEXT,
   closesFence,
   collapse,
@@ -28,24 +29,9 @@ const PHASE_HEADING = /\bphase\s+(\d+(?:\.\d+)*)/i;
 /** What makes a `Phase N` heading a criteria section: "checklist" alone does not. */
 const PHASE_CRITERIA_TEXT = /\bcriteria\b|definition of done/i;
 
-const STATUS: Record<string, TaskStatus> = {
-  ' ': 'pending',
-  x: 'done',
-  X: 'done',
-  '-': 'in-progress',
-  // `[~]` marks partial work or a stub in the wild: not done, still to run.
-  '~': 'pending',
-};
-
 /** Reads a markdown plan's text into a plan, its errors and where each task's checkbox is. */
 export function scanMarkdown(input: string, file: string): MarkdownScan {
-  const text = input.charCodeAt(0) === 0xfeff ? input.slice(1) : input;
-  const lines = text.split('\n');
-  for (let i = 0; i < lines.length; i++) {
-    const l = lines[i] as string;
-    if (l.charCodeAt(l.length - 1) === 13) lines[i] = l.slice(0, -1);
-  }
-  return new Scanner(lines, file).run();
+  return new Scanner(splitLines(input), file).run();
 }
 
 /**
@@ -89,10 +75,13 @@ class Scanner {
 
   run(): MarkdownScan {
     const lines = this.lines;
-    let i = this.frontMatterEnd();
+    let i = frontMatterEnd(lines);
     for (; i < lines.length; i++) {
       if (!this.fence && !this.bodyFence && (this.inComment || (lines[i] as string).includes('<!--'))) {
-        lines[i] = this.blankComments(lines[i] as string, i);
+        const blanked = blankComments(lines[i] as string, this.inComment);
+        if (blanked.opensHere) this.commentStart = i;
+        this.inComment = blanked.open;
+        lines[i] = blanked.text;
       }
       const line = lines[i] as string;
       if (this.fence) {
@@ -129,42 +118,6 @@ class Scanner {
 
   private warn(line: number, column: number, message: string): void {
     this.warnings.push({ severity: 'warning', location: this.span(line, column), message });
-  }
-
-  /** YAML front matter (`---` on the first line up to the next `---`) holds no tasks and no headings. */
-  private frontMatterEnd(): number {
-    if ((this.lines[0] ?? '').trimEnd() !== '---') return 0;
-    for (let j = 1; j < this.lines.length; j++) {
-      const l = (this.lines[j] as string).trimEnd();
-      if (l === '---' || l === '...') return j + 1;
-    }
-    return 0;
-  }
-
-  /** Replaces HTML comments with spaces, so columns stay right and nothing inside is read. */
-  private blankComments(line: string, lineNo: number): string {
-    let out = '';
-    let pos = 0;
-    if (this.inComment) {
-      const end = line.indexOf('-->');
-      if (end < 0) return '';
-      this.inComment = false;
-      out = ' '.repeat(end + 3);
-      pos = end + 3;
-    }
-    for (;;) {
-      const start = line.indexOf('<!--', pos);
-      if (start < 0) return out + line.slice(pos);
-      out += line.slice(pos, start);
-      const end = line.indexOf('-->', start + 4);
-      if (end < 0) {
-        this.inComment = true;
-        this.commentStart = lineNo;
-        return out;
-      }
-      out += ' '.repeat(end + 3 - start);
-      pos = end + 3;
-    }
   }
 
   /**
@@ -338,7 +291,7 @@ class Scanner {
       column: leadingId ? contentStart + leadingId.offset : bracket,
       boxColumn: bracket + 1,
       indent: indentWidth(lead),
-      status: STATUS[cb[4] as string] ?? 'pending',
+      status: CHECKBOX_STATUS[cb[4] as string] ?? 'pending',
       parallel,
       tags,
       title,

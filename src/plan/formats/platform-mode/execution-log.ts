@@ -3,7 +3,8 @@ import { basename } from 'node:path';
 import { errorMessage } from '../../../util/error-message.js';
 import type { Diagnostic } from '../../diagnostic.js';
 import type { TaskStatus } from '../../types.js';
-import { atxHeading, closesFence, type Fence, fenceOpen, spanAt } from '../markdown/lines.js';
+import { outsideCode, splitLines } from '../markdown/line-pass.js';
+import { atxHeading, spanAt } from '../markdown/lines.js';
 import { storyIdOf } from './dependencies.js';
 import { executionDir, listLogs } from './layout.js';
 
@@ -65,7 +66,7 @@ function labelValue(line: string, lineNo: number): { label: string; value: Label
 }
 
 export function parseLog(text: string): ParsedLog {
-  const lines = (text.charCodeAt(0) === 0xfeff ? text.slice(1) : text).split('\n').map((l) => l.replace(/\r$/, ''));
+  const lines = splitLines(text);
   const header: LogHeader = {
     generatedByTaskwave: false,
     status: undefined,
@@ -76,16 +77,8 @@ export function parseLog(text: string): ParsedLog {
   const entries: LogEntry[] = [];
   const sections: ParsedLog['sections'] = [];
   let inHeader = true;
-  let fence: Fence | undefined;
   let entry: LogEntry | undefined;
-  for (let i = 0; i < lines.length; i++) {
-    const line = lines[i] as string;
-    if (fence) {
-      if (closesFence(line, fence)) fence = undefined;
-      continue;
-    }
-    fence = fenceOpen(line, i);
-    if (fence) continue;
+  for (const [i, line] of outsideCode(lines)) {
     const heading = atxHeading(line);
     if (heading) {
       if (heading.level >= 2) inHeader = false;

@@ -1,4 +1,5 @@
 import type { Phase } from '../../types.js';
+import { splitLines } from '../markdown/line-pass.js';
 import {
   atxHeading,
   CHECKBOX,
@@ -109,7 +110,7 @@ function itemText(line: string): string {
 }
 
 export function scanPlan(text: string, file: string): PlanScan {
-  const lines = (text.charCodeAt(0) === 0xfeff ? text.slice(1) : text).split('\n').map((l) => l.replace(/\r$/, ''));
+  const lines = splitLines(text);
   const scan: PlanScan = { references: [], phases: [], stories: [], dependencies: [] };
   const phaseById = new Map<string, Phase>();
   let fence: Fence | undefined;

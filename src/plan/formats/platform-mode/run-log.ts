@@ -6,7 +6,8 @@ import { writeFileAtomic } from '../../../util/atomic-write.js';
 import { errorMessage } from '../../../util/error-message.js';
 import { type Diagnostic, errorAt } from '../../diagnostic.js';
 import type { Plan, PlanProgress, Task } from '../../types.js';
-import { atxHeading, closesFence, type Fence, fenceOpen, isBlank, THEMATIC_BREAK } from '../markdown/lines.js';
+import { outsideCode, splitLines } from '../markdown/line-pass.js';
+import { atxHeading, isBlank, THEMATIC_BREAK } from '../markdown/lines.js';
 import { entryStoryId, logIsAbout, type ParsedLog, parseLog, storyStatusOf } from './execution-log.js';
 import { executionDir, type LogFile, linkTarget, listLogs, logFileName, nextLogNumber } from './layout.js';
 import { renderLog } from './log-render.js';
@@ -52,16 +53,9 @@ function isOpenTaskwaveLog(r: ReadLog, planFile: string): boolean {
 /** The plan's `# ` title, or its file name when it has none. */
 async function planTitle(planFile: string): Promise<string> {
   try {
-    let fence: Fence | undefined;
-    const lines = (await readFile(planFile, 'utf8')).split('\n');
-    for (let i = 0; i < lines.length; i++) {
-      const line = (lines[i] as string).replace(/\r$/, '');
-      if (fence) {
-        if (closesFence(line, fence)) fence = undefined;
-        continue;
-      }
-      fence = fenceOpen(line, i);
-      const h = fence ? undefined : atxHeading(line);
+    const lines = splitLines(await readFile(planFile, 'utf8'));
+    for (const [, line] of outsideCode(lines)) {
+      const h = atxHeading(line);
       if (h?.level === 1 && h.text !== '') return h.text;
     }
   } catch {

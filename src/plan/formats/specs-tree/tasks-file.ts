@@ -1,8 +1,10 @@
 import type { Diagnostic } from '../../diagnostic.js';
 import type { TaskStatus } from '../../types.js';
+import { blankComments, frontMatterEnd, splitLines } from '../markdown/line-pass.js';
 import {
   atxHeading,
   CHECKBOX,
+  CHECKBOX_STATUS,
   CRITERIA_TEXT,
   closesFence,
   collapse,
@@ -48,19 +50,12 @@ export interface TasksFileScan {
   warnings: Diagnostic[];
 }
 
-const STATUS: Record<string, TaskStatus> = { ' ': 'pending', x: 'done', X: 'done', '-': 'in-progress', '~': 'pending' };
 const LAYER_HEADING = /^(?:\*\*|__)?(?:layer[ \t]*|L)(\d+)\b/i;
 const LAYER_TAG = /^L(\d+)$/i;
 
 export function layerOfHeading(text: string): number | undefined {
   const m = LAYER_HEADING.exec(text);
   return m ? Number(m[1]) : undefined;
-}
-
-/** Splits a tasks file into lines without `\r` and without a BOM. */
-export function splitLines(input: string): string[] {
-  const text = input.charCodeAt(0) === 0xfeff ? input.slice(1) : input;
-  return text.split('\n').map((l) => (l.endsWith('\r') ? l.slice(0, -1) : l));
 }
 
 export function scanTasksFile(input: string, file: string): TasksFileScan {
@@ -87,13 +82,7 @@ export function scanTasksFile(input: string, file: string): TasksFileScan {
     bodyCriteria = false;
   };
 
-  let start = 0;
-  if ((lines[0] ?? '').trimEnd() === '---') {
-    const end = lines.findIndex((l, k) => k > 0 && (l.trimEnd() === '---' || l.trimEnd() === '...'));
-    if (end > 0) start = end + 1;
-  }
-
-  for (let i = start; i < lines.length; i++) {
+  for (let i = frontMatterEnd(lines); i < lines.length; i++) {
     let line = lines[i] as string;
     if (fence) {
       if (fenceInBody) cur?.body.push(line);
@@ -102,8 +91,8 @@ export function scanTasksFile(input: string, file: string): TasksFileScan {
     }
     if (inComment || line.includes('<!--')) {
       const blanked = blankComments(line, inComment);
-      if (blanked.opened && !inComment) commentStart = i;
-      inComment = blanked.opened;
+      if (blanked.open && !inComment) commentStart = i;
+      inComment = blanked.open;
       line = blanked.text;
     }
 
@@ -167,7 +156,7 @@ export function scanTasksFile(input: string, file: string): TasksFileScan {
     cur = {
       line: i,
       column: lead.length + (cb[2] as string).length + (cb[3] as string).length,
-      status: STATUS[cb[4] as string] ?? 'pending',
+      status: CHECKBOX_STATUS[cb[4] as string] ?? 'pending',
       text: title,
       tags: kept,
       layer: taskLayer,
@@ -180,25 +169,4 @@ export function scanTasksFile(input: string, file: string): TasksFileScan {
   if (fence) warn(fence.line, 'code fence is never closed: the rest of the file is read as code');
   if (inComment) warn(commentStart, 'HTML comment is never closed: the rest of the file is ignored');
   return { ...(heading !== undefined ? { heading } : {}), tasks, warnings };
-}
-
-/** The line with HTML comments replaced by spaces (columns kept), and whether a comment is still open. */
-function blankComments(line: string, inComment: boolean): { text: string; opened: boolean } {
-  let out = '';
-  let pos = 0;
-  if (inComment) {
-    const end = line.indexOf('-->');
-    if (end < 0) return { text: '', opened: true };
-    out = ' '.repeat(end + 3);
-    pos = end + 3;
-  }
-  for (;;) {
-    const open = line.indexOf('<!--', pos);
-    if (open < 0) return { text: out + line.slice(pos), opened: false };
-    out += line.slice(pos, open);
-    const end = line.indexOf('-->', open + 4);
-    if (end < 0) return { text: out, opened: true };
-    out += ' '.repeat(end + 3 - open);
-    pos = end + 3;
-  }
 }

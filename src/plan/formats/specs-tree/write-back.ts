@@ -5,10 +5,11 @@ import { errorMessage } from '../../../util/error-message.js';
 import { type Diagnostic, errorAt } from '../../diagnostic.js';
 import type { Plan, SpecInfo, Task } from '../../types.js';
 import { type JsonNode, nodeAt, parseJsonDocument, setJsonValue } from '../json-file.js';
+import { tickCheckboxBytes } from '../markdown/checkbox-byte.js';
 import { bookFileOf, entryIndex, readBookText, statusPath } from './books.js';
 import { tasksFileOf } from './layout.js';
 import { taskDetails } from './task-details.js';
-import { type ScannedTask, scanTasksFile, splitLines } from './tasks-file.js';
+import { type ScannedTask, scanTasksFile } from './tasks-file.js';
 
 /*
  * A done task goes back into its spec's `tasks.md` as one byte (`[ ]` → `[x]`); when that makes every
@@ -17,17 +18,6 @@ import { type ScannedTask, scanTasksFile, splitLines } from './tasks-file.js';
  */
 
 const TASK_ID = /^([IF]\d+)\.(\d+)$/;
-
-/** Byte offset where 0-based line `line` starts, or -1 when the file has fewer lines. */
-function lineStartOffset(buf: Buffer, line: number): number {
-  let pos = 0;
-  for (let n = 0; n < line; n++) {
-    const nl = buf.indexOf(0x0a, pos);
-    if (nl < 0) return -1;
-    pos = nl + 1;
-  }
-  return pos;
-}
 
 /**
  * The task in the file as it is now: the one at the same position if its title is unchanged,
@@ -59,7 +49,7 @@ export async function writeTaskDone(plan: Plan, taskId: string): Promise<Result<
     return err(errorAt(task.source, `task ${taskId} ("${task.title}") is no longer in ${file}; not ticking it`));
   }
   if (target.status !== 'done') {
-    const ticked = tick(buf, text, target, file, task);
+    const ticked = tick(buf, target, file, task);
     if (!ticked.ok) return ticked;
     target.status = 'done';
   }
@@ -67,21 +57,15 @@ export async function writeTaskDone(plan: Plan, taskId: string): Promise<Result<
   return ok(undefined);
 }
 
-function tick(buf: Buffer, text: string, target: ScannedTask, file: string, task: Task): Result<void, Diagnostic> {
-  const bom = buf[0] === 0xef && buf[1] === 0xbb && buf[2] === 0xbf ? 3 : 0;
-  const lineText = splitLines(text)[target.line];
-  const start = lineStartOffset(buf, target.line);
-  if (start < 0 || lineText === undefined) return err(errorAt(task.source, `cannot find the checkbox of ${task.id}`));
-  const offset =
-    start + (target.line === 0 ? bom : 0) + Buffer.byteLength(lineText.slice(0, target.column + 1), 'utf8');
-  const b = buf[offset];
-  if (buf[offset - 1] !== 0x5b || buf[offset + 1] !== 0x5d || (b !== 0x20 && b !== 0x7e && b !== 0x2d)) {
-    return err(errorAt(task.source, `cannot find the checkbox of ${task.id}; ${file} was not changed`));
+function tick(buf: Buffer, target: ScannedTask, file: string, task: Task): Result<void, Diagnostic> {
+  // The scan gives the column of the `[`; the state character is the one after it.
+  const ticked = tickCheckboxBytes(buf, [{ line: target.line, column: target.column + 1 }]);
+  if (!ticked.ok) {
+    const tail = ticked.error.reason === 'no-line' ? '' : `; ${file} was not changed`;
+    return err(errorAt(task.source, `cannot find the checkbox of ${task.id}${tail}`));
   }
-  const out = Buffer.from(buf);
-  out[offset] = 0x78; // x
   try {
-    writeFileAtomic(file, out);
+    writeFileAtomic(file, ticked.value);
   } catch (e) {
     return err(errorAt(task.source, `cannot write ${file}: ${errorMessage(e)}`));
   }
