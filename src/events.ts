@@ -6,13 +6,19 @@
 export interface Usage {
   inputTokens: number;
   outputTokens: number;
+  /** Tokens read from the provider's prompt cache, where the agent reports them (part of the input). */
+  cacheReadTokens?: number;
   costUsd?: number;
+  /** Model turns the agent took. */
+  turns?: number;
 }
 
 /** Why a task did not finish; a union tagged by `reason`. */
 export type TaskError =
   | { reason: 'agent-exit'; exitCode: number | null; signal: string | null; outputTail: string }
   | { reason: 'spawn-failed'; message: string }
+  /** The agent ran and exited but reported failure itself (Claude Code `is_error`, Codex `turn.failed`). */
+  | { reason: 'agent-error'; message: string; sessionId?: string }
   | { reason: 'timeout'; timeoutMs: number }
   | { reason: 'write-back-failed'; message: string }
   | { reason: 'cancelled' };
@@ -72,6 +78,8 @@ export function describeTaskError(e: TaskError): string {
       return e.signal ? `agent killed by ${e.signal}` : `agent exited with code ${e.exitCode}`;
     case 'spawn-failed':
       return `agent could not start: ${e.message}`;
+    case 'agent-error':
+      return `the agent reported an error: ${e.message}`;
     case 'timeout':
       return `timed out after ${formatDuration(e.timeoutMs)}`;
     case 'write-back-failed':
