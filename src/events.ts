@@ -21,6 +21,12 @@ export type TaskError =
   | { reason: 'agent-error'; message: string; sessionId?: string }
   | { reason: 'timeout'; timeoutMs: number }
   | { reason: 'write-back-failed'; message: string }
+  /** The task's worktree could not be made ready (created, copied into, set up). */
+  | { reason: 'workspace-failed'; message: string }
+  /** Its changes conflict with what landed meanwhile, and the agent's attempt to resolve it failed. */
+  | { reason: 'merge-conflict'; files: string[]; branch: string }
+  /** It could not be merged for another reason (the user's uncommitted changes, git itself). */
+  | { reason: 'merge-failed'; message: string; branch?: string }
   | { reason: 'cancelled' };
 
 export type RunStatus = 'done' | 'failed' | 'interrupted';
@@ -57,7 +63,18 @@ export type RunEvent =
     }
   | { type: 'task-started'; taskId: string; title: string; attempt: number; agent: string }
   | { type: 'task-output'; taskId: string; stream: 'stdout' | 'stderr'; line: string }
-  | { type: 'task-succeeded'; taskId: string; title: string; durationMs: number }
+  | {
+      type: 'task-succeeded';
+      taskId: string;
+      title: string;
+      durationMs: number;
+      usage?: Usage;
+      /** The integration branch's commit that holds the task. */
+      commit?: string;
+      sessionId?: string;
+    }
+  /** What a running agent is doing now (its latest text, tool use or error). */
+  | { type: 'task-activity'; taskId: string; kind: 'text' | 'tool' | 'error'; text: string }
   | { type: 'task-failed'; taskId: string; title: string; durationMs: number; error: TaskError; message: string }
   | { type: 'task-blocked'; taskId: string; title: string; blockedBy: string }
   | { type: 'task-cancelled'; taskId: string; title: string }
@@ -84,6 +101,12 @@ export function describeTaskError(e: TaskError): string {
       return `timed out after ${formatDuration(e.timeoutMs)}`;
     case 'write-back-failed':
       return `could not record the task as done in the plan: ${e.message}`;
+    case 'workspace-failed':
+      return `could not prepare its worktree: ${e.message}`;
+    case 'merge-conflict':
+      return `merge conflict in ${e.files.join(', ')}; its work is kept on branch ${e.branch}`;
+    case 'merge-failed':
+      return `could not merge it: ${e.message}${e.branch ? `; its work is kept on branch ${e.branch}` : ''}`;
     case 'cancelled':
       return 'cancelled';
     default: {

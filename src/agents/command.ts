@@ -1,5 +1,7 @@
-import { err, ok } from '../result.js';
-import { runInProcessGroup } from '../util/process-group.js';
+import { isAbsolute } from 'node:path';
+import { ok } from '../result.js';
+import { resolveExecutable } from './executable.js';
+import { type ParsedOutcome, runAgentProcess, type StreamParser } from './stream.js';
 import type { AgentAdapter, AgentRequest } from './types.js';
 
 export interface CommandAgentConfig {
@@ -7,9 +9,9 @@ export interface CommandAgentConfig {
   /** argv; never run through a shell. */
   command: string[];
   env?: Record<string, string>;
+  /** Named in the error when the command cannot be found. */
+  configFile?: string;
 }
-
-const OUTPUT_TAIL_LINES = 20;
 
 /**
  * Any program as an agent: cwd is the workspace, the prompt arrives on stdin and in
@@ -18,52 +20,31 @@ const OUTPUT_TAIL_LINES = 20;
 export function commandAgent(config: CommandAgentConfig): AgentAdapter {
   return {
     name: config.name,
-    async run(req: AgentRequest) {
-      const tail: string[] = [];
-      let lastLine: string | undefined;
-      const env: Record<string, string> = {
-        ...(process.env as Record<string, string>),
-        ...config.env,
-        TASKWAVE_TASK_ID: req.task.id,
-        TASKWAVE_TASK_TITLE: req.task.title,
-        TASKWAVE_PROMPT_FILE: req.promptFile,
-        TASKWAVE_ATTEMPT: String(req.attempt),
-        TASKWAVE_RUN_ID: req.runId,
-      };
-      const result = await runInProcessGroup(config.command, {
-        cwd: req.cwd,
-        env,
-        input: req.prompt,
-        timeoutMs: req.timeoutMs,
-        signal: req.signal,
-        killGraceMs: req.killGraceMs,
-        onLine: (line, stream) => {
-          tail.push(line);
-          if (tail.length > OUTPUT_TAIL_LINES) tail.shift();
-          if (stream === 'stdout' && line.trim()) lastLine = line.trim();
-          req.onOutput(line, stream);
-        },
+    check() {
+      const [exe] = config.command;
+      // A relative path is relative to the task's workspace, which does not exist yet.
+      if (exe?.includes('/') && !isAbsolute(exe)) return ok(undefined);
+      const found = resolveExecutable({
+        agent: config.name,
+        configured: exe,
+        key: 'command',
+        configFile: config.configFile,
       });
-      switch (result.kind) {
-        case 'exited':
-          if (result.exitCode === 0) return ok({ summary: lastLine });
-          return err({
-            reason: 'agent-exit',
-            exitCode: result.exitCode,
-            signal: result.signal,
-            outputTail: tail.join('\n'),
-          });
-        case 'timeout':
-          return err({ reason: 'timeout', timeoutMs: req.timeoutMs ?? 0 });
-        case 'aborted':
-          return err({ reason: 'cancelled' });
-        case 'spawn-failed':
-          return err({ reason: 'spawn-failed', message: `${config.command[0]}: ${result.message}` });
-        default: {
-          const never: never = result;
-          return never;
-        }
-      }
+      return found.ok ? ok(undefined) : found;
     },
+    run(req: AgentRequest) {
+      return runAgentProcess({ argv: config.command, input: req.prompt }, config.env, lastLineParser(), req);
+    },
+  };
+}
+
+/** Plain output: the last line printed is the summary; nothing else is read into it. */
+function lastLineParser(): StreamParser {
+  let lastLine: string | undefined;
+  return {
+    line(text) {
+      if (text.trim()) lastLine = text.trim();
+    },
+    outcome: (): ParsedOutcome => ({ summary: lastLine }),
   };
 }

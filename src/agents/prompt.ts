@@ -44,3 +44,22 @@ export function renderTaskPrompt(plan: Plan, task: Task, root: string): string {
   );
   return out.join('\n');
 }
+
+/**
+ * The prompt for resolving a merge conflict: the task as before, then what happened. The agent is in
+ * its worktree with the integration branch merged in and the conflict markers in the files.
+ */
+export function renderConflictPrompt(taskPrompt: string, files: readonly string[], branch: string): string {
+  return [
+    taskPrompt.trimEnd(),
+    '',
+    '## Merge conflict',
+    '',
+    `You finished this task, but other tasks changed the same files on ${branch} in the meantime. Their changes are now merged into your working tree, and these files have conflict markers (<<<<<<<, =======, >>>>>>>):`,
+    '',
+    ...files.map((f) => `- ${f}`),
+    '',
+    'Resolve every conflict so that both your change and theirs are kept and the files are correct. Remove all the markers. Do not commit and do not run git merge, git rebase or git checkout: taskwave commits the resolution.',
+    '',
+  ].join('\n');
+}

@@ -22,6 +22,7 @@ const agentSchema = z.strictObject({
   timeout: duration.optional(),
   maxTurns: z.number().int().positive().optional(),
   concurrency: z.number().int().positive().optional(),
+  skipPermissions: z.boolean().optional(),
 });
 
 const gateCommand = z.union([
@@ -63,6 +64,14 @@ const configSchema = z.strictObject({
     })
     .optional(),
   routing: z.array(routingRule).optional(),
+  workspace: z
+    .strictObject({
+      /** Commands run in each new worktree before its agent (install dependencies). */
+      setup: z.array(z.union([z.string().min(1), z.array(z.string()).min(1)])).optional(),
+      /** Untracked files copied from the repository root into each new worktree (`.env`). */
+      copy: z.array(z.string().min(1)).optional(),
+    })
+    .optional(),
 });
 
 export type Config = z.infer<typeof configSchema>;

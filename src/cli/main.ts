@@ -42,6 +42,7 @@ export async function main(argv: string[]): Promise<number> {
       .option('--features', 'specs tree: run only feature specs')
       .option('--with-deps', 'also run the unfinished prerequisites of the selected tasks')
       .option('--include-optional', 'also run optional tasks')
+      .option('--in-place', 'run in the working tree, one task at a time, without worktrees')
       .option('--timeout <duration>', 'per-task timeout, e.g. 30m (default: agents.NAME.timeout)')
       .option('--dry-run', 'show what would run, in order, and change nothing')
       .option('--json', 'print events as JSON lines on stdout')
@@ -117,6 +118,7 @@ export async function main(argv: string[]): Promise<number> {
           tag: o.tag,
           config: o.config,
           timeout: o.timeout,
+          inPlace: o.inPlace,
           json: flags.json,
         },
         last.state,

@@ -6,11 +6,13 @@ import { createTaskRunner } from '../engine/run-task.js';
 import { Scheduler } from '../engine/scheduler.js';
 import type { Logger } from '../events.js';
 import { FileLocks, makePriority, planOrder, remainingPath } from '../graph/index.js';
-import type { Task } from '../plan/types.js';
+import { formatDiagnostic } from '../plan/diagnostic.js';
+import type { Plan, PlanFormat, Task } from '../plan/types.js';
 import { fanout } from '../report/fanout.js';
 import { JsonLogger } from '../report/json.js';
 import { PlainLogger } from '../report/plain.js';
 import { TtyLogger } from '../report/tty.js';
+import { err, ok, type Result } from '../result.js';
 import { Books } from '../state/books.js';
 import {
   computeOverall,
@@ -26,6 +28,8 @@ import { TaskLogs } from '../state/task-logs.js';
 import { parseDuration } from '../util/duration.js';
 import { killAllProcessGroups } from '../util/process-group.js';
 import { makeRedactor } from '../util/redact.js';
+import { TaskWorkspaces } from '../workspace/task-workspaces.js';
+import { checkGitStart, type GitStart } from './git-checks.js';
 import { displayPath, EXIT, printDiagnostics } from './output.js';
 import { prepare } from './run-setup.js';
 import { type ScopeFlags, selectOptionsOf } from './selection.js';
@@ -42,6 +46,8 @@ export interface RunFlags extends ScopeFlags {
   shuffleTies?: string;
   /** Free-text hints ("use 2 agents in parallel"), mapped onto the options above. */
   hints?: string[];
+  /** Run in the working tree, one task at a time, without worktrees. */
+  inPlace?: boolean;
 }
 
 /** `taskwave run` and `taskwave resume`: select, schedule, execute, keep the books. Returns the exit code. */
@@ -88,6 +94,20 @@ export async function runCommand(planPath: string, given: RunFlags, resume?: Exe
     return EXIT.ok;
   }
 
+  // Worktrees need a branch to merge into and a committed plan; decided before anything is written.
+  const inPlace = flags.inPlace === true || !ctx.git;
+  let gitStart: GitStart | undefined;
+  if (!inPlace) {
+    const g = await checkGitStart(root, plan);
+    if (!g.ok) {
+      printDiagnostics(g.error);
+      return EXIT.usage;
+    }
+    gitStart = g.value;
+  }
+  // In place, agents share one working tree: one at a time, unless the plan is outside git.
+  const slots = flags.inPlace ? 1 : concurrency;
+
   const paths = statePaths(root);
   ensureStateDir(paths);
   const lock = acquireLock(paths.lock, `taskwave ${resume ? 'resume' : 'run'} ${displayPath(plan.path)}`);
@@ -116,6 +136,7 @@ export async function runCommand(planPath: string, given: RunFlags, resume?: Exe
       config: flags.config,
       timeout: flags.timeout,
     };
+    options.inPlace = flags.inPlace || undefined;
     const state = initialState(runId, planRel, format.name, options, plan.tasks, previous, new Set(sel.passedOver));
     const runDir = join(paths.runs, runId);
     mkdirSync(runDir, { recursive: true });
@@ -127,9 +148,24 @@ export async function runCommand(planPath: string, given: RunFlags, resume?: Exe
         : new PlainLogger();
     const books = new Books(paths, state);
     const logs = new TaskLogs(paths.logs, runId);
-    const planBooks = new PlanBooks(format, plan, state, (message) => view.log({ type: 'warning', message }));
+    const warn = (message: string) => view.log({ type: 'warning', message });
+    // In worktrees the plan's own books travel with the ticks, through the merge queue; in place they
+    // are written as the run goes.
+    const planBooks = inPlace ? new PlanBooks(format, plan, state, warn) : undefined;
+    const workspaces = gitStart
+      ? new TaskWorkspaces({
+          root,
+          stateDir: paths.dir,
+          runId,
+          integrationBranch: gitStart.branch,
+          setup: config.workspace?.setup,
+          copy: config.workspace?.copy,
+          killGraceMs: config.killGrace !== undefined ? parseDuration(config.killGrace) : undefined,
+          tick: (dir, taskId) => tickIn(dir, format, plan, root, taskId, state),
+        })
+      : undefined;
     // Books first: an event is on disk before anyone is shown it.
-    const log = fanout(books, planBooks, logs, view);
+    const log = fanout(books, ...(planBooks ? [planBooks] : []), logs, view);
 
     if (last && last.status === 'running' && !resume) {
       log.log({
@@ -149,11 +185,13 @@ export async function runCommand(planPath: string, given: RunFlags, resume?: Exe
       killGraceMs: config.killGrace !== undefined ? parseDuration(config.killGrace) : undefined,
       redact: makeRedactor(process.env, ...agentNames.map((n) => config.agents?.[n]?.env)),
       previousAttempts: (id) => previous?.tasks[id]?.attempts ?? 0,
+      previousSession: (id) => previous?.tasks[id]?.sessionId,
+      ...(workspaces ? { workspaces } : {}),
       log: (e) => log.log(e),
     });
     const scheduler = new Scheduler({
       tasks: toRun,
-      concurrency,
+      concurrency: slots,
       compare,
       guard: new FileLocks(),
       execute: (t, signal) => runner.execute(t, signal),
@@ -169,10 +207,19 @@ export async function runCommand(planPath: string, given: RunFlags, resume?: Exe
       format: format.name,
       toRun: toRun.length,
       alreadyDone: sel.done.length,
-      concurrency,
+      concurrency: slots,
       agent: agentLabel,
       resumed: resume !== undefined,
     });
+    if (gitStart && gitStart.dirty.length > 0) {
+      log.log({
+        type: 'warning',
+        message: `${gitStart.dirty.length} file(s) have uncommitted changes (${gitStart.dirty.slice(0, 3).join(', ')}${gitStart.dirty.length > 3 ? ', …' : ''}): tasks start from the last commit and your changes are left alone`,
+      });
+    }
+    if (flags.inPlace && concurrency > 1) {
+      log.log({ type: 'warning', message: '--in-place runs one task at a time: agents would share the working tree' });
+    }
     for (const u of sel.unrunnable) log.log({ type: 'warning', message: `cannot run ${u.id}: ${u.reason}` });
     if (config.gates) {
       log.log({
@@ -202,10 +249,19 @@ export async function runCommand(planPath: string, given: RunFlags, resume?: Exe
     process.on('SIGTERM', onSignal);
     try {
       // The format's own books first name this run (a platform-mode log), before any task writes to them.
-      await planBooks.flush();
+      await planBooks?.flush();
       const summary = await scheduler.run();
       log.log({ type: 'run-finished', runId, summary });
-      await planBooks.flush();
+      await planBooks?.flush();
+      if (workspaces) {
+        if (format.recordProgress && summary.counts.total > 0) {
+          const r = await workspaces.commitBooks(`taskwave: the plan's books after run ${runId}\n`, (dir) =>
+            recordIn(dir, format, plan, root, state),
+          );
+          if (!r.ok) warn(`could not commit the ${format.name} plan's own books: ${r.error}`);
+        }
+        await workspaces.close();
+      }
       log.close();
       return summary.status === 'done' ? EXIT.ok : summary.status === 'interrupted' ? EXIT.interrupted : EXIT.failed;
     } finally {
@@ -215,6 +271,47 @@ export async function runCommand(planPath: string, given: RunFlags, resume?: Exe
   } finally {
     lock.value.release();
   }
+}
+
+/** The plan as it is in `dir` (a checkout of the integration head), read again by its format. */
+async function planIn(dir: string, format: PlanFormat, plan: Plan, root: string): Promise<Result<Plan, string>> {
+  const r = await format.read(join(dir, relative(root, plan.path)), plan.tag !== undefined ? { tag: plan.tag } : {});
+  return r.ok ? r : err(r.error.map(formatDiagnostic).join('\n'));
+}
+
+/** Tick a task in the checkout at `dir`, with the format's own books as they stand once it is done. */
+async function tickIn(
+  dir: string,
+  format: PlanFormat,
+  plan: Plan,
+  root: string,
+  taskId: string,
+  state: ExecutionState,
+): Promise<Result<void, string>> {
+  const there = await planIn(dir, format, plan, root);
+  if (!there.ok) return there;
+  const w = await format.writeStatus(there.value, taskId, 'done');
+  if (!w.ok) return err(w.error.message);
+  if (!format.recordProgress) return ok(undefined);
+  const record = state.tasks[taskId];
+  const progress = record
+    ? { ...state, tasks: { ...state.tasks, [taskId]: { ...record, status: 'done' as const } } }
+    : state;
+  const b = await format.recordProgress(there.value, progress);
+  return b.ok ? ok(undefined) : err(b.error.message);
+}
+
+async function recordIn(
+  dir: string,
+  format: PlanFormat,
+  plan: Plan,
+  root: string,
+  state: ExecutionState,
+): Promise<Result<void, string>> {
+  const there = await planIn(dir, format, plan, root);
+  if (!there.ok || !format.recordProgress) return there.ok ? ok(undefined) : there;
+  const b = await format.recordProgress(there.value, state);
+  return b.ok ? ok(undefined) : err(b.error.message);
 }
 
 function newRunId(): string {

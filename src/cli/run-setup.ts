@@ -93,6 +93,9 @@ export async function prepare(planPath: string, given: RunFlags): Promise<Result
   for (const name of names) {
     const a = pickAgent(ctx, name);
     if (!a.ok) return a;
+    // A missing executable is a usage error now, not a failed task later.
+    const usable = a.value.check?.();
+    if (usable && !usable.ok) return err([usable.error]);
     agents.set(name, a.value);
   }
   const timeoutFor = (agent: string) => {

@@ -1,4 +1,4 @@
-import type { RunEvent, RunStatus, RunSummary, TaskError, TaskSummary } from '../events.js';
+import type { RunEvent, RunStatus, RunSummary, TaskError, TaskSummary, Usage } from '../events.js';
 import { describeTaskError } from '../events.js';
 import type { Task } from '../plan/types.js';
 import type { Result } from '../result.js';
@@ -19,12 +19,19 @@ export interface SchedulerInput {
   compare(a: string, b: string): number;
   guard?: StartGuard;
   /** Runs one task to the end: agent, then recording it as done. */
-  execute(task: Task, signal: AbortSignal): Promise<Result<void, TaskError>>;
+  execute(task: Task, signal: AbortSignal): Promise<Result<TaskOutcome, TaskError>>;
   /** Attempts made on a task so far, earlier runs included, for the summary. */
   attempts?: (id: string) => number;
   /** Tasks that were done before this run and were selected: reported as skipped. */
   skipped?: Task[];
   log(event: RunEvent): void;
+}
+
+/** What a finished task leaves for the books. */
+export interface TaskOutcome {
+  usage?: Usage;
+  commit?: string;
+  sessionId?: string;
 }
 
 type State = 'waiting' | 'ready' | 'running' | 'done' | 'failed' | 'blocked' | 'cancelled';
@@ -114,7 +121,7 @@ export class Scheduler {
       const p: Promise<void> = this.input
         .execute(task, this.abort.signal)
         .catch(
-          (e: unknown): Result<void, TaskError> => ({
+          (e: unknown): Result<TaskOutcome, TaskError> => ({
             ok: false,
             error: { reason: 'spawn-failed', message: e instanceof Error ? e.message : String(e) },
           }),
@@ -129,14 +136,14 @@ export class Scheduler {
     for (const id of deferred) this.ready.push(id);
   }
 
-  private finish(task: Task, r: Result<void, TaskError>): void {
+  private finish(task: Task, r: Result<TaskOutcome, TaskError>): void {
     this.running--;
     this.input.guard?.release(task);
     const durationMs = Date.now() - (this.started.get(task.id) ?? Date.now());
     this.durations.set(task.id, durationMs);
     if (r.ok) {
       this.state.set(task.id, 'done');
-      this.input.log({ type: 'task-succeeded', taskId: task.id, title: task.title, durationMs });
+      this.input.log({ type: 'task-succeeded', taskId: task.id, title: task.title, durationMs, ...r.value });
       for (const dep of this.dependents.get(task.id) ?? []) {
         const left = (this.waitingOn.get(dep) ?? 1) - 1;
         this.waitingOn.set(dep, left);

@@ -34,6 +34,8 @@ export function plainLine(e: RunEvent): string | undefined {
     case 'run-finished':
       return `\n${renderSummary(e.summary, { color: false })}`;
     case 'task-output':
+    case 'task-activity':
+      // In the task's log; a CI log gets one line per task event, not the agents' chatter.
       return undefined;
     default: {
       const never: never = e;

@@ -9,6 +9,8 @@ interface Running {
   since: number;
   attempt: number;
   lastAction: string;
+  /** Set once the agent reports structured activity: raw output lines then stop replacing it. */
+  structured: boolean;
 }
 
 const REFRESH_MS = 100;
@@ -44,11 +46,26 @@ export class TtyLogger implements Logger {
         this.timer.unref();
         break;
       case 'task-started':
-        this.running.set(e.taskId, { title: e.title, since: Date.now(), attempt: e.attempt, lastAction: '' });
+        this.running.set(e.taskId, {
+          title: e.title,
+          since: Date.now(),
+          attempt: e.attempt,
+          lastAction: '',
+          structured: false,
+        });
         break;
       case 'task-output': {
         const r = this.running.get(e.taskId);
-        if (r && e.line.trim()) r.lastAction = e.line.trim();
+        if (r && !r.structured && e.line.trim()) r.lastAction = e.line.trim();
+        break;
+      }
+      case 'task-activity': {
+        // An agent's JSON events are not for reading; its latest normalised action is.
+        const r = this.running.get(e.taskId);
+        if (r && e.text.trim()) {
+          r.structured = true;
+          r.lastAction = e.kind === 'error' ? `error: ${e.text.trim()}` : e.text.trim();
+        }
         break;
       }
       case 'task-succeeded':

@@ -3,7 +3,16 @@ import type { RunEvent, Usage } from '../events.js';
 import { writeFileAtomic } from '../util/atomic-write.js';
 import { type JournalEntry, readJournal } from './journal.js';
 
-export type TaskRecordStatus = 'pending' | 'running' | 'done' | 'failed' | 'blocked' | 'cancelled' | 'skipped';
+export type TaskRecordStatus =
+  | 'pending'
+  | 'running'
+  | 'done'
+  | 'failed'
+  /** Failed to merge: its changes conflict with what landed meanwhile; its branch is kept. */
+  | 'conflict'
+  | 'blocked'
+  | 'cancelled'
+  | 'skipped';
 
 export interface TaskRecord {
   title: string;
@@ -15,6 +24,8 @@ export interface TaskRecord {
   durationMs?: number;
   usage?: Usage;
   commit?: string;
+  /** The agent's session, resumed by a later attempt where the agent supports it. */
+  sessionId?: string;
   error?: string;
 }
 
@@ -34,6 +45,8 @@ export interface RunOptions {
   tag?: string;
   config?: string;
   timeout?: string;
+  /** Ran without worktrees. */
+  inPlace?: boolean;
 }
 
 export interface ExecutionState {
@@ -63,7 +76,7 @@ export function computeOverall(tasks: Record<string, TaskRecord>): ExecutionStat
   for (const t of Object.values(tasks)) {
     o.total++;
     if (t.status === 'done') o.done++;
-    else if (t.status === 'failed') o.failed++;
+    else if (t.status === 'failed' || t.status === 'conflict') o.failed++;
     else if (t.status === 'running') o.running++;
     else if (t.status === 'skipped') o.skipped++;
     else if (t.status === 'blocked') o.blocked++;
@@ -89,10 +102,19 @@ export function applyEvent(state: ExecutionState, e: JournalEntry): void {
       }
       break;
     case 'task-succeeded':
-      if (rec) Object.assign(rec, { status: 'done', endedAt: e.time, durationMs: e.durationMs, error: undefined });
+      if (rec) {
+        Object.assign(rec, { status: 'done', endedAt: e.time, durationMs: e.durationMs, error: undefined });
+        if (e.usage) rec.usage = e.usage;
+        if (e.commit) rec.commit = e.commit;
+        if (e.sessionId) rec.sessionId = e.sessionId;
+      }
       break;
     case 'task-failed':
-      if (rec) Object.assign(rec, { status: 'failed', endedAt: e.time, durationMs: e.durationMs, error: e.message });
+      if (rec) {
+        const status = e.error.reason === 'merge-conflict' ? 'conflict' : 'failed';
+        Object.assign(rec, { status, endedAt: e.time, durationMs: e.durationMs, error: e.message });
+        if (e.error.reason === 'agent-error' && e.error.sessionId) rec.sessionId = e.error.sessionId;
+      }
       break;
     case 'task-blocked':
       if (rec) Object.assign(rec, { status: 'blocked', error: `blocked by ${e.blockedBy}` });
@@ -105,6 +127,7 @@ export function applyEvent(state: ExecutionState, e: JournalEntry): void {
       break;
     case 'run-started':
     case 'task-output':
+    case 'task-activity':
     case 'interrupt':
     case 'warning':
       break;

@@ -2,7 +2,11 @@ import { createWriteStream, mkdirSync, type WriteStream } from 'node:fs';
 import { join } from 'node:path';
 import type { Logger, RunEvent } from '../events.js';
 
-/** Each task's full agent output, in `.taskwave/logs/<run>/<task>.log`. */
+/**
+ * Each task's full agent output, in `.taskwave/logs/<run>/<task>.jsonl`: one JSON record per line —
+ * an attempt starting and ending, every line the agent printed (`out`/`err`, as printed, so an agent's
+ * own JSON events stay intact inside it), and the normalised activity taken from them.
+ */
 export class TaskLogs implements Logger {
   private readonly open = new Map<string, WriteStream>();
   readonly dir: string;
@@ -12,7 +16,11 @@ export class TaskLogs implements Logger {
   }
 
   pathFor(taskId: string): string {
-    return join(this.dir, `${taskId.replace(/[^\w.-]/g, '_')}.log`);
+    return join(this.dir, `${taskId.replace(/[^\w.-]/g, '_')}.jsonl`);
+  }
+
+  private write(taskId: string, record: Record<string, unknown>): void {
+    this.open.get(taskId)?.write(`${JSON.stringify({ t: new Date().toISOString(), ...record })}\n`);
   }
 
   log(e: RunEvent): void {
@@ -20,22 +28,22 @@ export class TaskLogs implements Logger {
       case 'task-started': {
         mkdirSync(this.dir, { recursive: true });
         this.open.get(e.taskId)?.end();
-        const s = createWriteStream(this.pathFor(e.taskId), { flags: 'a' });
-        s.write(`--- attempt ${e.attempt} (${e.agent}) started ${new Date().toISOString()}\n`);
-        this.open.set(e.taskId, s);
+        this.open.set(e.taskId, createWriteStream(this.pathFor(e.taskId), { flags: 'a' }));
+        this.write(e.taskId, { event: 'start', attempt: e.attempt, agent: e.agent });
         break;
       }
       case 'task-output':
-        this.open.get(e.taskId)?.write(e.stream === 'stderr' ? `[stderr] ${e.line}\n` : `${e.line}\n`);
+        this.write(e.taskId, { [e.stream === 'stderr' ? 'err' : 'out']: e.line });
+        break;
+      case 'task-activity':
+        this.write(e.taskId, { activity: e.kind, text: e.text });
         break;
       case 'task-succeeded':
       case 'task-failed':
       case 'task-cancelled': {
-        const s = this.open.get(e.taskId);
-        if (s) {
-          s.end(`--- ${e.type.replace('task-', '')} ${new Date().toISOString()}\n`);
-          this.open.delete(e.taskId);
-        }
+        this.write(e.taskId, { event: e.type.replace('task-', ''), ...('message' in e ? { error: e.message } : {}) });
+        this.open.get(e.taskId)?.end();
+        this.open.delete(e.taskId);
         break;
       }
       default:

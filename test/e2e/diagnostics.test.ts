@@ -97,8 +97,8 @@ describe('diagnostics', () => {
     await expectPlanError(
       { 'tasks.md': '- [ ] T001 x\n' },
       ['run', 'tasks.md'],
-      /error: unknown agent 'claude'/,
-      'concurrency: 2\n',
+      /error: unknown agent 'nobody'/,
+      'agent: nobody\nconcurrency: 2\n',
     );
   });
 });

@@ -51,7 +51,7 @@ describe('secrets', () => {
     expect(r.stdout).toContain('my MY_API_KEY is ***');
     expect(r.stdout).not.toContain(secret);
     const exec = JSON.parse(repo.read('.taskwave/execution.json'));
-    const log = repo.read(`.taskwave/logs/${exec.runId}/T001.log`);
+    const log = repo.read(`.taskwave/logs/${exec.runId}/T001.jsonl`);
     expect(log).toContain('my MY_API_KEY is ***');
     expect(log).not.toContain(secret);
     expect(repo.read('.taskwave/journal.jsonl')).not.toContain(secret);
@@ -182,10 +182,10 @@ describe('interruptions', () => {
     expect((await first.done).code).toBe(0);
   });
 
-  it('keeps edits a person makes to the plan while tasks run', async () => {
+  it('in place, keeps edits a person makes to the plan while tasks run', async () => {
     const repo = makeRepo({ 'tasks.md': PLAN });
     repo.script({ T001: { append: { 'tasks.md': '- [ ] T005 added by hand during the run\n' } } });
-    const r = await runCli(['run', 'tasks.md'], repo.dir);
+    const r = await runCli(['run', 'tasks.md', '--in-place'], repo.dir);
     expect(r.code).toBe(0);
     expect(repo.read('tasks.md')).toBe(
       `${PLAN.replaceAll('- [ ] T', '- [x] T')}- [ ] T005 added by hand during the run\n`,

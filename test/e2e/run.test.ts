@@ -68,7 +68,10 @@ describe('taskwave run', () => {
     // What the agent was given.
     const t4 = log.find((e) => e.event === 'start' && e.id === 'T004') as AgentLogEntry;
     expect(t4.title).toBe('Join them in `src/both.txt`');
-    expect(t4.cwd).toBe(repo.dir);
+    // Each task ran in a worktree of its own.
+    expect(t4.cwd).toMatch(
+      new RegExp(`^${repo.dir.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}/\\.taskwave/worktrees/[^/]+/T004$`),
+    );
     expect(t4.promptFileMatches).toBe(true);
     expect(t4.stdin).toContain('Task T004: Join them in `src/both.txt`');
     expect(t4.stdin).toContain('keep it short');
@@ -93,13 +96,29 @@ describe('taskwave run', () => {
     expect(journal.filter((e) => e.type === 'task-succeeded')).toHaveLength(4);
     expect(journal.every((e) => e.runId === exec.runId)).toBe(true);
     const logs = readdirSync(join(repo.dir, '.taskwave', 'logs', exec.runId)).sort();
-    expect(logs).toEqual(['T001.log', 'T002.log', 'T003.log', 'T004.log']);
-    expect(readFileSync(join(repo.dir, '.taskwave', 'logs', exec.runId, 'T004.log'), 'utf8')).toContain(
-      'finished T004',
-    );
+    expect(logs).toEqual(['T001.jsonl', 'T002.jsonl', 'T003.jsonl', 'T004.jsonl']);
+    const records = readFileSync(join(repo.dir, '.taskwave', 'logs', exec.runId, 'T004.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
+    expect(records[0]).toMatchObject({ event: 'start', attempt: 1, agent: 'scripted' });
+    expect(records.some((r) => typeof r.out === 'string' && r.out.includes('finished T004'))).toBe(true);
+    expect(records.at(-1)).toMatchObject({ event: 'succeeded' });
 
-    // .taskwave stays out of git; the ticked plan is the only change.
-    expect(repo.git('status', '--porcelain').trim()).toBe('M specs/001/tasks.md');
+    // Each task is one commit on the branch, with its tick; nothing is left uncommitted or behind.
+    expect(repo.git('status', '--porcelain').trim()).toBe('');
+    expect(repo.git('log', '--format=%s', '-5').trim().split('\n')).toEqual([
+      'T004: Join them in `src/both.txt`',
+      expect.stringMatching(/^T00[23]: Write `src\/(left|right)\.txt`$/),
+      expect.stringMatching(/^T00[23]: Write `src\/(left|right)\.txt`$/),
+      'T001: Create `src/base.txt`',
+      'initial',
+    ]);
+    expect(repo.git('show', '--format=', '--name-only', 'HEAD').trim().split('\n').sort()).toEqual(
+      expect.arrayContaining(['specs/001/tasks.md']),
+    );
+    expect(repo.git('branch', '--list', 'taskwave/*').trim()).toBe('');
+    expect(repo.git('worktree', 'list').trim().split('\n')).toHaveLength(1);
 
     // Plain CI lines and the summary.
     expect(r.stdout).toMatch(/^start {3}T001 /m);
@@ -297,6 +316,12 @@ describe('taskwave run', () => {
     expect(firstIds).toHaveLength(2);
     // The person adds a task at the top and unticks "feed the cat" to have it done again.
     repo.write('chores.md', '# Chores\n\n- [ ] empty the bins\n- [x] water the plants\n- [ ] feed the cat\n');
+    // Uncommitted plan edits are refused in worktrees (each tick is committed with its task)...
+    const refused = await runCli(['run', 'chores.md'], repo.dir);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toContain('the plan has uncommitted changes (chores.md)');
+    // ...so the person commits them.
+    repo.git('commit', '-qam', 'more chores');
     expect((await runCli(['run', 'chores.md'], repo.dir)).code).toBe(0);
     const second = repo
       .agentLog()

@@ -68,6 +68,7 @@ describe('--from', () => {
     expect(refused.code).toBe(2);
     expect(refused.stderr).toContain('T003 needs T002 and T001, which are not done and not selected');
     repo.write('tasks.md', plan.replace('- [ ] T001', '- [x] T001').replace('- [ ] T002', '- [x] T002'));
+    repo.git('commit', '-qam', 'two done by hand');
     const r = await runCli(['run', 'tasks.md', '--from', 'T003'], repo.dir);
     expect(r.code).toBe(0);
     expect(started(repo.agentLog())).toEqual(['T003', 'T004']);
@@ -120,5 +121,18 @@ describe('routing', () => {
     expect(r.stderr).toMatch(
       /taskwave\.yaml:8:5: error: routing\.0: .*needs at least one of role, complexity, words or phase/,
     );
+  });
+});
+
+describe('built-in agents', () => {
+  it('a missing executable is a usage error naming the agent and the config key, before any task starts', async () => {
+    const repo = makeRepo(
+      { 'tasks.md': PLAN },
+      { config: 'agent: codex\nagents:\n  codex:\n    bin: ./no-such-codex\n' },
+    );
+    const r = await runCli(['run', 'tasks.md'], repo.dir);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/agent 'codex': agents\.codex\.bin is '.\/no-such-codex' .* not an executable file/);
+    expect(existsSync(join(repo.dir, '.taskwave'))).toBe(false);
   });
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { Scheduler } from '../../src/engine/scheduler.js';
+import { Scheduler, type TaskOutcome } from '../../src/engine/scheduler.js';
 import type { RunEvent, TaskError } from '../../src/events.js';
 import { FileLocks } from '../../src/graph/index.js';
 import type { Task } from '../../src/plan/types.js';
@@ -27,14 +27,14 @@ function task(id: string, deps: string[] = [], files: string[] = []): Task {
 /** Tasks finish when the test says so: each start is recorded with a resolver. */
 function controlled() {
   const started: string[] = [];
-  const pending = new Map<string, (r: Result<void, TaskError>) => void>();
+  const pending = new Map<string, (r: Result<TaskOutcome, TaskError>) => void>();
   const execute = (t: Task, signal: AbortSignal) =>
-    new Promise<Result<void, TaskError>>((resolve) => {
+    new Promise<Result<TaskOutcome, TaskError>>((resolve) => {
       started.push(t.id);
       pending.set(t.id, resolve);
       signal.addEventListener('abort', () => resolve(err({ reason: 'cancelled' })), { once: true });
     });
-  const finish = async (id: string, r: Result<void, TaskError> = ok(undefined)) => {
+  const finish = async (id: string, r: Result<TaskOutcome, TaskError> = ok({})) => {
     const f = pending.get(id);
     if (!f) throw new Error(`${id} is not running (started: ${started.join(',')})`);
     pending.delete(id);

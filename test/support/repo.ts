@@ -32,6 +32,8 @@ export interface AgentLogEntry {
   promptFileMatches?: boolean;
   exit?: number;
   childPid?: number;
+  /** The prompt asked to resolve a merge conflict. */
+  conflict?: boolean;
 }
 
 /**
@@ -40,7 +42,7 @@ export interface AgentLogEntry {
  */
 export function makeRepo(
   files: Record<string, string>,
-  opts: { config?: string; git?: boolean; killGrace?: string } = {},
+  opts: { config?: string; git?: boolean; killGrace?: string; extraConfig?: string } = {},
 ): TempRepo {
   const dir = mkdtempSync(join(tmpdir(), 'taskwave-test-'));
   const scriptPath = join(dir, '.agent-script.json');
@@ -57,7 +59,7 @@ export function makeRepo(
   const config =
     opts.config ??
     `agent: scripted\nconcurrency: 4\nkillGrace: ${opts.killGrace ?? '1s'}\nagents:\n  scripted:\n    command: ["${process.execPath}", "${SCRIPTED_AGENT}"]\n    env:\n      SCRIPTED_AGENT_SCRIPT: "${scriptPath}"\n      SCRIPTED_AGENT_LOG: "${logPath}"\n`;
-  write('taskwave.yaml', config);
+  write('taskwave.yaml', config + (opts.extraConfig ?? ''));
   write('.gitignore', '.agent-script.json\n.agent-log.jsonl\n');
   writeFileSync(scriptPath, '{}');
   for (const [p, t] of Object.entries(files)) write(p, t);

@@ -1,20 +1,22 @@
 #!/usr/bin/env node
 // The agent the tests control. What it does for each task comes from the JSON file named by
 // SCRIPTED_AGENT_SCRIPT: { "<taskId>" | "*": { sleepMs, exit, failAttempts, write: {path: text},
-// append: {path: text}, printEnv: NAME, hang, ignoreSigint, lines, spawnChild } }. Every call is logged as one JSON line to
-// SCRIPTED_AGENT_LOG: what it was given, when it started and ended.
+// append: {path: text}, printEnv: NAME, hang, ignoreSigint, lines, spawnChild, requireFile: path,
+// onConflict: { …the same keys, used instead when the prompt asks to resolve a merge conflict } } }.
+// Every call is logged as one JSON line to SCRIPTED_AGENT_LOG: what it was given, when it started and ended.
 import { spawn } from 'node:child_process';
 import { appendFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 
 const id = process.env.TASKWAVE_TASK_ID ?? '?';
 const attempt = Number(process.env.TASKWAVE_ATTEMPT ?? '1');
 const scriptFile = process.env.SCRIPTED_AGENT_SCRIPT;
 const logFile = process.env.SCRIPTED_AGENT_LOG;
 const script = scriptFile ? JSON.parse(readFileSync(scriptFile, 'utf8')) : {};
-const plan = { ...(script['*'] ?? {}), ...(script[id] ?? {}) };
-
 const stdin = readFileSync(0, 'utf8');
+const conflict = stdin.includes('## Merge conflict');
+const base = { ...(script['*'] ?? {}), ...(script[id] ?? {}) };
+const plan = conflict ? (base.onConflict ?? { exit: 1 }) : base;
 const promptFile = process.env.TASKWAVE_PROMPT_FILE ?? '';
 let promptFromFile = '';
 try {
@@ -32,6 +34,7 @@ record('start', {
   cwd: process.cwd(),
   stdin,
   promptFileMatches: promptFromFile === stdin,
+  conflict,
 });
 
 process.on('SIGINT', () => {
@@ -56,12 +59,21 @@ const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 await sleep(plan.sleepMs ?? 50);
 if (plan.hang) await new Promise(() => setInterval(() => {}, 1000));
 
+// Relative paths are in the agent's workspace; an absolute one lets a test act as the person at the keyboard.
 for (const [path, text] of Object.entries(plan.write ?? {})) {
-  mkdirSync(dirname(join(process.cwd(), path)), { recursive: true });
-  writeFileSync(join(process.cwd(), path), text);
+  mkdirSync(dirname(resolve(process.cwd(), path)), { recursive: true });
+  writeFileSync(resolve(process.cwd(), path), text);
 }
-for (const [path, text] of Object.entries(plan.append ?? {})) appendFileSync(join(process.cwd(), path), text);
-const fail = plan.exit ?? (attempt <= (plan.failAttempts ?? 0) ? 1 : 0);
+for (const [path, text] of Object.entries(plan.append ?? {})) appendFileSync(resolve(process.cwd(), path), text);
+let fail = plan.exit ?? (attempt <= (plan.failAttempts ?? 0) ? 1 : 0);
+if (plan.requireFile) {
+  try {
+    readFileSync(resolve(process.cwd(), plan.requireFile));
+  } catch {
+    console.error(`missing ${plan.requireFile}`);
+    fail = 3;
+  }
+}
 if (fail !== 0) console.error(`scripted failure of ${id}`);
 console.log(`finished ${id}`);
 record('end', { exit: fail });

@@ -39,6 +39,7 @@ const STATUS_LABEL: Record<Outcome, string> = {
   running: 'IN PROGRESS',
   done: 'COMPLETED',
   failed: 'FAILED',
+  conflict: 'MERGE CONFLICT',
   blocked: 'BLOCKED',
   cancelled: 'CANCELLED',
   skipped: 'SKIPPED',
@@ -85,7 +86,7 @@ function summary(rows: readonly Row[]): string[] {
     ['Completed earlier', (r) => r.outcome === 'earlier'],
     ['In progress', (r) => r.outcome === 'running'],
     ['Pending', (r) => r.outcome === 'pending'],
-    ['Failed', (r) => r.outcome === 'failed'],
+    ['Failed', (r) => r.outcome === 'failed' || r.outcome === 'conflict'],
     ['Blocked', (r) => r.outcome === 'blocked'],
     ['Cancelled', (r) => r.outcome === 'cancelled'],
   ];
@@ -153,7 +154,7 @@ function decisions(rows: readonly Row[]): string[] {
 function deviations(rows: readonly Row[]): string[] {
   const out: string[] = [];
   for (const r of rows) {
-    if (r.outcome !== 'failed' && r.outcome !== 'blocked' && r.outcome !== 'cancelled') continue;
+    if (!['failed', 'conflict', 'blocked', 'cancelled'].includes(r.outcome)) continue;
     const error = collapse(r.record?.error ?? '');
     out.push(`- **Story ${r.id}: ${r.title}** (${STATUS_LABEL[r.outcome]})${error === '' ? '' : `: ${error}`}`);
   }

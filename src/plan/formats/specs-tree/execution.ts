@@ -28,7 +28,8 @@ const SESSION_STATUS: Record<PlanProgress['status'], string> = {
 /** The task's state for the books: the run's word when it has one, else the plan's. */
 function stateOf(task: Task, progress: PlanProgress): TaskProgress['status'] {
   const p = progress.tasks[task.id];
-  if (p) return p.status;
+  // A task whose merge conflicted did not land: for the spec's books it failed.
+  if (p) return p.status === 'conflict' ? 'failed' : p.status;
   if (task.status === 'done' || task.status === 'skipped') return task.status;
   return task.status === 'cancelled' ? 'cancelled' : 'pending';
 }

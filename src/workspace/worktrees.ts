@@ -1,0 +1,80 @@
+import { cpSync, existsSync, mkdirSync, rmSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { err, ok, type Result } from '../result.js';
+import { describeGitError, git } from './git.js';
+
+/*
+ * One git worktree per task, on its own branch `taskwave/<run>/<task>`, created from the head of the
+ * run's integration branch when the task starts. They live under `.taskwave/worktrees/<run>/`, which
+ * the state folder's own .gitignore keeps out of the user's status.
+ */
+
+export interface TaskWorkspace {
+  /** The worktree's folder: the agent's working directory. */
+  dir: string;
+  branch: string;
+  /** The commit it was created from. */
+  base: string;
+}
+
+/** A task id as a ref and folder name: git refuses `..`, spaces, `~^:?*[\` and a trailing `.lock`. */
+export function refSafe(id: string): string {
+  const s = id
+    .replace(/[^A-Za-z0-9._-]/g, '_')
+    .replace(/\.{2,}/g, '_')
+    .replace(/^[.-]/, '_');
+  return s.endsWith('.lock') ? `${s}_` : s || '_';
+}
+
+export function branchFor(runId: string, taskId: string): string {
+  return `taskwave/${runId}/${refSafe(taskId)}`;
+}
+
+export function worktreesDir(stateDir: string, runId: string): string {
+  return join(stateDir, 'worktrees', runId);
+}
+
+/**
+ * Create (or re-create, after a crash) the worktree of a task at `base`. Files listed in `copy`
+ * (untracked ones such as `.env`) are copied in from the root.
+ */
+export async function createTaskWorkspace(
+  root: string,
+  stateDir: string,
+  runId: string,
+  taskId: string,
+  base: string,
+  copy: readonly string[] = [],
+): Promise<Result<TaskWorkspace, string>> {
+  const dir = join(worktreesDir(stateDir, runId), refSafe(taskId));
+  const branch = branchFor(runId, taskId);
+  if (existsSync(dir)) await removeWorktree(root, dir);
+  mkdirSync(dirname(dir), { recursive: true });
+  // -B: a branch left by an interrupted attempt of the same run starts again from `base`.
+  const r = await git(root, ['worktree', 'add', '--quiet', '-B', branch, dir, base]);
+  if (!r.ok) return err(`cannot create the worktree of ${taskId}: ${describeGitError(r.error)}`);
+  for (const rel of copy) {
+    const from = join(root, rel);
+    if (!existsSync(from)) continue;
+    try {
+      cpSync(from, join(dir, rel), { recursive: true });
+    } catch (e) {
+      return err(`cannot copy ${rel} into the worktree of ${taskId}: ${(e as Error).message}`);
+    }
+  }
+  return ok({ dir, branch, base });
+}
+
+/** Remove a worktree (its files, and git's record of it). The branch stays. */
+export async function removeWorktree(root: string, dir: string): Promise<void> {
+  const r = await git(root, ['worktree', 'remove', '--force', '--force', dir]);
+  if (!r.ok) {
+    // Not a registered worktree any more (or half created): remove the folder and let git forget it.
+    rmSync(dir, { recursive: true, force: true });
+    await git(root, ['worktree', 'prune']);
+  }
+}
+
+export async function deleteBranch(root: string, branch: string): Promise<void> {
+  await git(root, ['branch', '-D', '--quiet', branch]);
+}

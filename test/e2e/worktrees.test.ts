@@ -1,0 +1,198 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { type AgentLogEntry, makeRepo, runCli } from '../support/repo.js';
+
+/*
+ * Worktrees and the merge queue: each task in its own worktree and branch, merged back one at a
+ * time as one commit with its tick; conflicts get one resolution attempt; failed work is kept on its
+ * branch; the user's uncommitted changes are never touched.
+ */
+
+const PLAN = `# Tasks
+
+## Phase 1
+
+- [ ] T001 [P] Write \`a.txt\`
+- [ ] T002 [P] Write \`b.txt\`
+
+## Phase 2
+
+- [ ] T003 Write \`c.txt\`
+`;
+
+const execution = (dir: string) => JSON.parse(readFileSync(join(dir, '.taskwave', 'execution.json'), 'utf8'));
+const starts = (log: AgentLogEntry[]) => log.filter((e) => e.event === 'start');
+const leftovers = (repo: { git(...a: string[]): string }) => ({
+  branches: repo.git('branch', '--list', 'taskwave/*').trim(),
+  worktrees: repo.git('worktree', 'list').trim().split('\n').length,
+});
+
+describe('worktrees', () => {
+  it('runs tasks in parallel worktrees, merges each as one commit with its tick, and leaves nothing behind', async () => {
+    const repo = makeRepo({ 'tasks.md': PLAN, 'notes.txt': 'mine\n' });
+    repo.script({
+      T001: { sleepMs: 300, write: { 'a.txt': 'A\n' } },
+      T002: { sleepMs: 300, write: { 'b.txt': 'B\n' } },
+      T003: { write: { 'c.txt': 'C\n' } },
+    });
+    // An uncommitted change of the user's own, in a file no task touches.
+    repo.write('notes.txt', 'mine, edited\n');
+    const r = await runCli(['run', 'tasks.md'], repo.dir);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('1 file(s) have uncommitted changes (notes.txt)');
+
+    const log = starts(repo.agentLog());
+    const cwd = new Map(log.map((e) => [e.id, e.cwd]));
+    expect(new Set(cwd.values()).size).toBe(3);
+    for (const [id, dir] of cwd) expect(dir).toMatch(new RegExp(`/\\.taskwave/worktrees/[^/]+/${id}$`));
+
+    expect(repo.read('a.txt')).toBe('A\n');
+    expect(repo.read('b.txt')).toBe('B\n');
+    expect(repo.read('c.txt')).toBe('C\n');
+    expect(repo.read('notes.txt')).toBe('mine, edited\n');
+    expect(repo.read('tasks.md')).toBe(PLAN.replaceAll('- [ ] T', '- [x] T'));
+    expect(repo.git('status', '--porcelain').trim()).toBe('M notes.txt');
+    // One commit per task, each with its own file and its tick.
+    const subjects = repo.git('log', '--format=%s', 'HEAD~3..HEAD').trim().split('\n');
+    expect(subjects[0]).toBe('T003: Write `c.txt`');
+    expect(subjects.slice(1).sort()).toEqual(['T001: Write `a.txt`', 'T002: Write `b.txt`']);
+    expect(repo.git('show', '--format=', '--name-only', 'HEAD').trim().split('\n').sort()).toEqual([
+      'c.txt',
+      'tasks.md',
+    ]);
+    expect(repo.git('show', 'HEAD:tasks.md')).toContain('- [x] T003');
+    expect(leftovers(repo)).toEqual({ branches: '', worktrees: 1 });
+    const exec = execution(repo.dir);
+    expect(exec.tasks.T003.commit).toBe(repo.git('rev-parse', 'HEAD').trim());
+  });
+
+  it('gives the agent one attempt to resolve a real merge conflict, then merges the resolution', async () => {
+    const repo = makeRepo({ 'tasks.md': PLAN.replace('`b.txt`', 'the second note'), 'a.txt': 'base\n' });
+    repo.script({
+      T001: { sleepMs: 100, write: { 'a.txt': 'from T001\n' } },
+      T002: {
+        sleepMs: 600,
+        write: { 'a.txt': 'from T002\n' },
+        onConflict: { write: { 'a.txt': 'from T001\nfrom T002\n' } },
+      },
+    });
+    const r = await runCli(['run', 'tasks.md', '--concurrency', '2'], repo.dir);
+    expect(r.code).toBe(0);
+    const t2 = starts(repo.agentLog()).filter((e) => e.id === 'T002');
+    expect(t2.map((e) => e.conflict)).toEqual([false, true]);
+    expect(t2[1]?.stdin).toContain('- a.txt');
+    expect(repo.read('a.txt')).toBe('from T001\nfrom T002\n');
+    expect(repo.read('tasks.md')).toContain('- [x] T002');
+    expect(repo.git('status', '--porcelain').trim()).toBe('');
+    expect(leftovers(repo)).toEqual({ branches: '', worktrees: 1 });
+  });
+
+  it('marks a conflict the agent cannot resolve, keeps its branch, names it, and its dependents wait', async () => {
+    const repo = makeRepo({ 'tasks.md': PLAN.replace('`b.txt`', 'the second note'), 'a.txt': 'base\n' });
+    repo.script({
+      T001: { sleepMs: 100, write: { 'a.txt': 'from T001\n' } },
+      T002: { sleepMs: 600, write: { 'a.txt': 'from T002\n' }, onConflict: { exit: 1 } },
+    });
+    const r = await runCli(['run', 'tasks.md', '--concurrency', '2'], repo.dir);
+    expect(r.code).toBe(1);
+    const exec = execution(repo.dir);
+    const branch = `taskwave/${exec.runId}/T002`;
+    expect(exec.tasks.T002.status).toBe('conflict');
+    expect(exec.tasks.T002.error).toBe(`merge conflict in a.txt; its work is kept on branch ${branch}`);
+    expect(exec.tasks.T003.status).toBe('blocked');
+    expect(r.stdout).toContain(branch);
+    expect(repo.git('show', `${branch}:a.txt`)).toBe('from T002\n');
+    expect(repo.read('a.txt')).toBe('from T001\n');
+    expect(repo.read('tasks.md')).toContain('- [ ] T002');
+    expect(repo.git('status', '--porcelain').trim()).toBe('');
+    expect(leftovers(repo)).toEqual({ branches: branch, worktrees: 1 });
+  });
+
+  it('keeps the work of a failed agent on its branch and removes the worktree', async () => {
+    const repo = makeRepo({ 'tasks.md': PLAN });
+    repo.script({ T001: { write: { 'a.txt': 'half done\n' }, exit: 1 } });
+    const r = await runCli(['run', 'tasks.md', '--only', 'T001'], repo.dir);
+    expect(r.code).toBe(1);
+    const branch = `taskwave/${execution(repo.dir).runId}/T001`;
+    expect(r.stdout).toContain(`the work T001 did is kept on branch ${branch}`);
+    expect(repo.git('show', `${branch}:a.txt`)).toBe('half done\n');
+    expect(existsSync(join(repo.dir, 'a.txt'))).toBe(false);
+    expect(leftovers(repo)).toEqual({ branches: branch, worktrees: 1 });
+  });
+
+  it('never overwrites an uncommitted change of the user: the task fails, naming the file, with its work kept', async () => {
+    const repo = makeRepo({ 'tasks.md': PLAN, 'a.txt': 'committed\n' });
+    repo.script({ T001: { write: { 'a.txt': 'from T001\n' } } });
+    repo.write('a.txt', 'my uncommitted edit\n');
+    const r = await runCli(['run', 'tasks.md', '--only', 'T001'], repo.dir);
+    expect(r.code).toBe(1);
+    expect(repo.read('a.txt')).toBe('my uncommitted edit\n');
+    const exec = execution(repo.dir);
+    expect(exec.tasks.T001.error).toContain('your uncommitted changes to a.txt would be overwritten');
+    expect(exec.tasks.T001.error).toContain(`kept on branch taskwave/${exec.runId}/T001`);
+    expect(repo.read('tasks.md')).toBe(PLAN);
+  });
+
+  it('runs the setup commands and copies the listed untracked files into each new worktree', async () => {
+    const extraConfig = 'workspace:\n  setup: ["printf ready > .ready"]\n  copy: [".env"]\n';
+    const repo = makeRepo(
+      { 'tasks.md': PLAN, '.gitignore': '.agent-script.json\n.agent-log.jsonl\n.env\n.ready\n' },
+      { extraConfig },
+    );
+    repo.write('.env', 'TOKEN=x\n');
+    repo.script({ T001: { requireFile: '.env' }, T002: { requireFile: '.ready' } });
+    const r = await runCli(['run', 'tasks.md'], repo.dir);
+    expect(r.code).toBe(0);
+    expect(starts(repo.agentLog()).map((e) => e.id).sort()).toEqual(['T001', 'T002', 'T003']);
+    expect(repo.git('status', '--porcelain').trim()).toBe('');
+    expect(repo.git('ls-files', '.env', '.ready').trim()).toBe('');
+    // Without them the agent's check fails: the test can fail.
+    const bare = makeRepo({ 'tasks.md': PLAN });
+    bare.script({ T001: { requireFile: '.env' } });
+    expect((await runCli(['run', 'tasks.md', '--only', 'T001'], bare.dir)).code).toBe(1);
+  });
+
+  it('a failing setup command fails the task with its output', async () => {
+    const repo = makeRepo(
+      { 'tasks.md': PLAN },
+      { extraConfig: 'workspace:\n  setup: ["echo no network >&2; exit 4"]\n' },
+    );
+    const r = await runCli(['run', 'tasks.md', '--only', 'T001'], repo.dir);
+    expect(r.code).toBe(1);
+    expect(execution(repo.dir).tasks.T001.error).toBe(
+      "could not prepare its worktree: setup command 'echo no network >&2; exit 4' failed (exit 4):\nno network",
+    );
+    expect(repo.agentLog()).toEqual([]);
+    expect(leftovers(repo)).toEqual({ branches: '', worktrees: 1 });
+  });
+
+  it('--in-place runs one task at a time in the working tree and leaves the changes uncommitted', async () => {
+    const repo = makeRepo({ 'tasks.md': PLAN });
+    repo.script({ '*': { sleepMs: 100 }, T001: { write: { 'a.txt': 'A\n' } } });
+    const r = await runCli(['run', 'tasks.md', '--in-place'], repo.dir);
+    expect(r.code).toBe(0);
+    const log = repo.agentLog();
+    expect(starts(log).every((e) => e.cwd === repo.dir)).toBe(true);
+    let running = 0;
+    for (const e of log) {
+      if (e.event === 'start') expect(++running).toBe(1);
+      if (e.event === 'end') running--;
+    }
+    expect(repo.git('status', '--porcelain').trim().split('\n').sort()).toEqual(['?? a.txt', 'M tasks.md']);
+  });
+
+  it('refuses a detached HEAD and a plan with uncommitted edits, writing nothing', async () => {
+    const repo = makeRepo({ 'tasks.md': PLAN });
+    repo.git('checkout', '-q', '--detach');
+    const detached = await runCli(['run', 'tasks.md'], repo.dir);
+    expect(detached.code).toBe(2);
+    expect(detached.stderr).toContain('HEAD is detached');
+    repo.git('checkout', '-q', 'main');
+    repo.write('tasks.md', `${PLAN}- [ ] T004 new\n`);
+    const dirty = await runCli(['run', 'tasks.md'], repo.dir);
+    expect(dirty.code).toBe(2);
+    expect(dirty.stderr).toContain('the plan has uncommitted changes (tasks.md)');
+    expect(existsSync(join(repo.dir, '.taskwave'))).toBe(false);
+  });
+});
