@@ -1,5 +1,6 @@
 import { Command, CommanderError, Option } from 'commander';
 import { errorAt } from '../plan/diagnostic.js';
+import { cleanCommand } from './clean-command.js';
 import { graphCommand } from './graph-command.js';
 import { initCommand } from './init-command.js';
 import { EXIT, printDiagnostics } from './output.js';
@@ -123,6 +124,14 @@ export async function main(argv: string[]): Promise<number> {
         },
         last.state,
       );
+    });
+
+  program
+    .command('clean')
+    .description('remove worktrees left by interrupted runs, and taskwave/* branches already merged')
+    .option('--branches', 'also delete taskwave/* branches whose work was not merged (failed tasks)')
+    .action(async (flags: { branches?: boolean }) => {
+      code = await cleanCommand(flags);
     });
 
   program

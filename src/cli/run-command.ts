@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import type { AgentAdapter } from '../agents/types.js';
+import { AgentSlots } from '../engine/agent-slots.js';
 import { createTaskRunner } from '../engine/run-task.js';
 import { Scheduler } from '../engine/scheduler.js';
 import type { Logger } from '../events.js';
@@ -193,7 +194,16 @@ export async function runCommand(planPath: string, given: RunFlags, resume?: Exe
       tasks: toRun,
       concurrency: slots,
       compare,
-      guard: new FileLocks(),
+      guard: new AgentSlots(
+        (t) => agentOf(t.id),
+        new Map(
+          agentNames.flatMap((n) => {
+            const limit = config.agents?.[n]?.concurrency;
+            return limit !== undefined ? [[n, limit] as const] : [];
+          }),
+        ),
+        new FileLocks(),
+      ),
       execute: (t, signal) => runner.execute(t, signal),
       attempts: (id) => runner.attempts(id),
       skipped: sel.done.map((id) => byId.get(id) as Task),

@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { type AgentLogEntry, makeRepo, runCli } from '../support/repo.js';
+import { type AgentLogEntry, makeRepo, runCli, startCli } from '../support/repo.js';
 
 /*
  * Worktrees and the merge queue: each task in its own worktree and branch, merged back one at a
@@ -144,7 +144,11 @@ describe('worktrees', () => {
     repo.script({ T001: { requireFile: '.env' }, T002: { requireFile: '.ready' } });
     const r = await runCli(['run', 'tasks.md'], repo.dir);
     expect(r.code).toBe(0);
-    expect(starts(repo.agentLog()).map((e) => e.id).sort()).toEqual(['T001', 'T002', 'T003']);
+    expect(
+      starts(repo.agentLog())
+        .map((e) => e.id)
+        .sort(),
+    ).toEqual(['T001', 'T002', 'T003']);
     expect(repo.git('status', '--porcelain').trim()).toBe('');
     expect(repo.git('ls-files', '.env', '.ready').trim()).toBe('');
     // Without them the agent's check fails: the test can fail.
@@ -194,5 +198,38 @@ describe('worktrees', () => {
     expect(dirty.code).toBe(2);
     expect(dirty.stderr).toContain('the plan has uncommitted changes (tasks.md)');
     expect(existsSync(join(repo.dir, '.taskwave'))).toBe(false);
+  });
+});
+
+describe('taskwave clean', () => {
+  it('removes the worktrees a killed run left, deletes merged branches, keeps unmerged work unless asked', async () => {
+    const repo = makeRepo({ 'tasks.md': PLAN });
+    repo.script({ T001: { hang: true }, T002: { write: { 'b.txt': 'half\n' }, exit: 1 } });
+    const cli = startCli(['run', 'tasks.md'], repo.dir);
+    // Wait until T002 has failed (its branch is kept) and T001 hangs in its worktree, then kill taskwave hard.
+    const journal = () =>
+      existsSync(join(repo.dir, '.taskwave/journal.jsonl')) ? repo.read('.taskwave/journal.jsonl') : '';
+    for (let i = 0; i < 200 && !journal().includes('"task-failed"'); i++) {
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    cli.child.kill('SIGKILL');
+    await cli.done;
+    for (const e of repo.agentLog().filter((x) => x.event === 'start')) {
+      try {
+        process.kill(-e.pid, 'SIGKILL');
+      } catch {}
+    }
+    const runId = JSON.parse(repo.read('.taskwave/execution.json')).runId;
+    // The main tree and T001's worktree (the merge worktree exists only once a task merged).
+    expect(leftovers(repo).worktrees).toBe(2);
+    const r = await runCli(['clean'], repo.dir);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain(`kept 1 branch(es) with work that is not merged`);
+    expect(r.stdout).toContain(`  taskwave/${runId}/T002`);
+    expect(leftovers(repo)).toEqual({ branches: `taskwave/${runId}/T002`, worktrees: 1 });
+    expect(existsSync(join(repo.dir, '.taskwave', 'worktrees'))).toBe(false);
+    const all = await runCli(['clean', '--branches'], repo.dir);
+    expect(all.stdout).toContain('deleted 1 branch(es)');
+    expect(leftovers(repo)).toEqual({ branches: '', worktrees: 1 });
   });
 });

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { AgentSlots } from '../../src/engine/agent-slots.js';
 import { Scheduler, type TaskOutcome } from '../../src/engine/scheduler.js';
 import type { RunEvent, TaskError } from '../../src/events.js';
 import { FileLocks } from '../../src/graph/index.js';
@@ -194,5 +195,36 @@ describe('Scheduler', () => {
     expect(c.started).toEqual(['b']);
     await c.finish('b');
     expect((await done).status).toBe('done');
+  });
+});
+
+describe('AgentSlots', () => {
+  it("holds each agent to its own limit while other agents' tasks fill the free slots", async () => {
+    const tasks = ['a1', 'a2', 'a3', 'b1', 'b2'].map((id) => task(id));
+    const c = controlled();
+    const s = new Scheduler({
+      tasks,
+      concurrency: 4,
+      compare: byPlanOrder(tasks.map((t) => t.id)),
+      guard: new AgentSlots(
+        (t) => (t.id.startsWith('a') ? 'claude' : 'codex'),
+        new Map([['claude', 1]]),
+        new FileLocks(),
+      ),
+      execute: c.execute,
+      log: () => {},
+    });
+    const done = s.run();
+    await tick();
+    expect(c.started).toEqual(['a1', 'b1', 'b2']);
+    await c.finish('b1');
+    expect(c.started).toEqual(['a1', 'b1', 'b2']);
+    await c.finish('a1');
+    expect(c.started).toEqual(['a1', 'b1', 'b2', 'a2']);
+    await c.finish('a2');
+    await c.finish('b2');
+    expect(c.started.at(-1)).toBe('a3');
+    await c.finish('a3');
+    expect((await done).counts.done).toBe(5);
   });
 });

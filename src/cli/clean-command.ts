@@ -1,0 +1,64 @@
+import { existsSync, readdirSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { errorAt } from '../plan/diagnostic.js';
+import { isAlive, readLock } from '../state/lock.js';
+import { statePaths } from '../state/paths.js';
+import { git } from '../workspace/git.js';
+import { findRoot } from '../workspace/repo.js';
+import { removeWorktree } from '../workspace/worktrees.js';
+import { EXIT, printDiagnostics } from './output.js';
+
+/**
+ * `taskwave clean`: remove what runs left behind — worktrees under `.taskwave/worktrees/` (a run
+ * that was killed), and the `taskwave/*` branches whose work is already on the current branch.
+ * Branches holding work that was not merged (a failed task, a conflict) are kept unless
+ * `--branches`, and listed.
+ */
+export async function cleanCommand(flags: { branches?: boolean }): Promise<number> {
+  const { root, git: inGit } = findRoot(process.cwd());
+  const paths = statePaths(root);
+  const holder = readLock(paths.lock);
+  if (holder && isAlive(holder)) {
+    printDiagnostics([
+      errorAt(undefined, `a run is in progress (pid ${holder.pid}): ${holder.command}; clean after it ends`),
+    ]);
+    return EXIT.usage;
+  }
+  const out: string[] = [];
+  const worktrees = join(paths.dir, 'worktrees');
+  let removed = 0;
+  if (existsSync(worktrees)) {
+    for (const run of readdirSync(worktrees)) {
+      for (const task of readdirSync(join(worktrees, run))) {
+        if (inGit) await removeWorktree(root, join(worktrees, run, task));
+        removed++;
+      }
+    }
+    rmSync(worktrees, { recursive: true, force: true });
+  }
+  if (inGit) await git(root, ['worktree', 'prune']);
+  out.push(`removed ${removed} worktree(s)`);
+
+  if (inGit) {
+    const list = await git(root, ['for-each-ref', '--format=%(refname:short)', 'refs/heads/taskwave/']);
+    const branches = list.ok ? list.value.split('\n').filter(Boolean) : [];
+    const deleted: string[] = [];
+    const kept: string[] = [];
+    for (const b of branches) {
+      const merged = await git(root, ['merge-base', '--is-ancestor', b, 'HEAD']);
+      if (merged.ok || flags.branches) {
+        await git(root, ['branch', '-D', '--quiet', b]);
+        deleted.push(b);
+      } else kept.push(b);
+    }
+    out.push(`deleted ${deleted.length} branch(es)`);
+    if (kept.length > 0) {
+      out.push(
+        `kept ${kept.length} branch(es) with work that is not merged (taskwave clean --branches deletes them):`,
+        ...kept.map((b) => `  ${b}`),
+      );
+    }
+  }
+  process.stdout.write(`${out.join('\n')}\n`);
+  return EXIT.ok;
+}
