@@ -53,7 +53,8 @@ export function statusCommand(flags: { json?: boolean; color?: boolean }): numbe
   if (notable.length > 0) {
     out.push('');
     for (const [id, t] of notable) {
-      const paint = t.status === 'failed' || t.status === 'conflict' ? c.red : t.status === 'running' && live ? c.green : c.yellow;
+      const paint =
+        t.status === 'failed' || t.status === 'conflict' ? c.red : t.status === 'running' && live ? c.green : c.yellow;
       // A record left `running` by a run that is gone was stopped mid-task; it runs again next time.
       const label = t.status === 'running' && !live ? 'stopped' : t.status;
       const time = t.durationMs !== undefined ? ` ${formatDuration(t.durationMs)}` : '';

@@ -6,7 +6,7 @@
 // Every call is logged as one JSON line to SCRIPTED_AGENT_LOG: what it was given, when it started and ended.
 import { spawn } from 'node:child_process';
 import { appendFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { dirname, resolve } from 'node:path';
 
 const id = process.env.TASKWAVE_TASK_ID ?? '?';
 const attempt = Number(process.env.TASKWAVE_ATTEMPT ?? '1');
