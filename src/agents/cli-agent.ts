@@ -10,6 +10,8 @@ export interface CliAgentSpec {
   defaultBin: string;
   /** Whether `invocation` continues `req.resumeSession`. */
   resumable: boolean;
+  /** See AgentAdapter.usageIsCumulative. */
+  usageIsCumulative?: boolean;
   /** argv (starting with `exe`), stdin and extra variables for one run. */
   invocation(config: AgentConfig, req: AgentRequest, exe: string): Invocation;
   parser: ParserFactory;
@@ -42,6 +44,7 @@ export function cliAgent(
   return {
     name,
     resumable: spec.resumable,
+    ...(spec.usageIsCumulative ? { usageIsCumulative: true } : {}),
     check() {
       const exe = locate();
       return exe.ok ? ok(undefined) : exe;

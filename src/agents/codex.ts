@@ -156,6 +156,7 @@ export function codexAgent(name: string, config: AgentConfig, configFile?: strin
   return cliAgent(name, config, configFile, {
     defaultBin: 'codex',
     resumable: true,
+    usageIsCumulative: true,
     invocation: codexInvocation,
     parser: codexParser,
   });

@@ -45,6 +45,11 @@ export interface AgentAdapter {
   /** Whether the adapter can continue a session (`resumeSession`). */
   resumable?: boolean;
   /**
+   * A resumed run reports the whole session's usage so far (Codex's thread totals), not its own:
+   * the usage of a later run replaces an earlier one's instead of adding to it.
+   */
+  usageIsCumulative?: boolean;
+  /**
    * Checked before any task starts: the executable exists (on PATH or at `bin`). The error names
    * the agent and the config key that would fix it.
    */
