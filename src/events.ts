@@ -13,6 +13,8 @@ export interface Usage {
   turns?: number;
 }
 
+import type { GateResult, GateScope } from './gates/types.js';
+
 /** Why a task did not finish; a union tagged by `reason`. */
 export type TaskError =
   | { reason: 'agent-exit'; exitCode: number | null; signal: string | null; outputTail: string }
@@ -21,6 +23,12 @@ export type TaskError =
   | { reason: 'agent-error'; message: string; sessionId?: string }
   | { reason: 'timeout'; timeoutMs: number }
   | { reason: 'write-back-failed'; message: string }
+  /** A gate still failed after the repair attempts. */
+  | { reason: 'gate-failed'; gate: string; message: string; repairs: number }
+  /** The agent changed nothing (and the task is not a check-only task). */
+  | { reason: 'unverified'; message: string }
+  /** The task's diff holds something that looks like a secret; it is not merged. */
+  | { reason: 'secret-in-diff'; findings: string[] }
   /** The task's worktree could not be made ready (created, copied into, set up). */
   | { reason: 'workspace-failed'; message: string }
   /** Its changes conflict with what landed meanwhile, and the agent's attempt to resolve it failed. */
@@ -73,6 +81,23 @@ export type RunEvent =
       commit?: string;
       sessionId?: string;
     }
+  /** One run of an agent on a task ended (a task may take several: repairs, a conflict); usage is this run's own. */
+  | {
+      type: 'agent-finished';
+      taskId: string;
+      attempt: number;
+      ok: boolean;
+      usage?: Usage;
+      sessionId?: string;
+      /** The agent's final message: what it did and the decisions it reports. */
+      summary?: string;
+    }
+  /** A gate or built-in check finished. */
+  | { type: 'gate-finished'; scope: GateScope; result: GateResult; attempt?: number }
+  /** A task gets another attempt: a gate failed (`repair`) or the agent failed for a passing reason (`retry`). */
+  | { type: 'task-retry'; taskId: string; kind: 'repair' | 'retry'; attempt: number; reason: string; delayMs?: number }
+  /** The run stops starting tasks: a budget was reached, or --fail-fast saw a failure. */
+  | { type: 'run-stopping'; reason: string }
   /** What a running agent is doing now (its latest text, tool use or error). */
   | { type: 'task-activity'; taskId: string; kind: 'text' | 'tool' | 'error'; text: string }
   | { type: 'task-failed'; taskId: string; title: string; durationMs: number; error: TaskError; message: string }
@@ -101,6 +126,12 @@ export function describeTaskError(e: TaskError): string {
       return `timed out after ${formatDuration(e.timeoutMs)}`;
     case 'write-back-failed':
       return `could not record the task as done in the plan: ${e.message}`;
+    case 'gate-failed':
+      return `gate ${e.gate} failed${e.repairs > 0 ? ` after ${e.repairs} repair attempt(s)` : ''}: ${e.message}`;
+    case 'unverified':
+      return `unverified: ${e.message}`;
+    case 'secret-in-diff':
+      return `not merged: the diff looks like it holds a secret (${e.findings.join('; ')})`;
     case 'workspace-failed':
       return `could not prepare its worktree: ${e.message}`;
     case 'merge-conflict':
@@ -125,4 +156,18 @@ export function formatDuration(ms: number): string {
   if (m < 60) return `${m}m${String(rs).padStart(2, '0')}s`;
   const h = Math.floor(m / 60);
   return `${h}h${String(m - h * 60).padStart(2, '0')}m`;
+}
+
+/** The usage of two runs added up (cost and counts only where either reports them). */
+export function addUsage(a: Usage | undefined, b: Usage | undefined): Usage | undefined {
+  if (!a || !b) return a ?? b;
+  const sum = (x?: number, y?: number) => (x === undefined && y === undefined ? undefined : (x ?? 0) + (y ?? 0));
+  const out: Usage = { inputTokens: a.inputTokens + b.inputTokens, outputTokens: a.outputTokens + b.outputTokens };
+  const cache = sum(a.cacheReadTokens, b.cacheReadTokens);
+  const cost = sum(a.costUsd, b.costUsd);
+  const turns = sum(a.turns, b.turns);
+  if (cache !== undefined) out.cacheReadTokens = cache;
+  if (cost !== undefined) out.costUsd = cost;
+  if (turns !== undefined) out.turns = turns;
+  return out;
 }

@@ -2,7 +2,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { renderConflictPrompt, renderTaskPrompt } from '../agents/prompt.js';
 import type { AgentAdapter, AgentSuccess } from '../agents/types.js';
-import type { RunEvent, TaskError, Usage } from '../events.js';
+import { addUsage, type RunEvent, type TaskError } from '../events.js';
 import type { Plan, PlanFormat, Task } from '../plan/types.js';
 import { err, ok, type Result } from '../result.js';
 import type { TaskWorkspaces } from '../workspace/task-workspaces.js';
@@ -149,20 +149,6 @@ export function createTaskRunner(deps: TaskRunnerDeps) {
       return ok({ ...outcome, commit: merged.value.commit });
     },
   };
-}
-
-/** The usage of two runs of one task (its work, then resolving a conflict). */
-export function addUsage(a: Usage | undefined, b: Usage | undefined): Usage | undefined {
-  if (!a || !b) return a ?? b;
-  const sum = (x?: number, y?: number) => (x === undefined && y === undefined ? undefined : (x ?? 0) + (y ?? 0));
-  const out: Usage = { inputTokens: a.inputTokens + b.inputTokens, outputTokens: a.outputTokens + b.outputTokens };
-  const cache = sum(a.cacheReadTokens, b.cacheReadTokens);
-  const cost = sum(a.costUsd, b.costUsd);
-  const turns = sum(a.turns, b.turns);
-  if (cache !== undefined) out.cacheReadTokens = cache;
-  if (cost !== undefined) out.costUsd = cost;
-  if (turns !== undefined) out.turns = turns;
-  return out;
 }
 
 function outcomeOf(s: AgentSuccess): TaskOutcome {

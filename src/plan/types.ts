@@ -132,7 +132,7 @@ export interface PlanProgress {
 
 export interface TaskProgress {
   title: string;
-  status: 'pending' | 'running' | 'done' | 'failed' | 'conflict' | 'blocked' | 'cancelled' | 'skipped';
+  status: 'pending' | 'running' | 'done' | 'failed' | 'conflict' | 'unverified' | 'blocked' | 'cancelled' | 'skipped';
   attempts: number;
   agent?: string;
   startedAt?: string;

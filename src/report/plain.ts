@@ -33,8 +33,20 @@ export function plainLine(e: RunEvent): string | undefined {
       return `taskwave: warning: ${e.message}`;
     case 'run-finished':
       return `\n${renderSummary(e.summary, { color: false })}`;
+    case 'gate-finished': {
+      const where =
+        e.scope.kind === 'task' ? e.scope.taskId : e.scope.kind === 'phase' ? `phase ${e.scope.phase}` : 'final';
+      const r = e.result;
+      if (r.builtin && r.ok) return undefined;
+      return `gate    ${where} ${r.name}: ${r.ok ? 'passed' : `FAILED (${r.message ?? 'failed'})`} ${formatDuration(r.durationMs)}`;
+    }
+    case 'task-retry':
+      return `${e.kind === 'repair' ? 'repair ' : 'retry  '} ${e.taskId} attempt ${e.attempt}: ${e.reason}${e.delayMs ? ` (in ${formatDuration(e.delayMs)})` : ''}`;
+    case 'run-stopping':
+      return `taskwave: stopping: ${e.reason}`;
     case 'task-output':
     case 'task-activity':
+    case 'agent-finished':
       // In the task's log; a CI log gets one line per task event, not the agents' chatter.
       return undefined;
     default: {

@@ -93,6 +93,15 @@ export class TtyLogger implements Logger {
       case 'warning':
         this.print(pc.yellow(`warning: ${e.message}`));
         break;
+      case 'gate-finished':
+      case 'task-retry':
+      case 'run-stopping': {
+        const line = plainLine(e);
+        if (line) this.print(e.type === 'gate-finished' && e.result.ok ? pc.dim(line) : pc.yellow(line));
+        break;
+      }
+      case 'agent-finished':
+        break;
       case 'run-finished':
         this.stop();
         this.out.write(`\n${renderSummary(e.summary, { color: true, width: this.out.columns })}\n`);

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
-import type { RunEvent, Usage } from '../events.js';
+import { addUsage, type RunEvent, type Usage } from '../events.js';
+import type { GateResult } from '../gates/types.js';
 import { writeFileAtomic } from '../util/atomic-write.js';
 import { type JournalEntry, readJournal } from './journal.js';
 
@@ -10,6 +11,8 @@ export type TaskRecordStatus =
   | 'failed'
   /** Failed to merge: its changes conflict with what landed meanwhile; its branch is kept. */
   | 'conflict'
+  /** The agent said it finished but changed nothing: not done. */
+  | 'unverified'
   | 'blocked'
   | 'cancelled'
   | 'skipped';
@@ -26,6 +29,13 @@ export interface TaskRecord {
   commit?: string;
   /** The agent's session, resumed by a later attempt where the agent supports it. */
   sessionId?: string;
+  /** Gate results of the task's latest attempt, built-in checks first. */
+  gates?: GateResult[];
+  /** Repair attempts after failed gates, and retries after transient agent failures, in all runs. */
+  repairs?: number;
+  retries?: number;
+  /** The agent's last final message. */
+  summary?: string;
   error?: string;
 }
 
@@ -69,6 +79,10 @@ export interface ExecutionState {
   };
   /** Journal size when this snapshot was written: entries after it are replayed on load. */
   journalOffset: number;
+  /** Phase gates (by phase id) and final gates of this run. */
+  gates?: { phase: Record<string, GateResult[]>; final: GateResult[] };
+  /** Why the run stopped starting tasks early (a budget, --fail-fast). */
+  stopReason?: string;
 }
 
 export function computeOverall(tasks: Record<string, TaskRecord>): ExecutionState['overall'] {
@@ -76,7 +90,7 @@ export function computeOverall(tasks: Record<string, TaskRecord>): ExecutionStat
   for (const t of Object.values(tasks)) {
     o.total++;
     if (t.status === 'done') o.done++;
-    else if (t.status === 'failed' || t.status === 'conflict') o.failed++;
+    else if (t.status === 'failed' || t.status === 'conflict' || t.status === 'unverified') o.failed++;
     else if (t.status === 'running') o.running++;
     else if (t.status === 'skipped') o.skipped++;
     else if (t.status === 'blocked') o.blocked++;
@@ -92,6 +106,8 @@ export function applyEvent(state: ExecutionState, e: JournalEntry): void {
   switch (e.type) {
     case 'task-started':
       if (rec) {
+        // A new attempt's gates replace the last one's.
+        rec.gates = undefined;
         rec.status = 'running';
         rec.attempts = e.attempt;
         rec.agent = e.agent;
@@ -104,14 +120,42 @@ export function applyEvent(state: ExecutionState, e: JournalEntry): void {
     case 'task-succeeded':
       if (rec) {
         Object.assign(rec, { status: 'done', endedAt: e.time, durationMs: e.durationMs, error: undefined });
-        if (e.usage) rec.usage = e.usage;
         if (e.commit) rec.commit = e.commit;
         if (e.sessionId) rec.sessionId = e.sessionId;
       }
       break;
+    case 'agent-finished':
+      if (rec) {
+        // Every run of the agent costs, the failed ones too: usage adds up over attempts and runs.
+        if (e.usage) rec.usage = addUsage(rec.usage, e.usage);
+        if (e.sessionId) rec.sessionId = e.sessionId;
+        if (e.summary) rec.summary = e.summary;
+      }
+      break;
+    case 'gate-finished': {
+      if (e.scope.kind === 'task') {
+        const r = state.tasks[e.scope.taskId];
+        if (r) r.gates = [...(r.gates ?? []).filter((g) => g.name !== e.result.name), e.result];
+      } else {
+        state.gates ??= { phase: {}, final: [] };
+        const list = e.scope.kind === 'final' ? state.gates.final : (state.gates.phase[e.scope.phase] ??= []);
+        list.push(e.result);
+      }
+      break;
+    }
+    case 'task-retry':
+      if (rec) {
+        if (e.kind === 'repair') rec.repairs = (rec.repairs ?? 0) + 1;
+        else rec.retries = (rec.retries ?? 0) + 1;
+      }
+      break;
+    case 'run-stopping':
+      state.stopReason = e.reason;
+      break;
     case 'task-failed':
       if (rec) {
-        const status = e.error.reason === 'merge-conflict' ? 'conflict' : 'failed';
+        const status =
+          e.error.reason === 'merge-conflict' ? 'conflict' : e.error.reason === 'unverified' ? 'unverified' : 'failed';
         Object.assign(rec, { status, endedAt: e.time, durationMs: e.durationMs, error: e.message });
         if (e.error.reason === 'agent-error' && e.error.sessionId) rec.sessionId = e.error.sessionId;
       }

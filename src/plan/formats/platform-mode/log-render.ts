@@ -40,6 +40,7 @@ const STATUS_LABEL: Record<Outcome, string> = {
   done: 'COMPLETED',
   failed: 'FAILED',
   conflict: 'MERGE CONFLICT',
+  unverified: 'UNVERIFIED',
   blocked: 'BLOCKED',
   cancelled: 'CANCELLED',
   skipped: 'SKIPPED',
@@ -86,7 +87,7 @@ function summary(rows: readonly Row[]): string[] {
     ['Completed earlier', (r) => r.outcome === 'earlier'],
     ['In progress', (r) => r.outcome === 'running'],
     ['Pending', (r) => r.outcome === 'pending'],
-    ['Failed', (r) => r.outcome === 'failed' || r.outcome === 'conflict'],
+    ['Failed', (r) => r.outcome === 'failed' || r.outcome === 'conflict' || r.outcome === 'unverified'],
     ['Blocked', (r) => r.outcome === 'blocked'],
     ['Cancelled', (r) => r.outcome === 'cancelled'],
   ];
@@ -154,7 +155,7 @@ function decisions(rows: readonly Row[]): string[] {
 function deviations(rows: readonly Row[]): string[] {
   const out: string[] = [];
   for (const r of rows) {
-    if (!['failed', 'conflict', 'blocked', 'cancelled'].includes(r.outcome)) continue;
+    if (!['failed', 'conflict', 'unverified', 'blocked', 'cancelled'].includes(r.outcome)) continue;
     const error = collapse(r.record?.error ?? '');
     out.push(`- **Story ${r.id}: ${r.title}** (${STATUS_LABEL[r.outcome]})${error === '' ? '' : `: ${error}`}`);
   }

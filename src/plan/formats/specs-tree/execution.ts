@@ -29,7 +29,7 @@ const SESSION_STATUS: Record<PlanProgress['status'], string> = {
 function stateOf(task: Task, progress: PlanProgress): TaskProgress['status'] {
   const p = progress.tasks[task.id];
   // A task whose merge conflicted did not land: for the spec's books it failed.
-  if (p) return p.status === 'conflict' ? 'failed' : p.status;
+  if (p) return p.status === 'conflict' || p.status === 'unverified' ? 'failed' : p.status;
   if (task.status === 'done' || task.status === 'skipped') return task.status;
   return task.status === 'cancelled' ? 'cancelled' : 'pending';
 }
