@@ -24,6 +24,13 @@ export interface SchedulerInput {
   attempts?: (id: string) => number;
   /** Tasks that were done before this run and were selected: reported as skipped. */
   skipped?: Task[];
+  /**
+   * Runs after a task is done and before its dependents may start (the gates of a phase it
+   * completes). A reason returned blocks everything downstream of the task.
+   */
+  afterDone?(task: Task): Promise<string | undefined>;
+  /** Stop everything at the first failure (`--fail-fast`). */
+  failFast?: boolean;
   log(event: RunEvent): void;
 }
 
@@ -53,6 +60,8 @@ export class Scheduler {
   private readonly errors = new Map<string, string>();
   private running = 0;
   private stopping = false;
+  /** Starting nothing more (a budget, --fail-fast): the run ends as failed, not interrupted. */
+  private halted: string | undefined;
   private wake: (() => void) | undefined;
 
   constructor(private readonly input: SchedulerInput) {
@@ -90,11 +99,23 @@ export class Scheduler {
     return this.stopping;
   }
 
+  /**
+   * Start no more tasks, and let the running ones finish (or, with `stopRunning`, stop them too).
+   * The tasks left are reported as not run; the run ends as failed with this reason.
+   */
+  halt(reason: string, stopRunning = false): void {
+    if (this.halted || this.stopping) return;
+    this.halted = reason;
+    this.input.log({ type: 'run-stopping', reason });
+    if (stopRunning) this.abort.abort();
+    this.wake?.();
+  }
+
   async run(): Promise<RunSummary> {
     const t0 = Date.now();
     const inflight = new Set<Promise<void>>();
     for (;;) {
-      if (!this.stopping) this.startWhatCan(inflight);
+      if (!this.stopping && !this.halted) this.startWhatCan(inflight);
       if (inflight.size === 0) break;
       // Woken by a task finishing or by cancel(); several finishing at once are handled in one pass.
       await new Promise<void>((resolve) => {
@@ -126,9 +147,15 @@ export class Scheduler {
             error: { reason: 'spawn-failed', message: e instanceof Error ? e.message : String(e) },
           }),
         )
-        .then((r) => {
+        .then(async (r) => {
+          const done = this.finish(task, r);
+          // Dependents wait for the hook (a phase's gates) before they may start.
+          const block = done && this.input.afterDone ? await this.input.afterDone(task) : undefined;
+          if (done) {
+            if (block) this.blockDependents(task.id, block);
+            else this.release(task.id);
+          }
           inflight.delete(p);
-          this.finish(task, r);
           this.wake?.();
         });
       inflight.add(p);
@@ -136,7 +163,8 @@ export class Scheduler {
     for (const id of deferred) this.ready.push(id);
   }
 
-  private finish(task: Task, r: Result<TaskOutcome, TaskError>): void {
+  /** Records how a task ended; true when it is done (its dependents are then released by the caller). */
+  private finish(task: Task, r: Result<TaskOutcome, TaskError>): boolean {
     this.running--;
     this.input.guard?.release(task);
     const durationMs = Date.now() - (this.started.get(task.id) ?? Date.now());
@@ -144,39 +172,45 @@ export class Scheduler {
     if (r.ok) {
       this.state.set(task.id, 'done');
       this.input.log({ type: 'task-succeeded', taskId: task.id, title: task.title, durationMs, ...r.value });
-      for (const dep of this.dependents.get(task.id) ?? []) {
-        const left = (this.waitingOn.get(dep) ?? 1) - 1;
-        this.waitingOn.set(dep, left);
-        if (left === 0 && this.state.get(dep) === 'waiting') {
-          this.state.set(dep, 'ready');
-          this.ready.push(dep);
-        }
-      }
-      return;
+      return true;
     }
     if (r.error.reason === 'cancelled') {
       this.state.set(task.id, 'cancelled');
       this.input.log({ type: 'task-cancelled', taskId: task.id, title: task.title });
-      return;
+      return false;
     }
     const message = describeTaskError(r.error);
     this.state.set(task.id, 'failed');
     this.errors.set(task.id, message);
     this.input.log({ type: 'task-failed', taskId: task.id, title: task.title, durationMs, error: r.error, message });
     this.blockDependents(task.id);
+    if (this.input.failFast) this.halt(`--fail-fast: ${task.id} failed`, true);
+    return false;
   }
 
-  /** Everything downstream of a failed task can no longer run in this run. */
-  private blockDependents(failedId: string): void {
+  private release(id: string): void {
+    for (const dep of this.dependents.get(id) ?? []) {
+      const left = (this.waitingOn.get(dep) ?? 1) - 1;
+      this.waitingOn.set(dep, left);
+      if (left === 0 && this.state.get(dep) === 'waiting') {
+        this.state.set(dep, 'ready');
+        this.ready.push(dep);
+      }
+    }
+  }
+
+  /** Everything downstream of a failed task (or of a phase whose gates failed) can no longer run. */
+  private blockDependents(failedId: string, why?: string): void {
     const stack = [...(this.dependents.get(failedId) ?? [])];
     while (stack.length > 0) {
       const id = stack.pop() as string;
       const s = this.state.get(id);
       if (s !== 'waiting' && s !== 'ready') continue;
       this.state.set(id, 'blocked');
-      this.errors.set(id, `blocked by ${failedId}`);
+      const by = why ?? failedId;
+      this.errors.set(id, `blocked by ${by}`);
       const task = this.byId.get(id) as Task;
-      this.input.log({ type: 'task-blocked', taskId: id, title: task.title, blockedBy: failedId });
+      this.input.log({ type: 'task-blocked', taskId: id, title: task.title, blockedBy: by });
       stack.push(...(this.dependents.get(id) ?? []));
     }
   }
@@ -217,7 +251,7 @@ export class Scheduler {
     }
     const status: RunStatus = this.stopping
       ? 'interrupted'
-      : counts.failed > 0 || counts.blocked > 0
+      : counts.failed > 0 || counts.blocked > 0 || this.halted
         ? 'failed'
         : 'done';
     return { status, durationMs, counts, tasks };

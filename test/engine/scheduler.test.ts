@@ -228,3 +228,83 @@ describe('AgentSlots', () => {
     expect((await done).counts.done).toBe(5);
   });
 });
+
+describe('Scheduler stops and hooks', () => {
+  it('halt starts nothing more, lets running tasks finish, and ends the run as failed with the reason', async () => {
+    const tasks = ['a', 'b', 'c'].map((id) => task(id));
+    const c = controlled();
+    const events: RunEvent[] = [];
+    const s = new Scheduler({
+      tasks,
+      concurrency: 1,
+      compare: byPlanOrder(['a', 'b', 'c']),
+      execute: c.execute,
+      log: (e) => events.push(e),
+    });
+    const done = s.run();
+    await tick();
+    s.halt('budget.usd reached: $1.20 of $1.00');
+    await c.finish('a');
+    const summary = await done;
+    expect(c.started).toEqual(['a']);
+    expect(summary.status).toBe('failed');
+    expect(summary.counts.done).toBe(1);
+    expect(events.filter((e) => e.type === 'run-stopping')).toEqual([
+      { type: 'run-stopping', reason: 'budget.usd reached: $1.20 of $1.00' },
+    ]);
+  });
+
+  it('failFast stops the running tasks at the first failure', async () => {
+    const tasks = ['a', 'b', 'c'].map((id) => task(id));
+    const signals: AbortSignal[] = [];
+    const pendingFinish = new Map<string, (r: Result<TaskOutcome, TaskError>) => void>();
+    const s = new Scheduler({
+      tasks,
+      concurrency: 2,
+      compare: byPlanOrder(['a', 'b', 'c']),
+      failFast: true,
+      execute: (t, signal) =>
+        new Promise((resolve) => {
+          signals.push(signal);
+          pendingFinish.set(t.id, resolve);
+          signal.addEventListener('abort', () => resolve(err({ reason: 'cancelled' })));
+        }),
+      log: () => {},
+    });
+    const done = s.run();
+    await tick();
+    pendingFinish.get('a')?.(err({ reason: 'agent-exit', exitCode: 1, signal: null, outputTail: '' }));
+    const summary = await done;
+    expect(signals.every((sig) => sig.aborted)).toBe(true);
+    expect(summary.status).toBe('failed');
+    expect(summary.tasks.map((t) => `${t.id}:${t.status}`)).toEqual(['a:failed', 'b:cancelled', 'c:pending']);
+  });
+
+  it('afterDone runs before dependents start, and a reason it returns blocks them', async () => {
+    const tasks = [task('a'), task('b', ['a']), task('c')];
+    const c = controlled();
+    const order: string[] = [];
+    const s = new Scheduler({
+      tasks,
+      concurrency: 4,
+      compare: byPlanOrder(['a', 'b', 'c']),
+      execute: c.execute,
+      afterDone: async (t) => {
+        order.push(`after ${t.id}`);
+        return t.id === 'a' ? 'phase 1 gates' : undefined;
+      },
+      log: () => {},
+    });
+    const done = s.run();
+    await tick();
+    await c.finish('a');
+    await c.finish('c');
+    const summary = await done;
+    expect(order).toEqual(['after a', 'after c']);
+    expect(c.started).toEqual(['a', 'c']);
+    expect(summary.tasks.find((t) => t.id === 'b')).toMatchObject({
+      status: 'blocked',
+      error: 'blocked by phase 1 gates',
+    });
+  });
+});
