@@ -35,6 +35,18 @@ const gateCommand = z.union([
   }),
 ]);
 
+const regex = z.string().refine(
+  (s) => {
+    try {
+      new RegExp(s);
+      return true;
+    } catch {
+      return false;
+    }
+  },
+  { message: 'expected a regular expression' },
+);
+
 const words = z.union([z.string().min(1), z.array(z.string().min(1)).min(1)]);
 
 /** One `routing:` rule: every key given must match the task; the first rule that matches picks the agent. */
@@ -61,6 +73,32 @@ const configSchema = z.strictObject({
       phase: z.array(gateCommand).optional(),
       final: z.array(gateCommand).optional(),
       concurrency: z.number().int().positive().optional(),
+      /** Extra patterns (regular expressions) the diff of a task must not contain. */
+      secrets: z.array(regex).optional(),
+      /** Patterns of findings that are not secrets (false positives). */
+      allowSecrets: z.array(regex).optional(),
+    })
+    .optional(),
+  repair: z
+    .strictObject({
+      /** Attempts after a failed gate, each with the failure in the prompt (default 2). */
+      attempts: z.number().int().min(0).optional(),
+    })
+    .optional(),
+  retry: z
+    .strictObject({
+      /** Retries after a transient agent failure (rate limit, API 5xx, crash); default 3. */
+      attempts: z.number().int().min(0).optional(),
+      /** First backoff; doubled each time, with jitter (default 2s). */
+      backoff: duration.optional(),
+    })
+    .optional(),
+  budget: z
+    .strictObject({
+      /** Start no new task once the run's agents have cost this much (where they report cost). */
+      usd: z.number().positive().optional(),
+      /** Start no new task once the run's agents have used this many tokens (input + output). */
+      tokens: z.number().int().positive().optional(),
     })
     .optional(),
   routing: z.array(routingRule).optional(),

@@ -44,6 +44,11 @@ export async function main(argv: string[]): Promise<number> {
       .option('--with-deps', 'also run the unfinished prerequisites of the selected tasks')
       .option('--include-optional', 'also run optional tasks')
       .option('--in-place', 'run in the working tree, one task at a time, without worktrees')
+      .option('--no-commit', 'with --in-place: leave each task uncommitted')
+      .option('--allow-empty', 'a task that changes no file may still be done')
+      .option('--ignore-checklists', "run even when the spec's checklists/*.md have unticked items")
+      .option('--fail-fast', 'stop everything at the first task that fails')
+      .option('--junit <file>', 'also write a JUnit XML report: a test case per task and gate')
       .option('--timeout <duration>', 'per-task timeout, e.g. 30m (default: agents.NAME.timeout)')
       .option('--dry-run', 'show what would run, in order, and change nothing')
       .option('--json', 'print events as JSON lines on stdout')
@@ -120,6 +125,10 @@ export async function main(argv: string[]): Promise<number> {
           config: o.config,
           timeout: o.timeout,
           inPlace: o.inPlace,
+          commit: o.commit,
+          allowEmpty: o.allowEmpty,
+          ignoreChecklists: true,
+          failFast: o.failFast,
           json: flags.json,
         },
         last.state,

@@ -49,6 +49,12 @@ export interface RunFlags extends ScopeFlags {
   hints?: string[];
   /** Run in the working tree, one task at a time, without worktrees. */
   inPlace?: boolean;
+  /** `--no-commit` (commander sets `commit: false`): in place, leave each task uncommitted. */
+  commit?: boolean;
+  allowEmpty?: boolean;
+  ignoreChecklists?: boolean;
+  failFast?: boolean;
+  junit?: string;
 }
 
 /** `taskwave run` and `taskwave resume`: select, schedule, execute, keep the books. Returns the exit code. */
@@ -138,6 +144,9 @@ export async function runCommand(planPath: string, given: RunFlags, resume?: Exe
       timeout: flags.timeout,
     };
     options.inPlace = flags.inPlace || undefined;
+    options.commit = flags.commit === false ? false : undefined;
+    options.allowEmpty = flags.allowEmpty || undefined;
+    options.failFast = flags.failFast || undefined;
     const state = initialState(runId, planRel, format.name, options, plan.tasks, previous, new Set(sel.passedOver));
     const runDir = join(paths.runs, runId);
     mkdirSync(runDir, { recursive: true });

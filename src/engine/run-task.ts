@@ -2,11 +2,12 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { renderConflictPrompt, renderTaskPrompt } from '../agents/prompt.js';
 import type { AgentAdapter, AgentSuccess } from '../agents/types.js';
-import { addUsage, type RunEvent, type TaskError } from '../events.js';
+import { addUsage, type RunEvent, type TaskError, type Usage } from '../events.js';
 import type { Plan, PlanFormat, Task } from '../plan/types.js';
 import { err, ok, type Result } from '../result.js';
 import type { TaskWorkspaces } from '../workspace/task-workspaces.js';
 import type { TaskOutcome } from './scheduler.js';
+import type { Verifier } from './verifier.js';
 
 export interface TaskRunnerDeps {
   plan: Plan;
@@ -31,25 +32,51 @@ export interface TaskRunnerDeps {
    * the root and the plan is ticked there.
    */
   workspaces?: TaskWorkspaces;
+  /** Gates and built-in checks; absent: a task is done when its agent finishes. */
+  verifier?: Verifier;
+  /** Attempts after a failed gate (default 2). */
+  repairAttempts?: number;
+  /** Retries after a transient agent failure (default 3). */
+  retryAttempts?: number;
+  /** In place: commit the task's changes and tick once verified (undefined: commit nothing). */
+  commitInPlace?(task: Task, summary: string | undefined): Promise<Result<string | undefined, string>>;
+  sleep?(ms: number, signal: AbortSignal): Promise<void>;
   log(e: RunEvent): void;
 }
 
 /**
- * Runs one task end to end: render the prompt, prepare its workspace, run the agent there, and
- * bring the result home: in a worktree, commit and hand it to the merge queue (which ticks the plan
- * in the same commit); in place, tick the plan file. Write-backs in place go one at a time, so two
- * tasks finishing together never lose each other's tick.
+ * Runs one task end to end: render the prompt, prepare its workspace, run the agent there (again
+ * after a transient failure, with backoff), verify the result with the gates (feeding a failure back
+ * to the agent up to `repairAttempts` times), and bring it home: in a worktree, commit and hand it to
+ * the merge queue (which ticks the plan in the same commit); in place, tick the plan file (and
+ * commit). Write-backs in place go one at a time, so two tasks finishing together never lose each
+ * other's tick.
  */
 export function createTaskRunner(deps: TaskRunnerDeps) {
   let writeQueue: Promise<unknown> = Promise.resolve();
   const attempts = new Map<string, number>();
   const sessions = new Map<string, string>();
+  /** For agents whose resumed runs report the session's running total: the total seen so far. */
+  const cumulative = new Map<string, Usage>();
   const promptsDir = join(deps.runDir, 'prompts');
+  const sleep =
+    deps.sleep ??
+    ((ms: number, signal: AbortSignal) =>
+      new Promise<void>((resolve) => {
+        const t = setTimeout(resolve, ms);
+        signal.addEventListener('abort', () => {
+          clearTimeout(t);
+          resolve();
+        });
+      }));
 
-  const tickInPlace = (task: Task): Promise<Result<TaskOutcome, TaskError>> => {
-    const next = writeQueue.then(async (): Promise<Result<TaskOutcome, TaskError>> => {
+  const tickInPlace = (task: Task, summary: string | undefined): Promise<Result<string | undefined, TaskError>> => {
+    const next = writeQueue.then(async (): Promise<Result<string | undefined, TaskError>> => {
       const r = await deps.format.writeStatus(deps.plan, task.id, 'done');
-      return r.ok ? ok({}) : err({ reason: 'write-back-failed', message: r.error.message });
+      if (!r.ok) return err({ reason: 'write-back-failed', message: r.error.message });
+      if (!deps.commitInPlace) return ok(undefined);
+      const c = await deps.commitInPlace(task, summary);
+      return c.ok ? c : err({ reason: 'write-back-failed', message: `could not commit it: ${c.error}` });
     });
     writeQueue = next.catch(() => undefined);
     return next;
@@ -62,7 +89,26 @@ export function createTaskRunner(deps: TaskRunnerDeps) {
     return file;
   };
 
-  const runAgent = async (
+  /** This run's own usage: a cumulative report minus what the session had already reported. */
+  const ownUsage = (task: Task, agent: AgentAdapter, usage: Usage | undefined): Usage | undefined => {
+    if (!usage || !agent.usageIsCumulative) return usage;
+    const before = cumulative.get(task.id);
+    cumulative.set(task.id, usage);
+    if (!before) return usage;
+    const minus = (a?: number, b?: number) => (a === undefined ? undefined : Math.max(0, a - (b ?? 0)));
+    return {
+      inputTokens: Math.max(0, usage.inputTokens - before.inputTokens),
+      outputTokens: Math.max(0, usage.outputTokens - before.outputTokens),
+      ...(usage.cacheReadTokens !== undefined
+        ? { cacheReadTokens: minus(usage.cacheReadTokens, before.cacheReadTokens) }
+        : {}),
+      ...(usage.costUsd !== undefined ? { costUsd: minus(usage.costUsd, before.costUsd) } : {}),
+      ...(usage.turns !== undefined ? { turns: minus(usage.turns, before.turns) } : {}),
+    };
+  };
+
+  /** One run of the agent; every run is on the record with what it cost. */
+  const runAgentOnce = async (
     task: Task,
     agent: AgentAdapter,
     prompt: string,
@@ -87,14 +133,89 @@ export function createTaskRunner(deps: TaskRunnerDeps) {
       onOutput: (line, stream) => deps.log({ type: 'task-output', taskId: task.id, stream, line: redact(line) }),
       onActivity: (a) => deps.log({ type: 'task-activity', taskId: task.id, kind: a.kind, text: redact(a.text) }),
     });
-    if (r.ok) {
-      if (r.value.sessionId) sessions.set(task.id, r.value.sessionId);
-      return r;
-    }
-    if (r.error.reason === 'agent-error' && r.error.sessionId) sessions.set(task.id, r.error.sessionId);
+    const session = r.ok ? r.value.sessionId : r.error.reason === 'agent-error' ? r.error.sessionId : undefined;
+    if (session) sessions.set(task.id, session);
+    const usage = r.ok ? ownUsage(task, agent, r.value.usage) : undefined;
+    deps.log({
+      type: 'agent-finished',
+      taskId: task.id,
+      attempt,
+      ok: r.ok,
+      ...(usage ? { usage } : {}),
+      ...(session ? { sessionId: session } : {}),
+      ...(r.ok && r.value.summary ? { summary: redact(r.value.summary) } : {}),
+    });
+    if (r.ok) return ok({ ...r.value, ...(usage ? { usage } : {}) });
     if (r.error.reason === 'agent-exit') return err({ ...r.error, outputTail: redact(r.error.outputTail) });
     if (r.error.reason === 'agent-error') return err({ ...r.error, message: redact(r.error.message) });
     return r;
+  };
+
+  /** The agent, run again after transient failures (rate limits, API 5xx, crashes) with backoff. */
+  const runAgent = async (
+    task: Task,
+    agent: AgentAdapter,
+    prompt: string,
+    promptFile: string,
+    cwd: string,
+    attempt: number,
+    signal: AbortSignal,
+  ): Promise<Result<AgentSuccess, TaskError>> => {
+    const max = deps.retryAttempts ?? 3;
+    for (let retry = 0; ; retry++) {
+      const r = await runAgentOnce(task, agent, prompt, promptFile, cwd, attempt, signal);
+      if (r.ok || signal.aborted || retry >= max || !deps.verifier?.isTransient(r.error)) return r;
+      const delayMs = deps.verifier.backoffMs(retry + 1);
+      const reason = r.error.reason === 'agent-exit' ? `agent exited with code ${r.error.exitCode}` : r.error.reason;
+      deps.log({ type: 'task-retry', taskId: task.id, kind: 'retry', attempt: retry + 1, reason, delayMs });
+      await sleep(delayMs, signal);
+      if (signal.aborted) return err({ reason: 'cancelled' });
+    }
+  };
+
+  /**
+   * Agent, then gates, until the gates pass or the repairs are used up. Returns the last run's
+   * success (its summary) and the usage of all runs.
+   */
+  const workAndVerify = async (
+    task: Task,
+    agent: AgentAdapter,
+    basePrompt: string,
+    dir: string,
+    base: string | undefined,
+    attempt: number,
+    signal: AbortSignal,
+  ): Promise<Result<AgentSuccess, TaskError>> => {
+    let prompt = basePrompt;
+    let usage: Usage | undefined;
+    const maxRepairs = deps.repairAttempts ?? 2;
+    for (let repair = 0; ; repair++) {
+      const file = savePrompt(task, attempt, prompt, repair > 0 ? `.repair${repair}` : '');
+      const r = await runAgent(task, agent, prompt, file, dir, attempt, signal);
+      if (!r.ok) return r;
+      usage = addUsage(usage, r.value.usage);
+      const failure = deps.verifier ? await deps.verifier.verify(task, dir, base, attempt) : undefined;
+      if (signal.aborted) return err({ reason: 'cancelled' });
+      if (!failure) return ok({ ...r.value, ...(usage ? { usage } : {}) });
+      if (failure.kind === 'secret') return err({ reason: 'secret-in-diff', findings: failure.findings ?? [] });
+      if (repair >= maxRepairs) {
+        if (failure.kind === 'unverified') return err({ reason: 'unverified', message: failure.result.message ?? '' });
+        return err({
+          reason: 'gate-failed',
+          gate: failure.result.name,
+          message: failure.result.message ?? 'failed',
+          repairs: repair,
+        });
+      }
+      deps.log({
+        type: 'task-retry',
+        taskId: task.id,
+        kind: 'repair',
+        attempt: repair + 1,
+        reason: `${failure.result.name}: ${failure.result.message ?? 'failed'}`,
+      });
+      prompt = (deps.verifier as Verifier).repairPrompt(basePrompt, failure, repair + 1, maxRepairs);
+    }
   };
 
   return {
@@ -106,27 +227,27 @@ export function createTaskRunner(deps: TaskRunnerDeps) {
       attempts.set(task.id, attempt);
       const agent = deps.agentFor(task);
       const prompt = renderTaskPrompt(deps.plan, task, deps.root);
-      const promptFile = savePrompt(task, attempt, prompt);
       deps.log({ type: 'task-started', taskId: task.id, title: task.title, attempt, agent: agent.name });
 
       const ws = deps.workspaces;
       if (!ws) {
-        const r = await runAgent(task, agent, prompt, promptFile, deps.root, attempt, signal);
+        const base = deps.verifier ? await deps.verifier.baseline(deps.root) : undefined;
+        const r = await workAndVerify(task, agent, prompt, deps.root, base, attempt, signal);
         if (!r.ok) return r;
-        const ticked = await tickInPlace(task);
-        return ticked.ok ? ok(outcomeOf(r.value)) : ticked;
+        const ticked = await tickInPlace(task, r.value.summary);
+        if (!ticked.ok) return ticked;
+        return ok({ ...outcomeOf(r.value), ...(ticked.value ? { commit: ticked.value } : {}) });
       }
 
       const opened = await ws.open(task, signal);
       if (!opened.ok) return err({ reason: 'workspace-failed', message: opened.error });
       const place = opened.value;
-      const r = await runAgent(task, agent, prompt, promptFile, place.dir, attempt, signal);
+      const r = await workAndVerify(task, agent, prompt, place.dir, place.base, attempt, signal);
       if (!r.ok) {
         const kept = await ws.abandon(place, task, `attempt ${attempt} failed`);
         if (kept) deps.log({ type: 'warning', message: `the work ${task.id} did is kept on branch ${kept}` });
         return r;
       }
-      let outcome = outcomeOf(r.value);
       const merged = await ws.finish(place, task, r.value.summary, async (conflict) => {
         // One chance for the agent to resolve a conflict with what landed meanwhile, in its worktree.
         const conflictPrompt = renderConflictPrompt(prompt, conflict.files, ws.integrationBranch);
@@ -138,19 +259,17 @@ export function createTaskRunner(deps: TaskRunnerDeps) {
           text: `resolving a merge conflict in ${conflict.files.join(', ')}`,
         });
         const again = await runAgent(task, agent, conflictPrompt, file, place.dir, attempt, signal);
-        if (again.ok) {
-          const more = outcomeOf(again.value);
-          const usage = agent.usageIsCumulative ? (more.usage ?? outcome.usage) : addUsage(outcome.usage, more.usage);
-          outcome = { ...outcome, ...more, ...(usage ? { usage } : {}) };
-        }
-        return again.ok;
+        if (!again.ok) return false;
+        // The resolution must pass the gates too: a merged conflict can break the build.
+        const failure = deps.verifier ? await deps.verifier.verify(task, place.dir, place.base, attempt) : undefined;
+        return failure === undefined;
       });
       if (!merged.ok) return merged;
-      return ok({ ...outcome, commit: merged.value.commit });
+      return ok({ ...outcomeOf(r.value), commit: merged.value.commit });
     },
   };
 }
 
 function outcomeOf(s: AgentSuccess): TaskOutcome {
-  return { ...(s.usage ? { usage: s.usage } : {}), ...(s.sessionId ? { sessionId: s.sessionId } : {}) };
+  return { ...(s.sessionId ? { sessionId: s.sessionId } : {}) };
 }

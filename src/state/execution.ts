@@ -57,6 +57,10 @@ export interface RunOptions {
   timeout?: string;
   /** Ran without worktrees. */
   inPlace?: boolean;
+  /** `--no-commit`. */
+  commit?: boolean;
+  allowEmpty?: boolean;
+  failFast?: boolean;
 }
 
 export interface ExecutionState {
