@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
-import { join, relative } from 'node:path';
+import { join, relative, resolve } from 'node:path';
 import type { AgentAdapter } from '../agents/types.js';
 import { AgentSlots } from '../engine/agent-slots.js';
 import { createTaskRunner } from '../engine/run-task.js';
@@ -12,6 +12,7 @@ import type { Plan, PlanFormat, Task } from '../plan/types.js';
 import { fanout } from '../report/fanout.js';
 import { JsonLogger } from '../report/json.js';
 import { PlainLogger } from '../report/plain.js';
+import { RunFiles } from '../report/run-files.js';
 import { TtyLogger } from '../report/tty.js';
 import { err, ok, type Result } from '../result.js';
 import { Books } from '../state/books.js';
@@ -175,7 +176,16 @@ export async function runCommand(planPath: string, given: RunFlags, resume?: Exe
         })
       : undefined;
     // Books first: an event is on disk before anyone is shown it.
-    const log = fanout(books, ...(planBooks ? [planBooks] : []), logs, view);
+    const runFiles = new RunFiles({
+      runDir,
+      state,
+      plan: { ...plan, path: displayPath(plan.path) },
+      ...(flags.junit ? { junitPath: resolve(flags.junit) } : {}),
+      retryCommand: (ids) => `taskwave run ${displayPath(plan.path)} --only ${ids.join(' ')}`,
+      warn,
+    });
+    // After the books: status.md and the report read the state the books just updated.
+    const log = fanout(books, ...(planBooks ? [planBooks] : []), runFiles, logs, view);
 
     if (last && last.status === 'running' && !resume) {
       log.log({
@@ -260,6 +270,7 @@ export async function runCommand(planPath: string, given: RunFlags, resume?: Exe
         // The books are written on every event; leaving now loses nothing but the agents' last words.
         killAllProcessGroups();
         books.close();
+        runFiles.close();
         lock.value.release();
         process.exit(EXIT.interrupted);
       }
