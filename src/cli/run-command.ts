@@ -3,9 +3,11 @@ import { mkdirSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import type { AgentAdapter } from '../agents/types.js';
 import { AgentSlots } from '../engine/agent-slots.js';
+import { BudgetWatch } from '../engine/budget.js';
 import { createTaskRunner } from '../engine/run-task.js';
 import { Scheduler } from '../engine/scheduler.js';
 import type { Logger } from '../events.js';
+import { findOpenChecklists } from '../gates/checklists.js';
 import { FileLocks, makePriority, planOrder, remainingPath } from '../graph/index.js';
 import { formatDiagnostic } from '../plan/diagnostic.js';
 import type { Plan, PlanFormat, Task } from '../plan/types.js';
@@ -33,6 +35,14 @@ import { makeRedactor } from '../util/redact.js';
 import { TaskWorkspaces } from '../workspace/task-workspaces.js';
 import { checkGitStart, type GitStart } from './git-checks.js';
 import { displayPath, EXIT, printDiagnostics } from './output.js';
+import {
+  type GateContext,
+  inPlaceCommitter,
+  makeVerifier,
+  phaseGateHook,
+  readGates,
+  runFinalGates,
+} from './run-gates.js';
 import { prepare } from './run-setup.js';
 import { type ScopeFlags, selectOptionsOf } from './selection.js';
 
@@ -100,6 +110,20 @@ export async function runCommand(planPath: string, given: RunFlags, resume?: Exe
         ].join('\n');
     process.stdout.write(`${out}\n`);
     return EXIT.ok;
+  }
+
+  const gatesR = readGates(config);
+  if (!gatesR.ok) {
+    printDiagnostics(gatesR.error);
+    return EXIT.usage;
+  }
+  // spec-kit's checklists are the spec's own definition of ready: unticked items stop the run.
+  if (!flags.ignoreChecklists) {
+    const open = findOpenChecklists(plan.path);
+    if (open.some((d) => d.severity === 'error')) {
+      printDiagnostics(open);
+      return EXIT.usage;
+    }
   }
 
   // Worktrees need a branch to merge into and a committed plan; decided before anything is written.
@@ -184,8 +208,21 @@ export async function runCommand(planPath: string, given: RunFlags, resume?: Exe
       retryCommand: (ids) => `taskwave run ${displayPath(plan.path)} --only ${ids.join(' ')}`,
       warn,
     });
+    let scheduler: Scheduler | undefined;
+    const budget = new BudgetWatch(config.budget ?? {}, (reason) => scheduler?.halt(reason));
     // After the books: status.md and the report read the state the books just updated.
-    const log = fanout(books, ...(planBooks ? [planBooks] : []), runFiles, logs, view);
+    const log = fanout(books, ...(planBooks ? [planBooks] : []), budget, runFiles, logs, view);
+    const redact = makeRedactor(process.env, ...agentNames.map((n) => config.agents?.[n]?.env));
+    const killGraceMs = config.killGrace !== undefined ? parseDuration(config.killGrace) : undefined;
+    const gateCtx: GateContext = {
+      gates: gatesR.value,
+      config,
+      env: process.env as Record<string, string>,
+      redact,
+      killGraceMs,
+      allowEmpty: flags.allowEmpty,
+      log: (e) => log.log(e),
+    };
 
     if (last && last.status === 'running' && !resume) {
       log.log({
@@ -202,14 +239,18 @@ export async function runCommand(planPath: string, given: RunFlags, resume?: Exe
       runId,
       runDir,
       timeoutFor,
-      killGraceMs: config.killGrace !== undefined ? parseDuration(config.killGrace) : undefined,
-      redact: makeRedactor(process.env, ...agentNames.map((n) => config.agents?.[n]?.env)),
+      killGraceMs,
+      redact,
       previousAttempts: (id) => previous?.tasks[id]?.attempts ?? 0,
       previousSession: (id) => previous?.tasks[id]?.sessionId,
       ...(workspaces ? { workspaces } : {}),
+      verifier: makeVerifier(gateCtx),
+      repairAttempts: config.repair?.attempts,
+      retryAttempts: config.retry?.attempts,
+      commitInPlace: workspaces ? undefined : await inPlaceCommitter(root, ctx.git && flags.commit !== false),
       log: (e) => log.log(e),
     });
-    const scheduler = new Scheduler({
+    scheduler = new Scheduler({
       tasks: toRun,
       concurrency: slots,
       compare,
@@ -226,8 +267,11 @@ export async function runCommand(planPath: string, given: RunFlags, resume?: Exe
       execute: (t, signal) => runner.execute(t, signal),
       attempts: (id) => runner.attempts(id),
       skipped: sel.done.map((id) => byId.get(id) as Task),
+      afterDone: phaseGateHook(toRun, gateCtx, root, workspaces),
+      failFast: flags.failFast,
       log: (e) => log.log(e),
     });
+    const sched = scheduler;
 
     log.log({
       type: 'run-started',
@@ -250,12 +294,6 @@ export async function runCommand(planPath: string, given: RunFlags, resume?: Exe
       log.log({ type: 'warning', message: '--in-place runs one task at a time: agents would share the working tree' });
     }
     for (const u of sel.unrunnable) log.log({ type: 'warning', message: `cannot run ${u.id}: ${u.reason}` });
-    if (config.gates) {
-      log.log({
-        type: 'warning',
-        message: 'gates are configured but this version does not run them yet: a task is done when its agent exits 0',
-      });
-    }
 
     let interrupts = 0;
     const onSignal = (sig: NodeJS.Signals) => {
@@ -265,7 +303,7 @@ export async function runCommand(planPath: string, given: RunFlags, resume?: Exe
           type: 'interrupt',
           message: `${sig}: stopping the running agents and saving state (press Ctrl-C again to stop waiting)`,
         });
-        scheduler.cancel();
+        sched.cancel();
       } else {
         // The books are written on every event; leaving now loses nothing but the agents' last words.
         killAllProcessGroups();
@@ -280,7 +318,12 @@ export async function runCommand(planPath: string, given: RunFlags, resume?: Exe
     try {
       // The format's own books first name this run (a platform-mode log), before any task writes to them.
       await planBooks?.flush();
-      const summary = await scheduler.run();
+      let summary = await sched.run();
+      if (summary.status === 'done') {
+        // Everything landed: the final gates judge the whole.
+        const failed = await runFinalGates(gateCtx, root, workspaces);
+        if (failed) summary = { ...summary, status: 'failed' };
+      }
       log.log({ type: 'run-finished', runId, summary });
       await planBooks?.flush();
       if (workspaces) {

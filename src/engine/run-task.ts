@@ -3,11 +3,11 @@ import { join } from 'node:path';
 import { renderConflictPrompt, renderTaskPrompt } from '../agents/prompt.js';
 import type { AgentAdapter, AgentSuccess } from '../agents/types.js';
 import { addUsage, type RunEvent, type TaskError, type Usage } from '../events.js';
+import type { Verifier } from '../gates/verifier.js';
 import type { Plan, PlanFormat, Task } from '../plan/types.js';
 import { err, ok, type Result } from '../result.js';
 import type { TaskWorkspaces } from '../workspace/task-workspaces.js';
 import type { TaskOutcome } from './scheduler.js';
-import type { Verifier } from './verifier.js';
 
 export interface TaskRunnerDeps {
   plan: Plan;

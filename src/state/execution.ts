@@ -142,8 +142,8 @@ export function applyEvent(state: ExecutionState, e: JournalEntry): void {
         if (r) r.gates = [...(r.gates ?? []).filter((g) => g.name !== e.result.name), e.result];
       } else {
         state.gates ??= { phase: {}, final: [] };
-        const list = e.scope.kind === 'final' ? state.gates.final : (state.gates.phase[e.scope.phase] ??= []);
-        list.push(e.result);
+        if (e.scope.kind === 'final') state.gates.final.push(e.result);
+        else state.gates.phase[e.scope.phase] = [...(state.gates.phase[e.scope.phase] ?? []), e.result];
       }
       break;
     }

@@ -58,6 +58,22 @@ export class MergeQueue {
     return next;
   }
 
+  /**
+   * Run `fn` in a clean checkout of the integration head, between merges (a phase's gates see exactly
+   * what landed, and nothing lands while they run).
+   */
+  atHead<T>(fn: (dir: string, head: string) => Promise<T>): Promise<Result<T, string>> {
+    const next = this.chain.then(async (): Promise<Result<T, string>> => {
+      const head = await this.head();
+      if (!head.ok) return head;
+      const ready = await this.checkoutAt(head.value);
+      if (!ready.ok) return ready;
+      return ok(await fn(this.mergeDir, head.value));
+    });
+    this.chain = next.catch(() => undefined);
+    return next;
+  }
+
   /** Waits for the queue to drain, then removes the merge worktree. */
   async close(): Promise<void> {
     await this.chain;

@@ -142,6 +142,11 @@ export class TaskWorkspaces {
     return r.ok ? ok(undefined) : err(describeFailure(r.error));
   }
 
+  /** Run `fn` in a clean checkout of the integration head, between merges. */
+  atHead<T>(fn: (dir: string) => Promise<T>): Promise<Result<T, string>> {
+    return this.queue.atHead((dir) => fn(dir));
+  }
+
   async close(): Promise<void> {
     await this.queue.close();
     await git(this.o.root, ['worktree', 'prune']);

@@ -215,6 +215,8 @@ describe('platform-mode through the CLI', () => {
   it('runs the stories in capacity-table order and writes the run log, which the next read trusts', async () => {
     const repo = makeRepo({ '.platform-mode/plans/plan001.plan.md': PLAN });
     repo.script({ '*': { sleepMs: 30 } });
+    // Task 1.1's criteria name Cargo.toml: taskwave checks it exists afterwards.
+    repo.script({ '1.1': { write: { 'Cargo.toml': '[package]\n' } } });
     const r = await runCli(['run', '.'], repo.dir);
     expect(r.code).toBe(0);
     expect(started(repo.agentLog())).toEqual(['1.1', '1.2']);
@@ -260,6 +262,8 @@ describe('Claudio through the CLI', () => {
       '.claudio/phase1/task1/status.md': STATUS,
       '.claudio/phase1/task1/claude.md': '# Context for 1.1\n',
     });
+    // Task 1.1's criteria name Cargo.toml: taskwave checks it exists afterwards.
+    repo.script({ '1.1': { write: { 'Cargo.toml': '[package]\n' } } });
     const r = await runCli(['run', '.'], repo.dir);
     expect(r.code).toBe(0);
     expect(started(repo.agentLog())).toEqual(['1.1', '1.2']);

@@ -253,14 +253,6 @@ describe('taskwave run', () => {
     expect(status.stdout).toContain('of plans/tasks.md (markdown): done');
   });
 
-  it('says that configured gates are not run yet rather than pretending', async () => {
-    const repo = makeRepo({ 'tasks.md': '- [ ] T001 one\n' });
-    repo.write('taskwave.yaml', `${repo.read('taskwave.yaml')}gates:\n  task: ["npm test"]\n`);
-    const r = await runCli(['run', 'tasks.md'], repo.dir);
-    expect(r.code).toBe(0);
-    expect(r.stdout).toContain('warning: gates are configured but this version does not run them yet');
-  });
-
   it('writes nothing on --dry-run', async () => {
     const repo = makeRepo({ 'tasks.md': PLAN });
     const r = await runCli(['run', 'tasks.md', '--dry-run'], repo.dir);

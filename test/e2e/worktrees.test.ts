@@ -171,10 +171,19 @@ describe('worktrees', () => {
     expect(leftovers(repo)).toEqual({ branches: '', worktrees: 1 });
   });
 
-  it('--in-place runs one task at a time in the working tree and leaves the changes uncommitted', async () => {
+  it('--in-place runs one task at a time in the working tree, committing each; --no-commit leaves them uncommitted', async () => {
+    const committed = makeRepo({ 'tasks.md': PLAN });
+    expect((await runCli(['run', 'tasks.md', '--in-place'], committed.dir)).code).toBe(0);
+    expect(committed.git('log', '--format=%s', '-3').trim().split('\n')).toEqual([
+      'T003: Write `c.txt`',
+      'T002: Write `b.txt`',
+      'T001: Write `a.txt`',
+    ]);
+    expect(committed.git('status', '--porcelain').trim()).toBe('');
+
     const repo = makeRepo({ 'tasks.md': PLAN });
     repo.script({ '*': { sleepMs: 100 }, T001: { write: { 'a.txt': 'A\n' } } });
-    const r = await runCli(['run', 'tasks.md', '--in-place'], repo.dir);
+    const r = await runCli(['run', 'tasks.md', '--in-place', '--no-commit'], repo.dir);
     expect(r.code).toBe(0);
     const log = repo.agentLog();
     expect(starts(log).every((e) => e.cwd === repo.dir)).toBe(true);
@@ -183,7 +192,12 @@ describe('worktrees', () => {
       if (e.event === 'start') expect(++running).toBe(1);
       if (e.event === 'end') running--;
     }
-    expect(repo.git('status', '--porcelain').trim().split('\n').sort()).toEqual(['?? a.txt', 'M tasks.md']);
+    expect(repo.git('status', '--porcelain').trim().split('\n').sort()).toEqual([
+      '?? a.txt',
+      '?? b.txt',
+      '?? c.txt',
+      'M tasks.md',
+    ]);
   });
 
   it('refuses a detached HEAD and a plan with uncommitted edits, writing nothing', async () => {

@@ -34,6 +34,8 @@ export interface AgentLogEntry {
   childPid?: number;
   /** The prompt asked to resolve a merge conflict. */
   conflict?: boolean;
+  /** The prompt asked to fix a failed gate. */
+  repair?: boolean;
 }
 
 /**

@@ -2,11 +2,13 @@
 // The agent the tests control. What it does for each task comes from the JSON file named by
 // SCRIPTED_AGENT_SCRIPT: { "<taskId>" | "*": { sleepMs, exit, failAttempts, write: {path: text},
 // append: {path: text}, printEnv: NAME, hang, ignoreSigint, lines, spawnChild, requireFile: path,
-// onConflict: { …the same keys, used instead when the prompt asks to resolve a merge conflict } } }.
+// stderr: the text printed when it fails, failRuns: N,
+// noChange, onConflict / onRepair: { …the same keys, used instead when the prompt asks to resolve a
+// merge conflict / to fix a failed gate } } }.
 // Every call is logged as one JSON line to SCRIPTED_AGENT_LOG: what it was given, when it started and ended.
 import { spawn } from 'node:child_process';
 import { appendFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 
 const id = process.env.TASKWAVE_TASK_ID ?? '?';
 const attempt = Number(process.env.TASKWAVE_ATTEMPT ?? '1');
@@ -15,8 +17,9 @@ const logFile = process.env.SCRIPTED_AGENT_LOG;
 const script = scriptFile ? JSON.parse(readFileSync(scriptFile, 'utf8')) : {};
 const stdin = readFileSync(0, 'utf8');
 const conflict = stdin.includes('## Merge conflict');
+const repair = stdin.includes('## Verification failed');
 const base = { ...(script['*'] ?? {}), ...(script[id] ?? {}) };
-const plan = conflict ? (base.onConflict ?? { exit: 1 }) : base;
+const plan = conflict ? (base.onConflict ?? { exit: 1 }) : repair && base.onRepair ? base.onRepair : base;
 const promptFile = process.env.TASKWAVE_PROMPT_FILE ?? '';
 let promptFromFile = '';
 try {
@@ -35,6 +38,7 @@ record('start', {
   stdin,
   promptFileMatches: promptFromFile === stdin,
   conflict,
+  repair,
 });
 
 process.on('SIGINT', () => {
@@ -65,7 +69,14 @@ for (const [path, text] of Object.entries(plan.write ?? {})) {
   writeFileSync(resolve(process.cwd(), path), text);
 }
 for (const [path, text] of Object.entries(plan.append ?? {})) appendFileSync(resolve(process.cwd(), path), text);
-let fail = plan.exit ?? (attempt <= (plan.failAttempts ?? 0) ? 1 : 0);
+// failRuns: fail the first N runs of this task whatever the attempt (counted in the log): retries
+// of one attempt share its number.
+const runsBefore = logFile
+  ? readFileSync(logFile, 'utf8')
+      .split('\n')
+      .filter((l) => l && JSON.parse(l).event === 'start' && JSON.parse(l).id === id).length - 1
+  : 0;
+let fail = plan.exit ?? (attempt <= (plan.failAttempts ?? 0) || runsBefore < (plan.failRuns ?? 0) ? 1 : 0);
 if (plan.requireFile) {
   try {
     readFileSync(resolve(process.cwd(), plan.requireFile));
@@ -74,7 +85,19 @@ if (plan.requireFile) {
     fail = 3;
   }
 }
-if (fail !== 0) console.error(`scripted failure of ${id}`);
+// Unless told otherwise (`noChange`, or files of its own to write), the agent does what a real one
+// would: writes the files its task names in backticks (taskwave checks they exist), or leaves a trace
+// of its work (taskwave does not count a task that changed nothing as done).
+if (!plan.noChange && !plan.write && !plan.append && fail === 0) {
+  const title = process.env.TASKWAVE_TASK_TITLE ?? '';
+  const named = [...title.matchAll(/`([^`\s]+)`/g)].map((m) => m[1]).filter((p) => /[./]/.test(p) && !p.includes('('));
+  const files = named.length > 0 ? named : [join('work', `${id.replace(/[^\w.-]/g, '_')}.txt`)];
+  for (const f of files) {
+    mkdirSync(dirname(resolve(process.cwd(), f)), { recursive: true });
+    appendFileSync(resolve(process.cwd(), f), `done by ${id}\n`);
+  }
+}
+if (fail !== 0) console.error(plan.stderr ?? `scripted failure of ${id}`);
 console.log(`finished ${id}`);
 record('end', { exit: fail });
 process.exit(fail);

@@ -1,0 +1,127 @@
+import type { RunEvent } from '../events.js';
+import { compileSecretRules, type SecretRules } from '../gates/secrets.js';
+import { Semaphore } from '../gates/semaphore.js';
+import { type GateSets, gatesFromConfig } from '../gates/specs.js';
+import type { GateResult, GateScope } from '../gates/types.js';
+import { createVerifier, runGates, type Verifier } from '../gates/verifier.js';
+import { type Diagnostic, errorAt } from '../plan/diagnostic.js';
+import type { Task } from '../plan/types.js';
+import { err, ok, type Result } from '../result.js';
+import { parseDuration } from '../util/duration.js';
+import { commitAll, taskCommitMessage } from '../workspace/commit.js';
+import { git } from '../workspace/git.js';
+import type { TaskWorkspaces } from '../workspace/task-workspaces.js';
+import type { Config } from './config.js';
+
+/** The gates a run uses, read from the config once (bad entries are usage errors). */
+export interface RunGates {
+  sets: GateSets;
+  secrets: SecretRules;
+  semaphore: Semaphore;
+}
+
+export function readGates(config: Config): Result<RunGates, Diagnostic[]> {
+  const sets = gatesFromConfig(config.gates);
+  const secrets = compileSecretRules(config.gates?.secrets, config.gates?.allowSecrets);
+  const problems = [...(sets.ok ? [] : sets.error), ...(secrets.ok ? [] : secrets.error)];
+  if (!sets.ok || !secrets.ok) return err(problems.map((p) => errorAt(undefined, `config: ${p}`)));
+  return ok({ sets: sets.value, secrets: secrets.value, semaphore: new Semaphore(sets.value.concurrency) });
+}
+
+export interface GateContext {
+  gates: RunGates;
+  config: Config;
+  env: Record<string, string>;
+  redact: (text: string) => string;
+  killGraceMs?: number;
+  allowEmpty?: boolean;
+  log(e: RunEvent): void;
+}
+
+export function makeVerifier(c: GateContext): Verifier {
+  return createVerifier({
+    taskGates: c.gates.sets.task,
+    secrets: c.gates.secrets,
+    allowEmpty: c.allowEmpty,
+    ignore: c.config.workspace?.copy,
+    semaphore: c.gates.semaphore,
+    env: c.env,
+    redact: c.redact,
+    killGraceMs: c.killGraceMs,
+    backoffBaseMs: c.config.retry?.backoff !== undefined ? parseDuration(c.config.retry.backoff) : undefined,
+    log: c.log,
+  });
+}
+
+/**
+ * Runs `gates` where the integration branch is: a clean checkout of its head between merges (with
+ * worktrees), else the working tree. The first failure, if any.
+ */
+async function gatesAtHead(
+  specs: GateSets['phase'],
+  scope: GateScope,
+  c: GateContext,
+  root: string,
+  workspaces: TaskWorkspaces | undefined,
+): Promise<GateResult | undefined> {
+  const run = (dir: string) => runGates(specs, dir, scope, { ...c.gates, ...c, semaphore: c.gates.semaphore });
+  if (!workspaces) return run(root);
+  const r = await workspaces.atHead(run);
+  if (r.ok) return r.value;
+  return {
+    name: 'checkout',
+    command: 'git checkout',
+    ok: false,
+    durationMs: 0,
+    outputTail: r.error,
+    message: `could not check out the integration branch: ${r.error}`,
+  };
+}
+
+/**
+ * The hook the scheduler runs after each task: when the task is the last of its phase in this run,
+ * the phase's gates run on what landed; a failure blocks everything downstream.
+ */
+export function phaseGateHook(
+  tasks: readonly Task[],
+  c: GateContext,
+  root: string,
+  workspaces: TaskWorkspaces | undefined,
+): ((task: Task) => Promise<string | undefined>) | undefined {
+  const specs = c.gates.sets.phase;
+  if (specs.length === 0) return undefined;
+  const left = new Map<string, number>();
+  for (const t of tasks) left.set(t.phase, (left.get(t.phase) ?? 0) + 1);
+  return async (task) => {
+    const n = (left.get(task.phase) ?? 1) - 1;
+    left.set(task.phase, n);
+    if (n > 0) return undefined;
+    const failed = await gatesAtHead(specs, { kind: 'phase', phase: task.phase }, c, root, workspaces);
+    return failed ? `phase ${task.phase} gates (${failed.name}: ${failed.message ?? 'failed'})` : undefined;
+  };
+}
+
+/** The final gates, after every task is done. The first failure, if any. */
+export function runFinalGates(
+  c: GateContext,
+  root: string,
+  workspaces: TaskWorkspaces | undefined,
+): Promise<GateResult | undefined> {
+  if (c.gates.sets.final.length === 0) return Promise.resolve(undefined);
+  return gatesAtHead(c.gates.sets.final, { kind: 'final' }, c, root, workspaces);
+}
+
+/**
+ * In place: commit what a task changed (and its tick) once it is verified — unless the tree held
+ * changes of the user's own when the run started (they would be swept into the commit) or `--no-commit`.
+ */
+export async function inPlaceCommitter(
+  root: string,
+  enabled: boolean,
+): Promise<((task: Task, summary: string | undefined) => Promise<Result<string | undefined, string>>) | undefined> {
+  if (!enabled) return undefined;
+  const head = await git(root, ['rev-parse', '--verify', '--quiet', 'HEAD']);
+  const status = await git(root, ['status', '--porcelain']);
+  if (!head.ok || !status.ok || status.value.trim() !== '') return undefined;
+  return (task, summary) => commitAll(root, taskCommitMessage(task.id, task.title, summary));
+}

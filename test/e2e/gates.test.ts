@@ -1,0 +1,261 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { type AgentLogEntry, makeRepo, REPO_ROOT, runCli } from '../support/repo.js';
+
+/*
+ * Verified completion: the project's gates and taskwave's built-in checks decide whether a task is
+ * done; a failure goes back to the agent; what happened is in the books, report.md, status.md and JUnit.
+ */
+
+const PLAN = `# Tasks
+
+## Phase 1: Build
+
+- [ ] T001 Write \`src/app.txt\`
+- [ ] T002 Write \`src/lib.txt\`
+
+## Phase 2: Polish
+
+- [ ] T003 Write \`docs/notes.txt\`
+`;
+
+const execution = (dir: string) => JSON.parse(readFileSync(join(dir, '.taskwave', 'execution.json'), 'utf8'));
+const starts = (log: AgentLogEntry[]) => log.filter((e) => e.event === 'start');
+const runFile = (dir: string, name: string) => {
+  const runId = execution(dir).runId;
+  return readFileSync(join(dir, '.taskwave', 'runs', runId, name), 'utf8');
+};
+
+describe('task gates and the repair loop', () => {
+  it('feeds a failing gate back to the agent, which fixes it on the second attempt', async () => {
+    const repo = makeRepo(
+      { 'tasks.md': PLAN },
+      {
+        extraConfig:
+          'gates:\n  task:\n    - name: app says ok\n      run: "grep -q ok src/app.txt || { echo \\"src/app.txt: expected ok\\"; exit 1; }"\n',
+      },
+    );
+    repo.script({
+      T001: { write: { 'src/app.txt': 'bad\n' }, onRepair: { write: { 'src/app.txt': 'ok\n' } } },
+      T002: { write: { 'src/app.txt': 'ok\n', 'src/lib.txt': 'lib\n' } },
+      T003: { write: { 'src/app.txt': 'ok\n', 'docs/notes.txt': 'notes\n' } },
+    });
+    const r = await runCli(['run', 'tasks.md', '--only', 'T001'], repo.dir);
+    expect(r.code).toBe(0);
+    const t1 = starts(repo.agentLog()).filter((e) => e.id === 'T001');
+    expect(t1.map((e) => e.repair)).toEqual([false, true]);
+    const repairPrompt = t1[1]?.stdin ?? '';
+    expect(repairPrompt).toContain('## Verification failed');
+    expect(repairPrompt).toContain('app says ok');
+    expect(repairPrompt).toContain('grep -q ok src/app.txt');
+    expect(repairPrompt).toContain('src/app.txt: expected ok');
+    expect(r.stdout).toMatch(/^repair {2}T001 attempt 1: app says ok: exit 1$/m);
+    expect(repo.read('src/app.txt')).toBe('ok\n');
+    expect(repo.read('tasks.md')).toContain('- [x] T001');
+    const rec = execution(repo.dir).tasks.T001;
+    expect(rec).toMatchObject({ status: 'done', attempts: 1, repairs: 1 });
+    expect(rec.gates.map((g: { name: string; ok: boolean }) => `${g.name}:${g.ok}`)).toEqual([
+      'changed-something:true',
+      'no-secrets:true',
+      'named-files-exist:true',
+      'app says ok:true',
+    ]);
+    // The commit says what verified it.
+    expect(repo.git('log', '-1', '--format=%s').trim()).toBe('T001: Write `src/app.txt`');
+  });
+
+  it('fails the task after repair.attempts, keeps its work on its branch and blocks its dependents', async () => {
+    const repo = makeRepo(
+      { 'tasks.md': PLAN.replace('- [ ] T003 Write', '- [ ] T003 (depends on T001) Write') },
+      { extraConfig: 'repair:\n  attempts: 1\ngates:\n  task: ["test -f src/never.txt"]\n' },
+    );
+    const r = await runCli(['run', 'tasks.md'], repo.dir);
+    expect(r.code).toBe(1);
+    const exec = execution(repo.dir);
+    expect(exec.tasks.T001).toMatchObject({ status: 'failed', repairs: 1 });
+    expect(exec.tasks.T001.error).toBe('gate test -f src/never.txt failed after 1 repair attempt(s): exit 1');
+    expect(exec.tasks.T003.status).toBe('blocked');
+    expect(starts(repo.agentLog()).filter((e) => e.id === 'T001')).toHaveLength(2);
+    expect(repo.git('branch', '--list', 'taskwave/*').trim()).toContain('/T001');
+    expect(repo.read('tasks.md')).not.toContain('- [x] T001');
+  });
+
+  it('a task that changes nothing is unverified, not ticked; --allow-empty and check-only tasks are done', async () => {
+    const repo = makeRepo({
+      'tasks.md': '# Tasks\n\n- [ ] T001 [P] Tidy up\n- [ ] T002 [P] Checkpoint: all tests pass\n',
+    });
+    repo.script({ '*': { noChange: true } });
+    const r = await runCli(['run', 'tasks.md'], repo.dir);
+    expect(r.code).toBe(1);
+    const exec = execution(repo.dir);
+    expect(exec.tasks.T001.status).toBe('unverified');
+    expect(exec.tasks.T001.error).toBe('unverified: the agent changed no file');
+    // It was asked again, with what the check wants, before giving up.
+    expect(
+      starts(repo.agentLog())
+        .filter((e) => e.id === 'T001')
+        .map((e) => e.repair),
+    ).toEqual([false, true, true]);
+    expect(exec.tasks.T002.status).toBe('done');
+    expect(repo.read('tasks.md')).toBe(
+      '# Tasks\n\n- [ ] T001 [P] Tidy up\n- [x] T002 [P] Checkpoint: all tests pass\n',
+    );
+    const again = await runCli(['run', 'tasks.md', '--allow-empty'], repo.dir);
+    expect(again.code).toBe(0);
+    expect(repo.read('tasks.md')).toContain('- [x] T001 [P] Tidy up');
+  });
+
+  it('a secret in the diff stops the merge, without a repair', async () => {
+    const repo = makeRepo({ 'tasks.md': PLAN });
+    const key = ['AKIA', 'Z3Q7', 'K2PL', 'M9XW', 'T4RB'].join('');
+    repo.script({ T001: { write: { 'src/app.txt': `aws_access_key_id = ${key}\n` } } });
+    const r = await runCli(['run', 'tasks.md', '--only', 'T001'], repo.dir);
+    expect(r.code).toBe(1);
+    const rec = execution(repo.dir).tasks.T001;
+    expect(rec.error).toMatch(/^not merged: the diff looks like it holds a secret \(src\/app\.txt:1: /);
+    expect(rec.error).not.toContain(key);
+    expect(r.stdout).not.toContain(key);
+    expect(existsSync(join(repo.dir, 'src/app.txt'))).toBe(false);
+    expect(starts(repo.agentLog())).toHaveLength(1);
+    expect(repo.read('tasks.md')).toBe(PLAN);
+  });
+
+  it('retries a transient agent failure with backoff, apart from repairs', async () => {
+    const repo = makeRepo({ 'tasks.md': PLAN }, { extraConfig: 'retry:\n  attempts: 2\n  backoff: 20ms\n' });
+    // T001's first run is rate limited, the second works; T002 is rate limited every time.
+    repo.script({
+      T001: { failRuns: 1, stderr: 'API Error: 429 Too Many Requests' },
+      T002: { exit: 1, stderr: 'API Error: 429 Too Many Requests' },
+    });
+    const ok = await runCli(['run', 'tasks.md', '--only', 'T001'], repo.dir);
+    expect(ok.code).toBe(0);
+    expect(execution(repo.dir).tasks.T001).toMatchObject({ status: 'done', retries: 1 });
+    expect(execution(repo.dir).tasks.T001.repairs).toBeUndefined();
+    const first = await runCli(['run', 'tasks.md', '--only', 'T002'], repo.dir);
+    expect(first.code).toBe(1);
+    const exec = execution(repo.dir);
+    // Two retries after the first failure, then it failed for good: 3 runs, no repair.
+    expect(starts(repo.agentLog()).filter((e) => e.id === 'T002')).toHaveLength(3);
+    expect(exec.tasks.T002).toMatchObject({ status: 'failed', retries: 2 });
+    expect(exec.tasks.T002.repairs).toBeUndefined();
+    expect(first.stdout).toMatch(/^retry {3}T002 attempt 1: agent exited with code 1 \(in \d+ms\)$/m);
+    // An ordinary failure is not retried.
+    const plain = makeRepo({ 'tasks.md': PLAN }, { extraConfig: 'retry:\n  attempts: 2\n  backoff: 20ms\n' });
+    plain.script({ T001: { exit: 1 } });
+    expect((await runCli(['run', 'tasks.md', '--only', 'T001'], plain.dir)).code).toBe(1);
+    expect(starts(plain.agentLog())).toHaveLength(1);
+    expect(execution(plain.dir).tasks.T001.retries).toBeUndefined();
+  });
+});
+
+describe('phase and final gates', () => {
+  it('runs phase gates after a phase lands and final gates at the end, on the integration branch', async () => {
+    const repo = makeRepo(
+      { 'tasks.md': PLAN },
+      {
+        extraConfig:
+          'gates:\n  phase: ["test -f src/app.txt && test -f src/lib.txt"]\n  final:\n    - name: everything\n      run: "test -f docs/notes.txt"\n',
+      },
+    );
+    const r = await runCli(['run', 'tasks.md', '--junit', 'reports/junit.xml'], repo.dir);
+    expect(r.code).toBe(0);
+    const exec = execution(repo.dir);
+    expect(Object.keys(exec.gates.phase).sort()).toEqual(['1', '2']);
+    expect(exec.gates.phase['1'][0]).toMatchObject({ ok: true, command: 'test -f src/app.txt && test -f src/lib.txt' });
+    expect(exec.gates.final).toEqual([expect.objectContaining({ name: 'everything', ok: true })]);
+    // The journal shows phase 1's gate before any phase 2 task started.
+    const journal = repo
+      .read('.taskwave/journal.jsonl')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
+    const gate1 = journal.findIndex(
+      (e) => e.type === 'gate-finished' && e.scope.kind === 'phase' && e.scope.phase === '1',
+    );
+    const t3 = journal.findIndex((e) => e.type === 'task-started' && e.taskId === 'T003');
+    expect(gate1).toBeGreaterThan(-1);
+    expect(gate1).toBeLessThan(t3);
+
+    // report.md, status.md and JUnit agree with the run.
+    const report = runFile(repo.dir, 'report.md');
+    expect(report).toContain(`# taskwave run ${exec.runId}`);
+    expect(report).toMatch(/\| T001 \| Write `src\/app\.txt` \| done \|/);
+    expect(report).toContain('everything');
+    const status = runFile(repo.dir, 'status.md');
+    expect(status).toContain('3/3');
+    const junit = repo.read('reports/junit.xml');
+    expect(junit).toMatch(/<testsuite [^>]*tests="3"[^>]*failures="0"/);
+    expect((junit.match(/<testcase /g) ?? []).length).toBeGreaterThanOrEqual(3 + 3);
+    expect(junit).toContain('name="T001 Write `src/app.txt`"');
+  });
+
+  it('a failing phase gate blocks the later phases; a failing final gate fails the run', async () => {
+    const repo = makeRepo({ 'tasks.md': PLAN }, { extraConfig: 'gates:\n  phase: ["test -f src/missing.txt"]\n' });
+    const r = await runCli(['run', 'tasks.md', '--junit', 'junit.xml'], repo.dir);
+    expect(r.code).toBe(1);
+    const exec = execution(repo.dir);
+    expect(exec.tasks.T001.status).toBe('done');
+    expect(exec.tasks.T003).toMatchObject({
+      status: 'blocked',
+      error: expect.stringMatching(/^blocked by phase 1 gates/),
+    });
+    expect(repo.read('junit.xml')).toMatch(/<failure /);
+    const report = runFile(repo.dir, 'report.md');
+    expect(report).toContain('## Next steps');
+    expect(report).toContain('T003');
+
+    const fin = makeRepo({ 'tasks.md': PLAN }, { extraConfig: 'gates:\n  final: ["false"]\n' });
+    const f = await runCli(['run', 'tasks.md'], fin.dir);
+    expect(f.code).toBe(1);
+    expect(execution(fin.dir).status).toBe('failed');
+    expect(execution(fin.dir).gates.final[0]).toMatchObject({ ok: false, command: 'false' });
+  });
+});
+
+describe('budgets, --fail-fast and checklists', () => {
+  it('stops starting tasks once budget.usd is reached, and says so', async () => {
+    const fake = join(REPO_ROOT, 'test/fixtures/agent-output/fake-agent.mjs');
+    const output = join(REPO_ROOT, 'test/fixtures/agent-output/claude.jsonl');
+    const repo = makeRepo(
+      { 'tasks.md': '# Tasks\n\n- [ ] T001 one\n- [ ] T002 two\n- [ ] T003 three\n' },
+      {
+        config: `agent: claude\nconcurrency: 1\nbudget:\n  usd: 0.01\nagents:\n  claude:\n    bin: ${fake}\n    env:\n      FAKE_AGENT_OUTPUT: ${output}\n`,
+      },
+    );
+    const r = await runCli(['run', 'tasks.md', '--allow-empty'], repo.dir);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toContain('taskwave: stopping: budget.usd reached: $0.04 spent of $0.01; no new task starts');
+    const exec = execution(repo.dir);
+    expect(exec.tasks.T001.status).toBe('done');
+    expect(exec.tasks.T001.usage.costUsd).toBeCloseTo(0.0421, 6);
+    expect(exec.tasks.T002.status).toBe('pending');
+    expect(exec.stopReason).toMatch(/^budget\.usd reached/);
+  });
+
+  it('--fail-fast stops everything at the first failure', async () => {
+    const repo = makeRepo({ 'tasks.md': '# Tasks\n\n- [ ] T001 [P] one\n- [ ] T002 [P] two\n- [ ] T003 [P] three\n' });
+    repo.script({ T001: { exit: 1 }, T002: { sleepMs: 3000 }, T003: { sleepMs: 3000 } });
+    const r = await runCli(['run', 'tasks.md', '--fail-fast', '-c', '2'], repo.dir);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toContain('taskwave: stopping: --fail-fast: T001 failed');
+    const exec = execution(repo.dir);
+    expect(exec.tasks.T002.status).toBe('cancelled');
+    expect(exec.tasks.T003.status).toBe('pending');
+  });
+
+  it("refuses to start while the spec's checklists have unticked items, unless --ignore-checklists", async () => {
+    const repo = makeRepo({
+      'specs/001-x/tasks.md': PLAN,
+      'specs/001-x/checklists/requirements.md':
+        '# Requirements checklist\n\n- [x] Scope is clear\n- [ ] Edge cases listed\n',
+    });
+    const r = await runCli(['run', 'specs/001-x/tasks.md'], repo.dir);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('specs/001-x/checklists/requirements.md:4:');
+    expect(r.stderr).toContain('checklist item not done: Edge cases listed');
+    expect(existsSync(join(repo.dir, '.taskwave'))).toBe(false);
+    const ok = await runCli(['run', 'specs/001-x/tasks.md', '--ignore-checklists'], repo.dir);
+    expect(ok.code).toBe(0);
+  });
+});

@@ -1,0 +1,330 @@
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import {
+  addedLines,
+  changedFiles,
+  checkChangedSomething,
+  checkNamedFilesExist,
+  checkNoSecrets,
+  filesToExist,
+  isCheckOnly,
+  parseAddedLines,
+} from '../../src/gates/builtin.js';
+import { compileSecretRules, type SecretRules } from '../../src/gates/secrets.js';
+import { type GitRepo, gitRepo, task } from './helpers.js';
+
+const repos: GitRepo[] = [];
+afterEach(() => {
+  for (const r of repos.splice(0)) r.cleanup();
+});
+
+/** A repository, and a worktree of it on a branch (as taskwave gives each task), with the base commit. */
+function worktree(files: Record<string, string> = {}) {
+  const repo = gitRepo({
+    '.gitignore': 'node_modules/\n*.log\n',
+    'README.md': '# app\n',
+    'src/a.ts': 'export const a = 1;\n',
+    ...files,
+  });
+  repos.push(repo);
+  const dir = join(repo.dir, '.wt', 'T001');
+  mkdirSync(join(repo.dir, '.wt'), { recursive: true });
+  repo.git('worktree', 'add', '-q', '-b', 'taskwave/run/T001', dir, 'HEAD');
+  const wt = gitRepoAt(repo, dir);
+  const base = wt.git('rev-parse', 'HEAD').trim();
+  return { repo, wt, base };
+}
+
+function gitRepoAt(repo: GitRepo, dir: string) {
+  const write = (path: string, text: string) => {
+    mkdirSync(dirname(join(dir, path)), { recursive: true });
+    writeFileSync(join(dir, path), text);
+  };
+  return {
+    dir,
+    write,
+    rm: (path: string) => rmSync(join(dir, path), { force: true }),
+    git: (...args: string[]) => repo.git('-C', dir, ...args),
+  };
+}
+
+/** The worktree's own index file (git gives it relative or absolute). */
+function indexBytes(wt: { dir: string; git: (...args: string[]) => string }): Buffer {
+  const p = wt.git('rev-parse', '--git-path', 'index').trim();
+  return readFileSync(p.startsWith('/') ? p : join(wt.dir, p));
+}
+
+const secretRules = (): SecretRules => {
+  const r = compileSecretRules([], []);
+  if (!r.ok) throw new Error('rules');
+  return r.value;
+};
+
+/** A fake but well-formed AWS key id, built from parts so this file holds none. */
+const AWS_ID = ['AKIA', 'Z7Q3M2XK4B9RT1PL'].join('');
+
+describe('isCheckOnly', () => {
+  it('knows checkpoints and verification tasks by tag or first word', () => {
+    expect(isCheckOnly(task({ tags: ['checkpoint'], title: 'Ensure all tests pass' }))).toBe(true);
+    for (const title of [
+      'Checkpoint: ensure all tests pass',
+      'Verify the build passes',
+      'validate: schema matches',
+      'REVIEW the API surface',
+      'Check that migrations apply',
+      '**Checkpoint** - ask the user',
+    ]) {
+      expect(isCheckOnly(task({ title })), title).toBe(true);
+    }
+    for (const title of [
+      'Checkout page',
+      'Check-in flow',
+      'Implement verify endpoint',
+      'Reviewer assignment UI',
+      'Add validation',
+    ]) {
+      expect(isCheckOnly(task({ title })), title).toBe(false);
+    }
+  });
+});
+
+describe('changed-something', () => {
+  it('fails when the worktree is as it started', async () => {
+    const { wt, base } = worktree();
+    const r = await checkChangedSomething({ cwd: wt.dir, base, task: task() });
+    expect(r).toMatchObject({
+      name: 'changed-something',
+      command: 'builtin:changed-something',
+      builtin: true,
+      ok: false,
+      message: 'the agent changed no file',
+    });
+  });
+
+  it('passes on a new untracked file, a changed one, a deleted one, or a commit', async () => {
+    {
+      const { wt, base } = worktree();
+      wt.write('src/new.ts', 'export {};\n');
+      const r = await checkChangedSomething({ cwd: wt.dir, base, task: task() });
+      expect(r).toMatchObject({ ok: true, outputTail: 'src/new.ts' });
+      // The agent's own index is untouched: the new file is still untracked.
+      expect(wt.git('status', '--porcelain')).toBe('?? src/new.ts\n');
+    }
+    {
+      const { wt, base } = worktree();
+      wt.write('src/a.ts', 'export const a = 2;\n');
+      expect(await checkChangedSomething({ cwd: wt.dir, base, task: task() })).toMatchObject({ ok: true });
+    }
+    {
+      const { wt, base } = worktree();
+      wt.rm('README.md');
+      expect(await checkChangedSomething({ cwd: wt.dir, base, task: task() })).toMatchObject({
+        ok: true,
+        outputTail: 'README.md',
+      });
+    }
+    {
+      const { wt, base } = worktree();
+      wt.write('src/b.ts', 'export const b = 1;\n');
+      wt.git('add', '-A');
+      wt.git('commit', '-qm', 'agent commit');
+      expect(await checkChangedSomething({ cwd: wt.dir, base, task: task() })).toMatchObject({
+        ok: true,
+        outputTail: 'src/b.ts',
+      });
+    }
+  });
+
+  it('does not count ignored files, files it is told to ignore, or a change undone', async () => {
+    const { wt, base } = worktree();
+    wt.write('node_modules/x/index.js', 'x\n');
+    wt.write('debug.log', 'x\n');
+    wt.write('.env', 'A=1\n');
+    wt.write('config/local/settings.json', '{}\n');
+    wt.write('src/a.ts', 'changed\n');
+    wt.git('commit', '-qam', 'change');
+    wt.write('src/a.ts', 'export const a = 1;\n');
+    const r = await checkChangedSomething({ cwd: wt.dir, base, task: task(), ignore: ['./.env', 'config/'] });
+    expect(r).toMatchObject({ ok: false, message: 'the agent changed no file' });
+  });
+
+  it('lets a check-only task or --allow-empty change nothing', async () => {
+    const { wt, base } = worktree();
+    expect(
+      await checkChangedSomething({ cwd: wt.dir, base, task: task({ title: 'Checkpoint: all green' }) }),
+    ).toMatchObject({
+      ok: true,
+      message: 'check-only task',
+    });
+    expect(await checkChangedSomething({ cwd: wt.dir, base, task: task(), allowEmpty: true })).toMatchObject({
+      ok: true,
+    });
+  });
+
+  it('fails, saying why, when git cannot tell', async () => {
+    const { wt } = worktree();
+    const r = await checkChangedSomething({ cwd: wt.dir, base: 'no-such-commit', task: task() });
+    expect(r.ok).toBe(false);
+    expect(r.message).toMatch(/^could not tell what changed: git diff/);
+  });
+
+  it('still sees the other files next to a nested repository git cannot add', async () => {
+    const { wt, base } = worktree();
+    wt.write('src/new.ts', 'x\n');
+    mkdirSync(join(wt.dir, 'vendor', 'lib'), { recursive: true });
+    wt.git('-C', join(wt.dir, 'vendor', 'lib'), 'init', '-q');
+    const r = await changedFiles(wt.dir, base);
+    expect(r).toEqual({ ok: true, value: ['src/new.ts'] });
+  });
+
+  it('works in a repository with no index yet', async () => {
+    const repo = gitRepo({});
+    repos.push(repo);
+    const base = repo.git('rev-parse', 'HEAD').trim();
+    rmSync(join(repo.dir, '.git', 'index'), { force: true });
+    repo.write('first.txt', 'hello\n');
+    expect(await changedFiles(repo.dir, base)).toEqual({ ok: true, value: ['first.txt'] });
+  });
+});
+
+describe('named-files-exist', () => {
+  it('picks the relative file paths inside the repository', () => {
+    const t = task({
+      files: [
+        'src/models/user.py',
+        'package.json',
+        'src/components/',
+        'Makefile',
+        'src/**/*.ts',
+        'https://example.com/a.json',
+        '/etc/hosts.conf',
+        '../other/x.ts',
+        'C:\\x\\y.ts',
+        '~/notes.md',
+        'src/models/user.py',
+      ],
+    });
+    expect(filesToExist(t)).toEqual(['src/models/user.py', 'package.json', 'src/components/']);
+    expect(filesToExist(task({ title: 'Remove the legacy client', files: ['src/legacy.ts'] }))).toEqual([]);
+  });
+
+  it('passes when every named file is there, and lists what is missing', () => {
+    const { wt } = worktree();
+    wt.write('tests/test_user.py', 'def test(): pass\n');
+    const good = checkNamedFilesExist({ cwd: wt.dir, task: task({ files: ['src/a.ts', 'tests/test_user.py'] }) });
+    expect(good).toMatchObject({
+      name: 'named-files-exist',
+      command: 'builtin:named-files-exist',
+      builtin: true,
+      ok: true,
+    });
+    const files = ['src/a.ts', ...Array.from({ length: 7 }, (_, i) => `src/m${i}.ts`)];
+    const bad = checkNamedFilesExist({ cwd: wt.dir, task: task({ files }) });
+    expect(bad).toMatchObject({
+      ok: false,
+      message: 'missing after the task: src/m0.ts, src/m1.ts, src/m2.ts, src/m3.ts, src/m4.ts and 2 more',
+    });
+    expect(bad.outputTail.split('\n')).toHaveLength(7);
+    expect(checkNamedFilesExist({ cwd: wt.dir, task: task() })).toMatchObject({
+      ok: true,
+      message: 'no file to check',
+    });
+  });
+});
+
+describe('no-secrets', () => {
+  it('finds a secret in a new untracked file without touching the index', async () => {
+    const { wt, base } = worktree();
+    wt.write('config/aws.ts', `// keys\nexport const id = "${AWS_ID}";\n`);
+    const indexBefore = indexBytes(wt);
+    const r = await checkNoSecrets({ cwd: wt.dir, base, rules: secretRules() });
+    expect(r).toMatchObject({
+      name: 'no-secrets',
+      command: 'builtin:no-secrets',
+      builtin: true,
+      ok: false,
+      findings: ['config/aws.ts:2: aws-access-key-id (AKIA…)'],
+      message: 'possible secret: config/aws.ts:2: aws-access-key-id (AKIA…)',
+    });
+    expect(r.outputTail).not.toContain(AWS_ID);
+    expect(wt.git('status', '--porcelain')).toBe('?? config/\n');
+    const indexAfter = indexBytes(wt);
+    expect(indexAfter.equals(indexBefore)).toBe(true);
+  });
+
+  it('looks at committed and changed lines, and only at added ones', async () => {
+    const { wt, base } = worktree({ 'old.env': `OLD=${AWS_ID}\n`, 'src/keep.ts': 'a\nb\nc\n' });
+    // Removing an old secret is no finding; moving a file that holds one is none either.
+    wt.git('mv', 'old.env', 'moved.env');
+    wt.write('src/keep.ts', `a\nb\nconst k = "${AWS_ID}";\nc\n`);
+    wt.git('commit', '-qam', 'agent');
+    wt.write('src/late.ts', `x\n${['-----BEGIN ', 'PRIVATE KEY-----'].join('')}\n`);
+    const r = await checkNoSecrets({ cwd: wt.dir, base, rules: secretRules() });
+    expect(r.findings).toEqual(['src/keep.ts:3: aws-access-key-id (AKIA…)', 'src/late.ts:2: private-key (----…)']);
+    expect(r.message).toBe('2 possible secrets: src/keep.ts:3: aws-access-key-id (AKIA…), …');
+  });
+
+  it('passes a clean diff, ignored files and allowed findings', async () => {
+    const { wt, base } = worktree();
+    wt.write('src/b.ts', 'export const token = process.env.API_TOKEN;\n');
+    wt.write('debug.log', `${AWS_ID}\n`);
+    wt.write('test/fixtures/keys.txt', `${AWS_ID}\n`);
+    const rules = compileSecretRules([], ['^test/fixtures/']);
+    if (!rules.ok) throw new Error('rules');
+    const r = await checkNoSecrets({ cwd: wt.dir, base, rules: rules.value });
+    expect(r).toMatchObject({ ok: true, findings: [] });
+  });
+
+  it('reads paths git quotes', async () => {
+    const { wt, base } = worktree();
+    wt.write('docs/naïve notes.md', `key ${AWS_ID}\n`);
+    wt.write('docs/tab\tname.txt', `key ${AWS_ID}\n`);
+    const r = await addedLines(wt.dir, base);
+    expect(r).toEqual({
+      ok: true,
+      value: [
+        { path: 'docs/naïve notes.md', line: 1, text: `key ${AWS_ID}` },
+        { path: 'docs/tab\tname.txt', line: 1, text: `key ${AWS_ID}` },
+      ],
+    });
+  });
+
+  it('fails when the diff cannot be read', async () => {
+    const { wt } = worktree();
+    const r = await checkNoSecrets({ cwd: wt.dir, base: 'nope', rules: secretRules() });
+    expect(r.ok).toBe(false);
+    expect(r.message).toMatch(/^could not read the diff: /);
+  });
+});
+
+describe('parseAddedLines', () => {
+  it('numbers added lines by the new file, skipping headers and removed lines', () => {
+    const diff = [
+      'diff --git a/x.txt b/x.txt',
+      'index 1..2 100644',
+      '--- a/x.txt',
+      '+++ b/x.txt',
+      '@@ -1,2 +1,2 @@',
+      '-old',
+      '+new',
+      ' same',
+      '@@ -10 +10,2 @@ fn()',
+      '+++ not a header',
+      '+second',
+      '\\ No newline at end of file',
+      'diff --git a/gone.txt b/gone.txt',
+      'deleted file mode 100644',
+      '--- a/gone.txt',
+      '+++ /dev/null',
+      '@@ -1 +0,0 @@',
+      '-bye',
+      '',
+    ].join('\n');
+    expect(parseAddedLines(diff)).toEqual([
+      { path: 'x.txt', line: 1, text: 'new' },
+      { path: 'x.txt', line: 10, text: '++ not a header' },
+      { path: 'x.txt', line: 11, text: 'second' },
+    ]);
+  });
+});
