@@ -248,6 +248,7 @@ export async function runCommand(planPath: string, given: RunFlags, resume?: Exe
       repairAttempts: config.repair?.attempts,
       retryAttempts: config.retry?.attempts,
       commitInPlace: workspaces ? undefined : await inPlaceCommitter(root, ctx.git && flags.commit !== false),
+      gatesOf: (id) => state.tasks[id]?.gates ?? [],
       log: (e) => log.log(e),
     });
     scheduler = new Scheduler({

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { renderConflictPrompt, renderTaskPrompt } from '../agents/prompt.js';
 import type { AgentAdapter, AgentSuccess } from '../agents/types.js';
 import { addUsage, type RunEvent, type TaskError, type Usage } from '../events.js';
+import type { GateResult } from '../gates/types.js';
 import type { Verifier } from '../gates/verifier.js';
 import type { Plan, PlanFormat, Task } from '../plan/types.js';
 import { err, ok, type Result } from '../result.js';
@@ -41,6 +42,8 @@ export interface TaskRunnerDeps {
   /** In place: commit the task's changes and tick once verified (undefined: commit nothing). */
   commitInPlace?(task: Task, summary: string | undefined): Promise<Result<string | undefined, string>>;
   sleep?(ms: number, signal: AbortSignal): Promise<void>;
+  /** The gate results of a task's latest attempt (the books keep them), for its commit message. */
+  gatesOf?(id: string): readonly GateResult[];
   log(e: RunEvent): void;
 }
 
@@ -234,7 +237,10 @@ export function createTaskRunner(deps: TaskRunnerDeps) {
         const base = deps.verifier ? await deps.verifier.baseline(deps.root) : undefined;
         const r = await workAndVerify(task, agent, prompt, deps.root, base, attempt, signal);
         if (!r.ok) return r;
-        const ticked = await tickInPlace(task, r.value.summary);
+        const ticked = await tickInPlace(
+          task,
+          commitBody(r.value.summary, agent.name, attempt, deps.gatesOf?.(task.id) ?? []),
+        );
         if (!ticked.ok) return ticked;
         return ok({ ...outcomeOf(r.value), ...(ticked.value ? { commit: ticked.value } : {}) });
       }
@@ -248,7 +254,8 @@ export function createTaskRunner(deps: TaskRunnerDeps) {
         if (kept) deps.log({ type: 'warning', message: `the work ${task.id} did is kept on branch ${kept}` });
         return r;
       }
-      const merged = await ws.finish(place, task, r.value.summary, async (conflict) => {
+      const body = commitBody(r.value.summary, agent.name, attempt, deps.gatesOf?.(task.id) ?? []);
+      const merged = await ws.finish(place, task, body, async (conflict) => {
         // One chance for the agent to resolve a conflict with what landed meanwhile, in its worktree.
         const conflictPrompt = renderConflictPrompt(prompt, conflict.files, ws.integrationBranch);
         const file = savePrompt(task, attempt, conflictPrompt, '.conflict');
@@ -268,6 +275,21 @@ export function createTaskRunner(deps: TaskRunnerDeps) {
       return ok({ ...outcomeOf(r.value), commit: merged.value.commit });
     },
   };
+}
+
+/** A task commit's body: what the agent said, then who did it and what verified it. */
+export function commitBody(
+  summary: string | undefined,
+  agent: string,
+  attempt: number,
+  gates: readonly GateResult[],
+): string {
+  const lines = [summary?.trim() ?? '', ''];
+  lines.push(`Agent: ${agent}`, `Attempt: ${attempt}`);
+  if (gates.length > 0) {
+    lines.push(`Gates: ${gates.map((g) => `${g.name} ${g.ok ? 'passed' : 'FAILED'}`).join(', ')}`);
+  }
+  return lines.join('\n').trim();
 }
 
 function outcomeOf(s: AgentSuccess): TaskOutcome {

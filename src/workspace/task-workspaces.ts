@@ -100,10 +100,11 @@ export class TaskWorkspaces {
   async finish(
     ws: TaskWorkspace,
     task: Task,
-    summary: string | undefined,
+    /** The commit's body: the agent's summary and what verified the task. */
+    body: string | undefined,
     resolve: (conflict: ConflictToResolve) => Promise<boolean>,
   ): Promise<Result<{ commit: string }, TaskError>> {
-    const message = taskCommitMessage(task.id, task.title, summary);
+    const message = taskCommitMessage(task.id, task.title, body);
     const committed = await commitAll(ws.dir, message);
     if (!committed.ok) return this.failMerge(ws, task, committed.error);
     const request = {

@@ -61,8 +61,13 @@ describe('task gates and the repair loop', () => {
       'named-files-exist:true',
       'app says ok:true',
     ]);
-    // The commit says what verified it.
+    // The commit says who did it and what verified it.
     expect(repo.git('log', '-1', '--format=%s').trim()).toBe('T001: Write `src/app.txt`');
+    const body = repo.git('log', '-1', '--format=%b');
+    expect(body).toContain('Agent: scripted\nAttempt: 1\n');
+    expect(body).toContain(
+      'Gates: changed-something passed, no-secrets passed, named-files-exist passed, app says ok passed',
+    );
   });
 
   it('fails the task after repair.attempts, keeps its work on its branch and blocks its dependents', async () => {
