@@ -47,6 +47,17 @@ export interface TaskRunnerDeps {
   log(e: RunEvent): void;
 }
 
+/** One run of an agent on a task: who, with what prompt, where. */
+interface AgentCall {
+  task: Task;
+  agent: AgentAdapter;
+  prompt: string;
+  promptFile: string;
+  cwd: string;
+  attempt: number;
+  signal: AbortSignal;
+}
+
 /**
  * Runs one task end to end: render the prompt, prepare its workspace, run the agent there (again
  * after a transient failure, with backoff), verify the result with the gates (feeding a failure back
@@ -111,15 +122,8 @@ export function createTaskRunner(deps: TaskRunnerDeps) {
   };
 
   /** One run of the agent; every run is on the record with what it cost. */
-  const runAgentOnce = async (
-    task: Task,
-    agent: AgentAdapter,
-    prompt: string,
-    promptFile: string,
-    cwd: string,
-    attempt: number,
-    signal: AbortSignal,
-  ): Promise<Result<AgentSuccess, TaskError>> => {
+  const runAgentOnce = async (call: AgentCall): Promise<Result<AgentSuccess, TaskError>> => {
+    const { task, agent, prompt, promptFile, cwd, attempt, signal } = call;
     const resume = agent.resumable ? (sessions.get(task.id) ?? deps.previousSession?.(task.id)) : undefined;
     const redact = deps.redact ?? ((s: string) => s);
     const r = await agent.run({
@@ -155,18 +159,11 @@ export function createTaskRunner(deps: TaskRunnerDeps) {
   };
 
   /** The agent, run again after transient failures (rate limits, API 5xx, crashes) with backoff. */
-  const runAgent = async (
-    task: Task,
-    agent: AgentAdapter,
-    prompt: string,
-    promptFile: string,
-    cwd: string,
-    attempt: number,
-    signal: AbortSignal,
-  ): Promise<Result<AgentSuccess, TaskError>> => {
+  const runAgent = async (call: AgentCall): Promise<Result<AgentSuccess, TaskError>> => {
+    const { task, signal } = call;
     const max = deps.retryAttempts ?? 3;
     for (let retry = 0; ; retry++) {
-      const r = await runAgentOnce(task, agent, prompt, promptFile, cwd, attempt, signal);
+      const r = await runAgentOnce(call);
       if (r.ok || signal.aborted || retry >= max || !deps.verifier?.isTransient(r.error)) return r;
       const delayMs = deps.verifier.backoffMs(retry + 1);
       const reason = r.error.reason === 'agent-exit' ? `agent exited with code ${r.error.exitCode}` : r.error.reason;
@@ -194,7 +191,7 @@ export function createTaskRunner(deps: TaskRunnerDeps) {
     const maxRepairs = deps.repairAttempts ?? 2;
     for (let repair = 0; ; repair++) {
       const file = savePrompt(task, attempt, prompt, repair > 0 ? `.repair${repair}` : '');
-      const r = await runAgent(task, agent, prompt, file, dir, attempt, signal);
+      const r = await runAgent({ task, agent, prompt, promptFile: file, cwd: dir, attempt, signal });
       if (!r.ok) return r;
       usage = addUsage(usage, r.value.usage);
       const failure = deps.verifier ? await deps.verifier.verify(task, dir, base, attempt) : undefined;
@@ -265,7 +262,15 @@ export function createTaskRunner(deps: TaskRunnerDeps) {
           kind: 'text',
           text: `resolving a merge conflict in ${conflict.files.join(', ')}`,
         });
-        const again = await runAgent(task, agent, conflictPrompt, file, place.dir, attempt, signal);
+        const again = await runAgent({
+          task,
+          agent,
+          prompt: conflictPrompt,
+          promptFile: file,
+          cwd: place.dir,
+          attempt,
+          signal,
+        });
         if (!again.ok) return false;
         // The resolution must pass the gates too: a merged conflict can break the build.
         const failure = deps.verifier ? await deps.verifier.verify(task, place.dir, place.base, attempt) : undefined;
