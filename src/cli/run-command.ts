@@ -33,6 +33,7 @@ import { parseDuration } from '../util/duration.js';
 import { killAllProcessGroups } from '../util/process-group.js';
 import { makeRedactor } from '../util/redact.js';
 import { TaskWorkspaces } from '../workspace/task-workspaces.js';
+import { cleanupDeadRun, refSafe } from '../workspace/worktrees.js';
 import { checkGitStart, type GitStart } from './git-checks.js';
 import { displayPath, EXIT, printDiagnostics } from './output.js';
 import {
@@ -229,6 +230,13 @@ export async function runCommand(planPath: string, given: RunFlags, resume?: Exe
         type: 'warning',
         message: `run ${last.runId} did not finish (the process was stopped or crashed); its unfinished tasks run again`,
       });
+    }
+    // We hold the lock, so a run still marked running is dead: clear what it left behind. (A resumed
+    // run reuses its id: its worktrees are re-created task by task, and the rest cleared here too.)
+    if (last && last.status === 'running' && ctx.git) {
+      const keep = new Set(['failed', 'conflict', 'unverified']);
+      const safe = new Map(Object.entries(last.tasks).map(([id, t]) => [refSafe(id), t.status]));
+      await cleanupDeadRun(root, paths.dir, last.runId, (task) => keep.has(safe.get(task) ?? ''));
     }
 
     const runner = createTaskRunner({

@@ -1,4 +1,4 @@
-import { cpSync, existsSync, mkdirSync, rmSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { err, ok, type Result } from '../result.js';
 import { describeGitError, git } from './git.js';
@@ -77,4 +77,36 @@ export async function removeWorktree(root: string, dir: string): Promise<void> {
 
 export async function deleteBranch(root: string, branch: string): Promise<void> {
   await git(root, ['branch', '-D', '--quiet', branch]);
+}
+
+/**
+ * What a run that died (killed, power lost) left in the repository: its worktrees, its merge
+ * worktree, and the branches of tasks that will simply run again. Branches of tasks that failed or
+ * conflicted are kept: they hold work someone may want.
+ */
+export async function cleanupDeadRun(
+  root: string,
+  stateDir: string,
+  runId: string,
+  keepBranchOf: (taskId: string) => boolean,
+): Promise<{ worktrees: number; branches: number }> {
+  const dir = worktreesDir(stateDir, runId);
+  let worktrees = 0;
+  if (existsSync(dir)) {
+    for (const entry of readdirSync(dir)) {
+      await removeWorktree(root, join(dir, entry));
+      worktrees++;
+    }
+    rmSync(dir, { recursive: true, force: true });
+  }
+  await git(root, ['worktree', 'prune']);
+  const list = await git(root, ['for-each-ref', '--format=%(refname:short)', `refs/heads/taskwave/${runId}/`]);
+  let branches = 0;
+  for (const branch of list.ok ? list.value.split('\n').filter(Boolean) : []) {
+    const task = branch.slice(`taskwave/${runId}/`.length);
+    if (keepBranchOf(task)) continue;
+    await deleteBranch(root, branch);
+    branches++;
+  }
+  return { worktrees, branches };
 }

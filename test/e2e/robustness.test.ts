@@ -71,6 +71,8 @@ describe('interruptions', () => {
     expect(repo.read('tasks.md')).toContain('- [ ] T002');
     const crashed = JSON.parse(repo.read('.taskwave/execution.json'));
     expect(crashed.status).toBe('running');
+    // The killed run left its worktrees and branches behind...
+    expect(repo.git('worktree', 'list').trim().split('\n').length).toBeGreaterThan(1);
 
     const status = await runCli(['status', '--json'], repo.dir);
     expect(status.code).toBe(0);
@@ -94,6 +96,10 @@ describe('interruptions', () => {
       ['T004', 1],
     ]);
     expect(repo.read('tasks.md')).toBe(PLAN.replaceAll('- [ ] T', '- [x] T'));
+    // ...and the next run cleared them: nothing dangles.
+    expect(repo.git('worktree', 'list').trim().split('\n')).toHaveLength(1);
+    expect(repo.git('branch', '--list', 'taskwave/*').trim()).toBe('');
+    expect(repo.git('status', '--porcelain').trim()).toBe('');
   });
 
   it('on Ctrl-C stops the agents, saves state, exits 130, and resume finishes the run', async () => {
