@@ -1,8 +1,14 @@
+import type { Diagnostic, SourceSpan } from './diagnostic.js';
+
 /**
  * File paths a task names in its text: backticked paths (`src/a.ts`, `package.json`), bare paths
  * (src/foo/bar.py) and bare file names with a common code or doc extension (README.md). Used to keep
  * two tasks that touch the same file from running at the same time, so a false positive costs some
  * parallelism and a miss can cost a conflict: the rules lean towards what people write in plans.
+ *
+ * A path outside the repository (`../../etc/passwd`, `/etc/passwd`, `~/.ssh/id_rsa`, `C:\Windows\…`)
+ * is never one of a task's files: taskwave locks those files, checks them and names them to agents as
+ * the task's own. Such paths are handed back separately, for the formats to warn about.
  */
 
 /** Extensions that make a bare `name.ext` token a file name. */
@@ -56,6 +62,18 @@ const LIBRARY_NAMES = new Set(
   'node next nuxt vue express react angular ember backbone three d3 chart socket deno alpine solid'.split(' '),
 );
 
+/**
+ * Top-level folders of a Unix, Linux or macOS system. `/etc/passwd` names the system's file, while
+ * `/specs/001/x.md` is spec-kit's way of writing a repository path, so only these mark a leading `/`
+ * as absolute. `bin` and `lib` are missing on purpose: repositories have those folders too.
+ */
+const SYSTEM_ROOTS = new Set(
+  (
+    'etc usr var proc sys dev root home Users tmp private boot mnt media opt srv run sbin snap nix ' +
+    'Volumes System Library Applications'
+  ).split(' '),
+);
+
 const EXT_OF = /\.([A-Za-z][A-Za-z0-9]{0,11})$/;
 /** Characters that mean a span is a glob, a template, a shell line or prose rather than one path. */
 const NOT_A_PATH = /[\s*?{}<>|$"'=,;()]/;
@@ -98,6 +116,35 @@ function isKnownDotfile(segment: string): boolean {
   return DOTFILES.has(segment.slice(1, second < 0 ? undefined : second).toLowerCase());
 }
 
+/**
+ * Whether a path as written leaves the repository: a drive (`C:\`), a UNC or home path (`\\host`,
+ * `~/`), an absolute path into a system folder, or more `..` than there are folders before them. Only
+ * paths with a separator are judged: a lone `..` is prose or a folder, not a file.
+ */
+export function isOutsideRepository(raw: string): boolean {
+  const p = raw.replace(/\\/g, '/');
+  if (!p.includes('/')) return false;
+  if (/^[A-Za-z]:\//.test(p) || p.startsWith('//') || /^~[\w.-]*\//.test(p)) return true;
+  const rel = p.replace(/^\/+/, '');
+  if (rel !== p && SYSTEM_ROOTS.has(rel.split('/', 1)[0] as string)) return true;
+  let depth = 0;
+  for (const segment of rel.split('/')) {
+    if (segment === '..') {
+      if (--depth < 0) return true;
+    } else if (segment !== '' && segment !== '.') depth++;
+  }
+  return false;
+}
+
+/** The warning for a path outside the repository that task `taskId` names, at the task. */
+export function outsidePathWarning(taskId: string, path: string, at: SourceSpan): Diagnostic {
+  return {
+    severity: 'warning',
+    location: at,
+    message: `${taskId} names a path outside the repository (${path}); taskwave ignores it`,
+  };
+}
+
 function isBasicPathShape(p: string): boolean {
   if (p === '' || p.includes('://') || p.endsWith('/') || NOT_A_PATH.test(p)) return false;
   if (p.startsWith('-') || p.startsWith('@') || VERSION.test(p)) return false;
@@ -105,18 +152,29 @@ function isBasicPathShape(p: string): boolean {
   return lower !== 'e.g' && lower !== 'i.e' && lower !== 'e.g.' && lower !== 'i.e.';
 }
 
-/** A backticked span that names a file, normalised; undefined when it does not look like one. */
-function fromCodeSpan(span: string): string | undefined {
+/** Where the paths found in a line go: the task's files, or the paths outside the repository. */
+interface RefSink {
+  add(path: string): void;
+  outside(path: string): void;
+}
+
+/** A backticked span: the file it names goes to `sink.add`, normalised; a path outside the repository to `sink.outside`. */
+function fromCodeSpan(span: string, sink: RefSink): void {
   const raw = stripTrailing(span.trim());
-  if (!isBasicPathShape(raw)) return undefined;
+  if (!isBasicPathShape(raw)) return;
+  if (isOutsideRepository(raw)) {
+    sink.outside(raw);
+    return;
+  }
   const p = normalise(raw);
-  if (p === '' || p === '.' || p === '..') return undefined;
-  if (p.includes('/')) return p;
-  if (EXTENSIONLESS.has(p)) return p;
-  if (p.startsWith('.')) return isKnownDotfile(p) ? p : undefined;
-  const ext = extensionOf(p);
-  if (ext === undefined || !CODE_SPAN_EXTENSIONS.has(ext)) return undefined;
-  return p;
+  if (p === '' || p === '.' || p === '..') return;
+  if (p.includes('/') || EXTENSIONLESS.has(p)) sink.add(p);
+  else if (p.startsWith('.')) {
+    if (isKnownDotfile(p)) sink.add(p);
+  } else {
+    const ext = extensionOf(p);
+    if (ext !== undefined && CODE_SPAN_EXTENSIONS.has(ext)) sink.add(p);
+  }
 }
 
 /** A bare word that names a file, normalised; undefined when it does not look like one. */
@@ -135,29 +193,53 @@ function fromBareToken(token: string): string | undefined {
   return p;
 }
 
-function addBare(segment: string, add: (p: string) => void): void {
-  // Every bare file name has a dot in it; most prose has none.
-  if (!segment.includes('.')) return;
+/**
+ * A bare word as written, for the outside check: opening punctuation off, but not a `~`, which
+ * `stripLeading` takes for strikethrough and which starts a home path (`~/.ssh/id_rsa`).
+ */
+function bareAsWritten(token: string): string {
+  return stripTrailing(token.replace(/^[(*_"'`]+/, ''));
+}
+
+function addBare(segment: string, sink: RefSink): void {
+  // Every bare file name has a dot or a separator in it; most prose has neither.
+  if (!segment.includes('.') && !segment.includes('/') && !segment.includes('\\')) return;
   for (const token of segment.split(/[\s[\]()<>"]+/)) {
+    const written = bareAsWritten(token);
+    if (isBasicPathShape(written) && isOutsideRepository(written)) {
+      sink.outside(written);
+      continue;
+    }
     if (!token.includes('.')) continue;
     const p = fromBareToken(token);
-    if (p !== undefined) add(p);
+    if (p !== undefined) sink.add(p);
   }
 }
 
 /**
- * Adds the file paths named in `line` to `out` (unique, in order of appearance). Backticked spans are
- * judged as a whole; the text between them is split into words.
+ * Adds the file paths named in `line` to `out` (unique, in order of appearance), and the paths outside
+ * the repository it names to `outside` when given (unique, as written). Backticked spans are judged as
+ * a whole; the text between them is split into words.
  */
-export function collectFileRefs(line: string, out: string[], seen: Set<string> = new Set(out)): void {
-  const add = (p: string): void => {
-    if (!seen.has(p)) {
-      seen.add(p);
-      out.push(p);
-    }
+export function collectFileRefs(
+  line: string,
+  out: string[],
+  seen: Set<string> = new Set(out),
+  outside?: string[],
+): void {
+  const sink: RefSink = {
+    add(p) {
+      if (!seen.has(p)) {
+        seen.add(p);
+        out.push(p);
+      }
+    },
+    outside(p) {
+      if (outside && !outside.includes(p)) outside.push(p);
+    },
   };
   if (!line.includes('`')) {
-    addBare(line, add);
+    addBare(line, sink);
     return;
   }
   let i = 0;
@@ -183,19 +265,18 @@ export function collectFileRefs(line: string, out: string[], seen: Set<string> =
       i += run;
       continue;
     }
-    addBare(line.slice(textStart, i), add);
-    const p = fromCodeSpan(line.slice(i + run, end));
-    if (p !== undefined) add(p);
+    addBare(line.slice(textStart, i), sink);
+    fromCodeSpan(line.slice(i + run, end), sink);
     i = end + run;
     textStart = i;
   }
-  addBare(line.slice(textStart), add);
+  addBare(line.slice(textStart), sink);
 }
 
-/** The file paths named in `text` (any number of lines), unique, in order. */
-export function extractFileRefs(text: string): string[] {
+/** The file paths named in `text` (any number of lines), unique, in order; see `collectFileRefs` for `outside`. */
+export function extractFileRefs(text: string, outside?: string[]): string[] {
   const out: string[] = [];
   const seen = new Set<string>();
-  for (const line of text.split('\n')) collectFileRefs(line, out, seen);
+  for (const line of text.split('\n')) collectFileRefs(line, out, seen, outside);
   return out;
 }

@@ -9,6 +9,7 @@ import { phaseDocFormat } from './formats/phase-doc.js';
 import { platformModeFormat } from './formats/platform-mode.js';
 import { specsTreeFormat } from './formats/specs-tree.js';
 import { taskmasterFormat } from './formats/taskmaster.js';
+import { checkPlanFile } from './plan-file.js';
 import type { Plan, PlanFormat, ReadOptions } from './types.js';
 
 /**
@@ -37,6 +38,12 @@ export async function loadPlan(
 ): Promise<Result<{ plan: Plan; format: PlanFormat }, Diagnostic[]>> {
   const abs = resolve(path);
   if (!existsSync(abs)) return err([errorAt(undefined, `plan not found: ${path}`)]);
+  if (!statSync(abs).isDirectory()) {
+    // Before detection, so a binary file, a device or a link out of the repository is named for what it
+    // is rather than left to a format's guess (or, for a device, to a read that never ends).
+    const refused = checkPlanFile(abs);
+    if (refused) return err([refused]);
+  }
   let format: PlanFormat | undefined;
   if (forced) {
     format = formatByName(forced);

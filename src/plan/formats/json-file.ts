@@ -72,10 +72,40 @@ export function spanOf(doc: JsonDocument, node: Node | undefined): SourceSpan {
   return spanAtOffset(doc, node?.offset ?? 0);
 }
 
+/**
+ * How deep arrays and objects may nest. jsonc-parser (and `nodeValue`) recurse once per level, so a
+ * hostile file of ten thousand `[` would overflow the stack; a task list needs five or six levels.
+ */
+export const MAX_JSON_DEPTH = 256;
+
+/** Offset of the bracket that opens level `MAX_JSON_DEPTH + 1`, or -1 when the text nests no deeper. */
+function tooDeepAt(text: string): number {
+  let depth = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    if (inString) {
+      if (c === '\\') i++;
+      else if (c === '"') inString = false;
+    } else if (c === '"') inString = true;
+    else if (c === '[' || c === '{') {
+      if (++depth > MAX_JSON_DEPTH) return i;
+    } else if ((c === ']' || c === '}') && depth > 0) depth--;
+  }
+  return -1;
+}
+
 /** Parse strict JSON (no comments, no trailing commas); errors carry the file, line and column. */
 export function parseJsonDocument(input: string, file: string): Result<JsonDocument, Diagnostic[]> {
   // A BOM is not JSON, but editors write one; offsets stay those of the text as read.
   const text = input.charCodeAt(0) === 0xfeff ? ` ${input.slice(1)}` : input;
+  // jsonc-parser would say "expected a value"; naming the emptiness says more.
+  if (/^[ \t\r\n]*$/.test(text)) return err([errorAt({ file, line: 1, column: 1 }, 'invalid JSON: the file is empty')]);
+  const deep = tooDeepAt(text);
+  if (deep >= 0) {
+    const where = spanAtOffset({ file, lineStarts: lineStartsOf(text) }, deep);
+    return err([errorAt(where, `invalid JSON: nested more than ${MAX_JSON_DEPTH} levels deep`)]);
+  }
   const errors: ParseError[] = [];
   const root = parseTree(text, errors, { disallowComments: true, allowTrailingComma: false });
   const lineStarts = lineStartsOf(text);

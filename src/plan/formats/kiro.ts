@@ -2,8 +2,8 @@ import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
 import { err, ok, type Result } from '../../result.js';
-import { errorMessage } from '../../util/error-message.js';
 import { type Diagnostic, errorAt } from '../diagnostic.js';
+import { readPlanText, withDecodeWarnings } from '../plan-file.js';
 import type { Plan, PlanFormat } from '../types.js';
 import { assembleKiro } from './kiro/assemble.js';
 import { isKiroTasksPath, locateKiro, looksLikeKiro } from './kiro/locate.js';
@@ -36,17 +36,13 @@ function shown(path: string): string {
 }
 
 async function readKiroFile(file: string): Promise<Result<Plan, Diagnostic[]>> {
-  let text: string;
-  try {
-    text = await readFile(file, 'utf8');
-  } catch (e) {
-    return err([errorAt(undefined, `cannot read ${file}: ${errorMessage(e)}`)]);
-  }
-  const parsed = parseKiroPlan(text, file);
+  const read = await readPlanText(file);
+  if (!read.ok) return read;
+  const parsed = parseKiroPlan(read.value.text, file);
   if (parsed.ok) {
     parsed.value.documents = SPEC_DOCUMENTS.map((name) => join(dirname(file), name)).filter((p) => existsSync(p));
   }
-  return parsed;
+  return withDecodeWarnings(parsed, read.value.warnings);
 }
 
 export const kiroFormat: PlanFormat = {

@@ -2,8 +2,8 @@ import { existsSync, statSync } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { err, ok, type Result } from '../../result.js';
-import { errorMessage } from '../../util/error-message.js';
 import { type Diagnostic, errorAt } from '../diagnostic.js';
+import { readPlanText, withDecodeWarnings } from '../plan-file.js';
 import type { Plan, PlanFormat } from '../types.js';
 import { ANY_CHECKBOX } from './markdown/lines.js';
 import { scanMarkdown } from './markdown/scanner.js';
@@ -84,15 +84,11 @@ export const markdownFormat: PlanFormat = {
 
   async read(path: string): Promise<Result<Plan, Diagnostic[]>> {
     const file = resolve((await markdownPlanFile(path)) ?? path);
-    let text: string;
-    try {
-      text = await readFile(file, 'utf8');
-    } catch (e) {
-      return err([errorAt(undefined, `cannot read ${file}: ${errorMessage(e)}`)]);
-    }
-    const parsed = parseMarkdownPlan(text, file);
+    const read = await readPlanText(file);
+    if (!read.ok) return read;
+    const parsed = parseMarkdownPlan(read.value.text, file);
     if (parsed.ok) parsed.value.documents = documentsBeside(file);
-    return parsed;
+    return withDecodeWarnings(parsed, read.value.warnings);
   },
 
   async writeStatus(plan: Plan, taskId: string, status: 'done'): Promise<Result<void, Diagnostic>> {

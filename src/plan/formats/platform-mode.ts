@@ -1,10 +1,9 @@
 import { existsSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
-import { dirname, resolve } from 'node:path';
+import { dirname, isAbsolute, relative, resolve } from 'node:path';
 import { err, ok, type Result } from '../../result.js';
-import { errorMessage } from '../../util/error-message.js';
 import { type Diagnostic, errorAt } from '../diagnostic.js';
-import { extractFileRefs } from '../file-refs.js';
+import { extractFileRefs, outsidePathWarning } from '../file-refs.js';
+import { readPlanText, withDecodeWarnings } from '../plan-file.js';
 import type { Plan, PlanFormat, Task } from '../types.js';
 import { dedent, spanAt } from './markdown/lines.js';
 import { addExplicitDependencies, addSprintOrder } from './platform-mode/dependencies.js';
@@ -94,9 +93,27 @@ function buildPlan(scan: PlanScan, file: string): Result<Plan, Diagnostic[]> {
   scan.stories.forEach((s, k) => {
     const task = tasks[k] as Task;
     task.body = bodyOf(s, external.get(task.id) ?? []);
-    task.files = extractFileRefs([task.title, task.body, ...task.criteria].join('\n'));
+    const outside: string[] = [];
+    task.files = extractFileRefs([task.title, task.body, ...task.criteria].join('\n'), outside);
+    for (const path of outside) warnings.push(outsidePathWarning(task.id, path, task.source));
   });
-  const documents = scan.references.map((r) => resolve(dirname(file), r)).filter((p) => p !== file && existsSync(p));
+  // Agents are told to read these: a link out of the project (`/etc/passwd`, `../../../..`) is not one.
+  const project = dirname(dirname(dirname(file)));
+  const documents: string[] = [];
+  for (const reference of scan.references) {
+    const path = resolve(dirname(file), reference);
+    if (path === file || !existsSync(path)) continue;
+    const rel = relative(project, path);
+    if (rel.startsWith('..') || isAbsolute(rel)) {
+      warnings.push({
+        severity: 'warning',
+        location: spanAt(file, Math.max(0, scan.referencesLine), 0),
+        message: `the plan's References name a document outside the repository (${reference}); taskwave ignores it`,
+      });
+      continue;
+    }
+    documents.push(path);
+  }
   return ok({ format: 'platform-mode', path: file, tasks, phases: scan.phases, documents, warnings });
 }
 
@@ -111,13 +128,9 @@ export const platformModeFormat: PlanFormat = {
   async read(path: string): Promise<Result<Plan, Diagnostic[]>> {
     const abs = resolve(path);
     const file = (await platformPlanFile(abs)) ?? abs;
-    let text: string;
-    try {
-      text = await readFile(file, 'utf8');
-    } catch (e) {
-      return err([errorAt(undefined, `cannot read ${file}: ${errorMessage(e)}`)]);
-    }
-    const built = buildPlan(scanPlan(text, file), file);
+    const read = await readPlanText(file);
+    if (!read.ok) return read;
+    const built = withDecodeWarnings(buildPlan(scanPlan(read.value.text, file), file), read.value.warnings);
     if (!built.ok) return built;
     const plan = built.value;
     const statuses = await statusesFromLogs(file, plan.warnings);

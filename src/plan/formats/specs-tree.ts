@@ -1,8 +1,9 @@
-import { readdir, readFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { readdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { err, ok, type Result } from '../../result.js';
-import { errorMessage } from '../../util/error-message.js';
 import { type Diagnostic, errorAt } from '../diagnostic.js';
+import { readPlanText } from '../plan-file.js';
 import type { Plan, PlanFormat, PlanProgress } from '../types.js';
 import { assemblePlan, type LoadedSpec } from './specs-tree/assemble.js';
 import { readSpecBooks } from './specs-tree/books.js';
@@ -43,14 +44,12 @@ async function specDocuments(dir: string): Promise<string[]> {
 async function loadSpec(folder: SpecFolder): Promise<Result<LoadedSpec, Diagnostic>> {
   const file = tasksFileOf(folder.dir);
   const documents = await specDocuments(folder.dir);
-  let text: string;
-  try {
-    text = await readFile(file, 'utf8');
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return ok({ folder, documents });
-    return err(errorAt(undefined, `cannot read ${file}: ${errorMessage(e)}`));
-  }
-  return ok({ folder, tasksFile: file, scan: scanTasksFile(text, file), documents });
+  if (!existsSync(file)) return ok({ folder, documents });
+  const read = await readPlanText(file);
+  if (!read.ok) return err(read.error[0] as Diagnostic);
+  const scan = scanTasksFile(read.value.text, file);
+  scan.warnings.unshift(...read.value.warnings);
+  return ok({ folder, tasksFile: file, scan, documents });
 }
 
 async function readSpecsTree(path: string): Promise<Result<Plan, Diagnostic[]>> {

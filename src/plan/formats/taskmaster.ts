@@ -1,8 +1,7 @@
-import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { err, type Result } from '../../result.js';
-import { errorMessage } from '../../util/error-message.js';
 import { type Diagnostic, errorAt } from '../diagnostic.js';
+import { readPlanText } from '../plan-file.js';
 import type { Plan, PlanFormat, ReadOptions } from '../types.js';
 import { parseJsonDocument } from './json-file.js';
 import { buildPlan } from './taskmaster/build.js';
@@ -33,16 +32,12 @@ async function readTaskmasterPlan(path: string, options: ReadOptions): Promise<R
     return err([errorAt(undefined, `no Taskmaster tasks file at ${path}: looked for ${looked}`)]);
   }
   const file = resolve(found);
-  let text: string;
-  try {
-    text = await readFile(file, 'utf8');
-  } catch (e) {
-    return err([errorAt(undefined, `cannot read ${file}: ${errorMessage(e)}`)]);
-  }
-  const parsed = parseJsonDocument(text, file);
-  if (!parsed.ok) return parsed;
+  const read = await readPlanText(file);
+  if (!read.ok) return read;
+  const parsed = parseJsonDocument(read.value.text, file);
+  if (!parsed.ok) return err([...read.value.warnings, ...parsed.error]);
 
-  const warnings: Diagnostic[] = [];
+  const warnings: Diagnostic[] = [...read.value.warnings];
   let tag = options.tag;
   if (tag === undefined) {
     const current = await readCurrentTag(file);

@@ -16,7 +16,11 @@ export interface FieldLine {
   listItem: boolean;
 }
 
-const FIELD = /^([ \t]*(?:[-*+][ \t]+)?)(\*\*|__)([^*_\n]+?)(:?)\2(:?)[ \t]*(.*?)[ \t]*$/d;
+/**
+ * Group 6 runs to the end of the line; its trailing spaces are cut in code, since a lazy `(.*?)`
+ * before `[ \t]*$` backtracks in quadratic time over a long run of spaces inside the value.
+ */
+const FIELD = /^([ \t]*(?:[-*+][ \t]+)?)(\*\*|__)([^*_\n]+?)(:?)\2(:?)[ \t]*(.*)$/ds;
 
 export function parseField(line: string): FieldLine | undefined {
   if (!line.includes('**') && !line.includes('__')) return undefined;
@@ -24,8 +28,12 @@ export function parseField(line: string): FieldLine | undefined {
   if (!m?.indices || (m[4] === '' && m[5] === '')) return undefined;
   const name = (m[3] as string).trim().replace(/\s+/g, ' ').toLowerCase();
   if (name === '') return undefined;
-  const [valueStart, valueEnd] = m.indices[6] as [number, number];
-  return { name, value: m[6] as string, valueStart, valueEnd, listItem: /[-*+]/.test(m[1] as string) };
+  const [valueStart] = m.indices[6] as [number, number];
+  let value = m[6] as string;
+  let end = value.length;
+  while (end > 0 && (value[end - 1] === ' ' || value[end - 1] === '\t')) end--;
+  value = value.slice(0, end);
+  return { name, value, valueStart, valueEnd: valueStart + end, listItem: /[-*+]/.test(m[1] as string) };
 }
 
 /** `line` with the field's value replaced by `value`; the label, list marker and trailing spaces stay. */

@@ -1,7 +1,7 @@
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { errorMessage } from '../../../util/error-message.js';
 import { type Diagnostic, errorAt } from '../../diagnostic.js';
+import { outsidePathWarning } from '../../file-refs.js';
+import { readPlanTextSync } from '../../plan-file.js';
 import type { Dependency, Phase, Plan, Task, TaskStatus } from '../../types.js';
 import { effortMinutes, findField, statusFromText } from './fields.js';
 import { type Located, type PhaseFile, parseTasksFile, type TaskDraft } from './tasks-file.js';
@@ -59,14 +59,13 @@ export function readTree(root: string, planPath: string): ClaudioTree {
   }
   const phaseTasks: Task[][] = [];
   for (const dir of dirs) {
-    let text: string;
-    try {
-      text = readFileSync(dir.tasksFile, 'utf8');
-    } catch (e) {
-      tree.errors.push(errorAt(undefined, `cannot read ${dir.tasksFile}: ${errorMessage(e)}`));
+    const read = readPlanTextSync(dir.tasksFile);
+    if (!read.ok) {
+      tree.errors.push(...read.error);
       continue;
     }
-    const parsed = parseTasksFile(text, dir.id);
+    plan.warnings.push(...read.value.warnings);
+    const parsed = parseTasksFile(read.value.text, dir.id);
     const phase: Phase = {
       id: dir.id,
       title: parsed.title ?? `Phase ${dir.id}`,
@@ -146,6 +145,7 @@ function toTask(tree: ClaudioTree, place: TaskPlace, parsed: PhaseFile): Task {
       );
     } else task.estimateMinutes = minutes;
   }
+  for (const path of draft.outside) tree.plan.warnings.push(outsidePathWarning(task.id, path, task.source));
   const priority = draft.priority ?? row?.priority?.split(/[\s(,;]/)[0]?.toLowerCase();
   if (priority) task.priority = priority;
   const context = [place.taskDir && join(place.taskDir, 'claude.md'), join(dir.dir, 'claude.md')].filter(

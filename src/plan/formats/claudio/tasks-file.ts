@@ -49,6 +49,8 @@ export interface TaskDraft {
   criteria: string[];
   body: string;
   files: string[];
+  /** Paths outside the repository the section names, as written. */
+  outside: string[];
 }
 
 export interface PhaseFile extends SummaryTable {
@@ -61,9 +63,10 @@ export interface PhaseFile extends SummaryTable {
   criteria: string[];
 }
 
-const TASK_HEADING = /^Task[ \t]+(\d+)(?:\.(\d+))?(?![\d.])[ \t]*(?:[:\-–—][ \t]*)?(.*)$/i;
-const TITLE_SUFFIX = /[ \t]*(?:[-–—:][ \t]*)?(?:task list|tasks)$/i;
-const LIST_CONTENT = /^[ \t]*(?:[-*+]|\d{1,9}[.)])[ \t]+(.*)$/;
+const TASK_HEADING = /^Task[ \t]+(\d+)(?:\.(\d+))?(?![\d.])[ \t]*(?:[:\-–—][ \t]*)?(.*)$/is;
+/** The lookbehind starts a match only where a run of spaces does: from each space of a long run it is quadratic. */
+const TITLE_SUFFIX = /(?<![ \t])[ \t]*(?:[-–—:][ \t]*)?(?:task list|tasks)$/i;
+const LIST_CONTENT = /^[ \t]*(?:[-*+]|\d{1,9}[.)])[ \t]+(.*)$/s;
 const STATUS_MARK = /^(?:\s|✅|☑️?|✔️?|✓|❌|⬜|🔲|⏸️?)+/u;
 const DEPENDENCY_FIELDS = new Set(['dependencies', 'dependency', 'depends on', 'prerequisites']);
 const PREREQUISITE_FIELDS = new Set([
@@ -170,6 +173,7 @@ function readSection(
     criteria: [],
     body: '',
     files: [],
+    outside: [],
   };
   const body: BodyLine[] = [];
   /** Adds the tasks `text` names as dependencies; returns how many it names. */
@@ -250,7 +254,7 @@ function readSection(
   }
   draft.body = cleanBody(body);
   // `handle_event/3` is a function and its arity (Elixir, Erlang), not a file.
-  draft.files = extractFileRefs(lines.slice(start + 1, end).join('\n')).filter((f) => !/\/\d+$/.test(f));
+  draft.files = extractFileRefs(lines.slice(start + 1, end).join('\n'), draft.outside).filter((f) => !/\/\d+$/.test(f));
   return draft;
 }
 

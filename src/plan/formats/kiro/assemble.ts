@@ -1,5 +1,5 @@
 import { type Diagnostic, errorAt } from '../../diagnostic.js';
-import { collectFileRefs } from '../../file-refs.js';
+import { collectFileRefs, outsidePathWarning } from '../../file-refs.js';
 import { derivedTaskId } from '../../task-ids.js';
 import type { Phase, Plan, SourceSpan, Task, TaskGroup, TaskStatus } from '../../types.js';
 import { CHECKBOX_STATUS, collapse, dedent, spanAt } from '../markdown/lines.js';
@@ -94,6 +94,8 @@ interface ItemText {
   body: string;
   requirements: string[];
   files: string[];
+  /** Paths outside the repository the item names, as written. */
+  outside: string[];
 }
 
 function readItemText(item: KiroItem, scan: KiroScan): ItemText {
@@ -101,7 +103,9 @@ function readItemText(item: KiroItem, scan: KiroScan): ItemText {
   const title = collapse(split.title);
   const requirements = [...split.requirements];
   const files: string[] = [];
-  collectFileRefs(title, files);
+  const seenFiles = new Set<string>();
+  const outside: string[] = [];
+  collectFileRefs(title, files, seenFiles, outside);
   const body: string[] = [];
   for (const ln of item.bodyLines) {
     const line = scan.lines[ln] as string;
@@ -114,9 +118,9 @@ function readItemText(item: KiroItem, scan: KiroScan): ItemText {
       requirements.push(...validatedRequirements(line));
     }
     body.push(line);
-    collectFileRefs(line, files);
+    collectFileRefs(line, files, seenFiles, outside);
   }
-  return { title, body: dedent(body), requirements: [...new Set(requirements)], files };
+  return { title, body: dedent(body), requirements: [...new Set(requirements)], files, outside };
 }
 
 export function assembleKiro(scan: KiroScan, file: string, format: string): KiroPlan {
@@ -220,6 +224,7 @@ export function assembleKiro(scan: KiroScan, file: string, format: string): Kiro
       criteria: [],
       source: span(item),
     });
+    for (const path of text.outside) warnings.push(outsidePathWarning(id, path, span(item)));
   }
 
   for (let k = 1; k < tasks.length; k++) {

@@ -4,34 +4,55 @@
  * a property test checks). Lists are split on commas; `1.1-1.15` is a range within requirement 1.
  */
 
+/*
+ * The regexes stop at the colon and the code trims what is around the list: a lazy `(.*?)` before
+ * optional markup and `[ \t]*$`, or two `[ \t]*` with only optional markup between them, backtrack in
+ * quadratic time over a long run of spaces, and a plan line can be as long as anyone likes.
+ */
+
 /**
  * `_Requirements: 1.1, 2.3_`, `Requirements: …`, `**Requirements:** …`, `**Requirements**: …`, with a
- * full-width colon too; optionally as a bullet. Group 1 is the list.
+ * full-width colon too; optionally as a bullet. Group 1 is what follows the colon.
  */
 const REQUIREMENTS_LINE =
-  /^[ \t]*(?:[-*+][ \t]+)?[_*]{0,2}[ \t]*Requirements?[ \t]*[_*]{0,2}[ \t]*[:：][ \t]*[_*]{0,2}(.*?)[_*]{0,2}[ \t]*$/i;
-/** The same written at the end of a title: `- [ ] 1. Title _Requirements: 1.1_`. */
-const TRAILING_REQUIREMENTS = /[ \t]+_Requirements?[ \t]*[:：][ \t]*([^_]*)_[ \t]*$/i;
-/** `**Validates: Requirements 1.2, 1.3**`; group 1 is the list. */
-const VALIDATES =
-  /(?<![A-Za-z])Validates[ \t]*[*_]{0,2}[ \t]*[:：][ \t]*[*_]{0,2}[ \t]*(?:Requirements?\b[ \t]*[:：]?)?(.*?)[*_]*[ \t]*$/i;
+  /^[ \t]*(?:[-*+][ \t]+)?(?:[_*]{1,2}[ \t]*)?Requirements?(?:[ \t]*[_*]{1,2})?[ \t]*[:：](.*)$/is;
+/**
+ * The same written at the end of a title: `- [ ] 1. Title _Requirements: 1.1_`. The lookbehind lets a
+ * match start only where a run of spaces does, not at each space of it.
+ */
+const TRAILING_REQUIREMENTS = /(?<![ \t])[ \t]+_Requirements?[ \t]*[:：]([^_]*)_[ \t]*$/i;
+/** `**Validates: Requirements 1.2, 1.3**`; group 1 is what follows the colon. */
+const VALIDATES = /(?<![A-Za-z])Validates(?:[ \t]*[*_]{1,2})?[ \t]*[:：](.*)$/is;
+const VALIDATES_LEAD = /^[ \t]*[*_]{0,2}[ \t]*(?:Requirements?\b[ \t]*[:：]?)?/i;
 /** `3.2 (Design §4)`: the number, without the annotation. */
 const ANNOTATED = /^(\d+(?:\.\d+)*)[ \t]*[(（].*[)）]$/;
 const RANGE = /^(\d+)\.(\d+)[ \t]*[-–—][ \t]*(\d+)\.(\d+)$/;
 /** More would be a typo (`1.1-1.1500`), not a range anyone means. */
 const MAX_RANGE = 200;
 
+/** `text` without trailing spaces and tabs, then without up to `max` trailing `_` or `*`. */
+function trimMarkupEnd(text: string, max: number): string {
+  let end = text.length;
+  while (end > 0 && (text[end - 1] === ' ' || text[end - 1] === '\t')) end--;
+  for (let n = 0; n < max && end > 0 && (text[end - 1] === '_' || text[end - 1] === '*'); n++) end--;
+  return text.slice(0, end);
+}
+
 /** The requirement list of a `_Requirements: …_` line, or undefined when the line is something else. */
 export function requirementsLine(line: string): string[] | undefined {
   const m = REQUIREMENTS_LINE.exec(line);
-  return m ? splitRequirements(m[1] as string) : undefined;
+  if (!m) return undefined;
+  const list = (m[1] as string).replace(/^[ \t]*[_*]{0,2}/, '');
+  return splitRequirements(trimMarkupEnd(list, 2));
 }
 
 /** The requirements a `**Validates: Requirements …**` line names; [] when it names none. */
 export function validatedRequirements(line: string): string[] {
   if (!/validates/i.test(line)) return [];
   const m = VALIDATES.exec(line);
-  return m ? splitRequirements(m[1] as string) : [];
+  if (!m) return [];
+  const list = (m[1] as string).replace(VALIDATES_LEAD, '');
+  return splitRequirements(trimMarkupEnd(list, Number.POSITIVE_INFINITY));
 }
 
 /** A title without a trailing `_Requirements: …_`, and what that named. */

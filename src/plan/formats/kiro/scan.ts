@@ -21,9 +21,9 @@ import {
 
 /**
  * A Kiro checkbox item: indentation, marker, state character, the optional `*` right after the box,
- * content. `- [ ]*2.2` (no space after the star) is accepted too.
+ * content. `- [ ]*2.2` (no space after the star) is accepted too. `s`: see the markdown CHECKBOX.
  */
-const CHECKBOX = /^([ \t]*)([-*+])([ \t]+)\[([ xX~-])\](?:(\*)[ \t]*|[ \t]+)(\S.*)$/;
+const CHECKBOX = /^([ \t]*)([-*+])([ \t]+)\[([ xX~-])\](?:(\*)[ \t]*|[ \t]+)(\S.*)$/s;
 /** `1.`, `2.1`, `3.1.` at the start of an item's content, followed by a space or the end. */
 const NUMBER = /^(\d+(?:\.\d+)*)(\.?)(?=[ \t]|$)[ \t]*/;
 const REQUIREMENTS_MARKER = /_Requirements\b|\*\*Validates\b/;

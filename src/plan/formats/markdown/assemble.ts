@@ -1,5 +1,5 @@
 import { type Diagnostic, errorAt } from '../../diagnostic.js';
-import { collectFileRefs } from '../../file-refs.js';
+import { collectFileRefs, outsidePathWarning } from '../../file-refs.js';
 import { derivedTaskId, findDependencyRefs } from '../../task-ids.js';
 import type { Plan, Task } from '../../types.js';
 import { resolveDependencies } from './dependencies.js';
@@ -23,7 +23,9 @@ import type {
 
 const REQUIREMENT = /\b(?:NFR|FR|SC|REQ)-\d+\b/g;
 const REQUIREMENT_HINT = /[RCQ]-\d/;
-const AGENT_BULLET = /^[ \t]*[-*+][ \t]+(?:\*\*|__)?agent(?:\*\*|__)?[ \t]*:[ \t]*(?:\*\*|__)?[ \t]*`?([\w][\w.@/-]*)/i;
+/** No `[ \t]*` on both sides of the optional bold: that backtracks in quadratic time on a long run of spaces. */
+const AGENT_BULLET =
+  /^[ \t]*[-*+][ \t]+(?:\*\*|__)?agent(?:\*\*|__)?[ \t]*:[ \t]*(?:(?:\*\*|__)[ \t]*)?`?([\w][\w.@/-]*)/i;
 /** Shared by the many tasks that name no dependency, so they allocate no array. */
 const NO_REFS: LocatedRef[] = [];
 const NO_TASKS = 'no tasks found: expected checkbox items such as "- [ ] T001 Do something"';
@@ -33,6 +35,8 @@ interface TaskText {
   /** The body lines as written (not dedented). */
   body: string[];
   files: string[];
+  /** Paths outside the repository the lines name, as written. */
+  outside: string[];
   requirements: string[];
   refs: LocatedRef[];
   estimateMinutes: number | undefined;
@@ -91,6 +95,7 @@ export function assembleScan(scan: LineScan): MarkdownScan {
     };
     if (text.estimateMinutes !== undefined) task.estimateMinutes = text.estimateMinutes;
     if (text.agent !== undefined) task.agent = text.agent;
+    for (const path of text.outside) scan.warnings.push(outsidePathWarning(id, path, task.source));
     tasks.push(task);
     boxes.push({ line: d.line, column: d.boxColumn });
   }
@@ -117,6 +122,8 @@ export function assembleScan(scan: LineScan): MarkdownScan {
  */
 function readTaskText(d: Draft, lines: string[]): TaskText {
   const files: string[] = [];
+  const seenFiles = new Set<string>();
+  const outside: string[] = [];
   const requirements: string[] = [];
   let refs: LocatedRef[] = NO_REFS;
   let estimateMinutes: number | undefined;
@@ -126,7 +133,7 @@ function readTaskText(d: Draft, lines: string[]): TaskText {
     const ln = k < 0 ? d.line : (d.bodyLines[k] as number);
     const s = lines[ln] as string;
     if (k >= 0) body.push(s);
-    collectFileRefs(s, files);
+    collectFileRefs(s, files, seenFiles, outside);
     if (REQUIREMENT_HINT.test(s)) {
       REQUIREMENT.lastIndex = 0;
       for (let m = REQUIREMENT.exec(s); m; m = REQUIREMENT.exec(s)) {
@@ -140,7 +147,7 @@ function readTaskText(d: Draft, lines: string[]): TaskText {
     if (estimateMinutes === undefined) estimateMinutes = estimateIn(s);
     if (agent === undefined && k >= 0) agent = AGENT_BULLET.exec(s)?.[1];
   }
-  return { body, files, requirements, refs, estimateMinutes, agent };
+  return { body, files, outside, requirements, refs, estimateMinutes, agent };
 }
 
 /**

@@ -7,8 +7,12 @@ import type { TaskStatus } from '../../types.js';
  * from one line with a regex or a short character loop, plus the helpers that turn lines into text.
  */
 
-/** A task checkbox item: indentation, list marker, spacing, state character, content. */
-export const CHECKBOX = /^([ \t]*)([-*+]|\d{1,9}[.)])([ \t]+)\[([ xX~-])\][ \t]+(\S.*)$/;
+/**
+ * A task checkbox item: indentation, list marker, spacing, state character, content. With `s`, since
+ * a line's content may hold U+2028, U+2029 or a lone CR, which `.` alone does not match: such a task
+ * would silently not be one. The line-level regexes of the other formats carry `s` for the same reason.
+ */
+export const CHECKBOX = /^([ \t]*)([-*+]|\d{1,9}[.)])([ \t]+)\[([ xX~-])\][ \t]+(\S.*)$/s;
 /** Any checkbox item anywhere in a file: what `detect` looks for before claiming the file. */
 export const ANY_CHECKBOX = /^[ \t]*(?:[-*+]|\d{1,9}[.)])[ \t]+\[[ xX~-]\][ \t]+\S/m;
 /** A task's status from the state character between its brackets. */

@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { err, ok, type Result } from '../../../result.js';
 import { writeFileAtomic } from '../../../util/atomic-write.js';
 import { errorMessage } from '../../../util/error-message.js';
+import { faultPoint } from '../../../util/fault.js';
 import { type Diagnostic, errorAt } from '../../diagnostic.js';
 import type { Task } from '../../types.js';
 import { tickCheckboxBytes } from './checkbox-byte.js';
@@ -44,5 +45,6 @@ export async function tickMarkdownTask(file: string, taskId: string): Promise<Re
   } catch (e) {
     return err(errorAt(task.source, `cannot write ${file}: ${errorMessage(e)}`));
   }
+  faultPoint('tick:written');
   return ok(undefined);
 }

@@ -7,10 +7,14 @@ import { collapse } from './lines.js';
 
 /** The inside of a bracket tag: `P`, `US1`, `CRITICAL`, `conditional`, `Story 2`. */
 const TAG = /^[A-Za-z][\w -]*$/;
+/*
+ * No two `[ \t]*` with only optional text between them: on a long run of spaces that ends in no
+ * estimate they would backtrack in quadratic time.
+ */
 const ESTIMATE_LABEL =
-  /\bestimate(?:\*\*|__)?[ \t]*:[ \t]*(?:\*\*|__)?[ \t]*~?(\d+(?:\.\d+)?)[ \t]*(m|mins?|minutes?|h|hrs?|hours?|d|days?)\b/i;
+  /\bestimate(?:\*\*|__)?[ \t]*:[ \t]*(?:(?:\*\*|__)[ \t]*)?~?(\d+(?:\.\d+)?)[ \t]*(m|mins?|minutes?|h|hrs?|hours?|d|days?)\b/i;
 const ESTIMATE_PAREN =
-  /\([ \t]*est\.?[ \t]*:?[ \t]*~?(\d+(?:\.\d+)?)[ \t]*(m|mins?|minutes?|h|hrs?|hours?|d|days?)[ \t]*\)/i;
+  /\([ \t]*est\.?[ \t]*(?::[ \t]*)?~?(\d+(?:\.\d+)?)[ \t]*(m|mins?|minutes?|h|hrs?|hours?|d|days?)[ \t]*\)/i;
 
 /** Minutes of the first estimate written in `s`; a day counts as a working day of 8 hours. */
 export function estimateIn(s: string): number | undefined {

@@ -20,8 +20,12 @@ const NONE = /^(?:none|n\/a|na|tbd|nothing|no dependencies|-+|—|–)$/i;
 const ALL_PREVIOUS = /\ball\s+(?:the\s+)?(?:previous|prior|preceding|earlier|above)(?:\s+stor(?:y|ies))?\b/gi;
 /** `Story 1.3`, `Stories 1.2, 1.3`, `Story 1.3 and 1.5`, `Story003,005`, `Story003, Story005`. */
 const STORY_LIST =
-  /\bstor(?:y|ies)\s*#?\s*(\d+(?:\.\d+)?)((?:\s*(?:,|&|\/|\band\b)\s*(?:stor(?:y|ies)\s*)?#?\s*\d+(?:\.\d+)?(?!\.?\d))*)/gi;
-const CONNECTOR = /^(?:and|or|&|plus)\s+|\s+(?:and|or|&)$/gi;
+  /\bstor(?:y|ies)\s*(?:#\s*)?(\d+(?:\.\d+)?)((?:\s*(?:,|&|\/|\band\b)\s*(?:stor(?:y|ies)\s*)?(?:#\s*)?\d+(?:\.\d+)?(?!\.?\d))*)/gi;
+/*
+ * In both: `(?:#\s*)?` rather than `#?\s*` after a `\s*`, and a lookbehind before a leading `\s+`;
+ * otherwise a long run of spaces makes them backtrack in quadratic time.
+ */
+const CONNECTOR = /^(?:and|or|&|plus)\s+|(?<!\s)\s+(?:and|or|&)$/gi;
 
 export function parseDependencyText(cell: string): DependencyText {
   const out: DependencyText = { refs: [], allPrevious: false, external: [] };

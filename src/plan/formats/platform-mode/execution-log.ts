@@ -51,14 +51,18 @@ export interface ParsedLog {
   sections: { line: number; text: string }[];
 }
 
-const LABEL_LINE = /^([ \t]*(?:\*\*|__)([A-Za-z][A-Za-z ]*?)(?::(?:\*\*|__)|(?:\*\*|__)[ \t]*:)[ \t]*)(.*?)[ \t]*$/;
+/** Group 3 runs to the end of the line (trailing spaces are cut in code: a lazy `(.*?)[ \t]*$` is quadratic). */
+const LABEL_LINE = /^([ \t]*(?:\*\*|__)([A-Za-z][A-Za-z ]*?)(?::(?:\*\*|__)|(?:\*\*|__)[ \t]*:)[ \t]*)(.*)$/s;
 const ENTRY_HEADING = /^Story\s+#?(\d+(?:\.\d+)?)(?!\.?\d)(?:\s*[:\-–—.]|\s*$)/i;
 
 function labelValue(line: string, lineNo: number): { label: string; value: LabelValue } | undefined {
   const m = LABEL_LINE.exec(line);
   if (!m) return undefined;
   const start = (m[1] as string).length;
-  const value = m[3] as string;
+  const rest = m[3] as string;
+  let end = rest.length;
+  while (end > 0 && (rest[end - 1] === ' ' || rest[end - 1] === '\t')) end--;
+  const value = rest.slice(0, end);
   return {
     label: (m[2] as string).trim().toLowerCase(),
     value: { line: lineNo, start, end: start + value.length, value },

@@ -46,18 +46,24 @@ export interface StoryDraft {
 export interface PlanScan {
   /** Link targets on the header's `**References**:` line, as written. */
   references: string[];
+  /** 0-based line of that `**References**:` line; -1 when there is none. */
+  referencesLine: number;
   phases: Phase[];
   stories: StoryDraft[];
   dependencies: DependencySource[];
 }
 
 const BOLD_STORY = /^[ \t]{0,3}(?:\*\*|__)Story\s+\d/i;
-const STORY_TEXT = /^Story\s+(\d+\.\d+)(?!\.?\d)\s*(?:[:\-–—.]\s*)?(.*)$/i;
-const POINTS = /\s*[([]\s*(\d+(?:\.\d+)?)\s*(?:story\s+)?(?:points?|pts?\.?|sp)\s*[)\]]\s*$/i;
-const SPRINT_HEADING = /^(?:\d+(?:\.\d+)*\.?\s+)?Sprint\s+0*(\d+)\s*(?:[:\-–—]\s*(.*?))?\s*$/i;
+const STORY_TEXT = /^Story\s+(\d+\.\d+)(?!\.?\d)\s*(?:[:\-–—.]\s*)?(.*)$/is;
+/*
+ * No match may start at each space of a long run (hence the lookbehind) and no lazy group may stand
+ * before `\s*$` (hence the trimming in code): either backtracks in quadratic time on such a run.
+ */
+const POINTS = /(?<!\s)\s*[([]\s*(\d+(?:\.\d+)?)\s*(?:story\s+)?(?:points?|pts?\.?|sp)\s*[)\]]\s*$/i;
+const SPRINT_HEADING = /^(?:\d+(?:\.\d+)*\.?\s+)?Sprint\s+0*(\d+)(?:\s*[:\-–—](.*))?\s*$/is;
 const EPIC_HEADING = /^Epic\s+0*(\d+)\b/i;
 const INLINE_DEPS =
-  /^[ \t]*(?:[-*+][ \t]+)?(?:\*\*|__)Dependenc(?:y|ies)(?::(?:\*\*|__)|(?:\*\*|__)[ \t]*:)[ \t]*(.*)$/i;
+  /^[ \t]*(?:[-*+][ \t]+)?(?:\*\*|__)Dependenc(?:y|ies)(?::(?:\*\*|__)|(?:\*\*|__)[ \t]*:)[ \t]*(.*)$/is;
 const REFERENCES = /^(?:\*\*|__)References(?::(?:\*\*|__)|(?:\*\*|__)[ \t]*:)/i;
 const BOLD_LEVEL = 7;
 
@@ -82,7 +88,9 @@ export function parseStoryLine(line: string): StoryLine | undefined {
   let rest = (m[2] as string).trim();
   const points = POINTS.exec(rest);
   if (points) rest = rest.slice(0, points.index).trim();
-  rest = rest.replace(/[:\s]+$/, '');
+  let end = rest.length;
+  while (end > 0 && /[:\s]/.test(rest[end - 1] as string)) end--;
+  rest = rest.slice(0, end);
   const id = normaliseStoryNumber(m[1] as string);
   return {
     id,
@@ -93,12 +101,19 @@ export function parseStoryLine(line: string): StoryLine | undefined {
   };
 }
 
+/** `Name (Weeks 1-2)` → `Name `: the last parenthesis, when the text ends with it (what `/\([^)]*\)$/` finds). */
+function withoutTrailingParenthesis(text: string): string {
+  if (!text.endsWith(')')) return text;
+  const open = text.indexOf('(', text.lastIndexOf(')', text.length - 2) + 1);
+  return open < 0 ? text : text.slice(0, open);
+}
+
 /** `### 3.1 Sprint 1: Infrastructure Foundation (Weeks 1-2)` → id `1`, title `Sprint 1: Infrastructure Foundation`. */
 export function parseSprintHeading(text: string): { id: string; title: string } | undefined {
   const m = SPRINT_HEADING.exec(text.replace(/\*\*|__/g, ''));
   if (!m) return undefined;
   const id = String(Number(m[1]));
-  const name = (m[2] ?? '').replace(/\s*\([^)]*\)\s*$/, '').trim();
+  const name = withoutTrailingParenthesis((m[2] ?? '').trim()).trim();
   return { id, title: name === '' ? `Sprint ${id}` : `Sprint ${id}: ${name}` };
 }
 
@@ -111,7 +126,7 @@ function itemText(line: string): string {
 
 export function scanPlan(text: string, file: string): PlanScan {
   const lines = splitLines(text);
-  const scan: PlanScan = { references: [], phases: [], stories: [], dependencies: [] };
+  const scan: PlanScan = { references: [], referencesLine: -1, phases: [], stories: [], dependencies: [] };
   const phaseById = new Map<string, Phase>();
   let fence: Fence | undefined;
   let sprint: { id: string; level: number } | undefined;
@@ -227,6 +242,7 @@ export function scanPlan(text: string, file: string): PlanScan {
     if (!story) {
       if (inHeader && REFERENCES.test(line.trim())) {
         for (const m of line.matchAll(/\]\(([^)\s]+)\)/g)) scan.references.push(m[1] as string);
+        if (scan.referencesLine < 0) scan.referencesLine = i;
       }
       continue;
     }

@@ -51,5 +51,6 @@ export function capacityColumns(cells: readonly Cell[]): CapacityColumns | undef
 
 /** `1.6 Key Vault & Secrets` → `1.6`; `**Story 1.6**` → `1.6`; `Story001` / `3` → `001` / `3`. */
 export function storyNumberInCell(text: string): string | undefined {
-  return /^(?:stor(?:y|ies)\s*)?#?\s*(\d+(?:\.\d+)?)(?!\.?\d)/i.exec(plain(text))?.[1];
+  // `(?:#\s*)?` after `\s*`, not `#?\s*`: two `\s*` in a row are quadratic on a long run of spaces.
+  return /^(?:stor(?:y|ies)\s*)?(?:#\s*)?(\d+(?:\.\d+)?)(?!\.?\d)/i.exec(plain(text))?.[1];
 }

@@ -1,4 +1,5 @@
 import { type Diagnostic, errorAt, type SourceSpan } from '../../diagnostic.js';
+import { outsidePathWarning } from '../../file-refs.js';
 import type { Phase, Plan, SpecInfo, Task } from '../../types.js';
 import { spanAt } from '../markdown/lines.js';
 import type { SpecBooks } from './books.js';
@@ -22,7 +23,7 @@ export interface LoadedSpec {
 }
 
 /** `Tasks for I001: Name`, `Tasks: Name`, `Tasks — Name`; group 1 is what follows. */
-const TASKS_HEADING = /^tasks?(?:[ \t]+for[ \t]+|[ \t]*[:—–-][ \t]*)(.+)$/i;
+const TASKS_HEADING = /^tasks?(?:[ \t]+for[ \t]+|[ \t]*[:—–-][ \t]*)(.+)$/is;
 /** `I001: Name`, `F002 — Name`. */
 const ID_PREFIX = /^[IF]?\d+(?:[ \t]*[:—–-][ \t]*|[ \t]*$)/i;
 
@@ -96,6 +97,7 @@ export function assemblePlan(root: string, specs: LoadedSpec[], books: SpecBooks
       if (details.complexity !== undefined) task.complexity = details.complexity;
       if (details.priority !== undefined) task.priority = details.priority;
       if (spec.documents.length > 0) task.context = [...spec.documents];
+      for (const path of details.outside) warnings.push(outsidePathWarning(task.id, path, task.source));
       tasks.push(task);
       own.tasks.push(task);
       own.layers.push(scanned.layer);

@@ -16,6 +16,8 @@ export interface TaskDetails {
   complexity?: string;
   priority?: string;
   files: string[];
+  /** Paths outside the repository the task names, as written. */
+  outside: string[];
   requirements: string[];
   estimateMinutes?: number;
 }
@@ -28,7 +30,7 @@ const TASK_PREFIX = /^(?:\*\*|__)?task(?:[ \t]+\d+(?:\.\d+)*)?[ \t]*:(?:\*\*|__)
 const ROLE_SUFFIX =
   /[ \t]*\([ \t]*([A-Za-z][\w.@/-]*)[ \t]*,[ \t]*(easy|simple|trivial|low|mid|medium|moderate|normal|hard|high|complex|difficult)[ \t]*\)[ \t]*$/i;
 const META_BULLET =
-  /^[ \t]*[-*+][ \t]+(?:\*\*|__)?(agent|role|complexity|priority|dependencies|depends on)(?:\*\*|__)?[ \t]*:[ \t]*(?:\*\*|__)?(.*)$/i;
+  /^[ \t]*[-*+][ \t]+(?:\*\*|__)?(agent|role|complexity|priority|dependencies|depends on)(?:\*\*|__)?[ \t]*:[ \t]*(?:\*\*|__)?(.*)$/is;
 /** A `Dependencies:` bullet that only restates the layer order (`L0 complete`, `Layer 1 done`). */
 const LAYER_DEPENDENCY = /^(?:none\b|-|—|n\/a\b|L\d+\b|layers?\b)/i;
 const REQUIREMENT = /\b(?:NFR|FR|SC|REQ)-\d+\b/g;
@@ -36,7 +38,8 @@ const REQUIREMENT = /\b(?:NFR|FR|SC|REQ)-\d+\b/g;
 /** A bullet's value without markup, up to a parenthesis, dash or comma that starts a comment on it. */
 function cleanValue(raw: string): string {
   const plain = raw.replace(/\*\*|__|`/g, '').trim();
-  return (plain.split(/[ \t]*(?:\(|—|–| - |,)/)[0] as string).trim();
+  // The lookbehind: from each space of a long run of them the split would be quadratic.
+  return (plain.split(/(?<![ \t])[ \t]*(?:\(|—|–| - |,)/)[0] as string).trim();
 }
 
 function firstWord(value: string): string | undefined {
@@ -74,10 +77,12 @@ export function taskDetails(task: ScannedTask): TaskDetails {
   }
 
   const files: string[] = [];
+  const seenFiles = new Set<string>();
+  const outside: string[] = [];
   const requirements: string[] = [];
   let estimateMinutes: number | undefined;
   for (const line of [task.text, ...task.body]) {
-    collectFileRefs(line, files);
+    collectFileRefs(line, files, seenFiles, outside);
     for (const m of line.matchAll(REQUIREMENT)) if (!requirements.includes(m[0])) requirements.push(m[0]);
     estimateMinutes ??= estimateIn(line);
   }
@@ -89,6 +94,7 @@ export function taskDetails(task: ScannedTask): TaskDetails {
     ...(complexity !== undefined ? { complexity } : {}),
     ...(priority !== undefined ? { priority } : {}),
     files,
+    outside,
     requirements,
     ...(estimateMinutes !== undefined ? { estimateMinutes } : {}),
   };

@@ -1,6 +1,6 @@
 import { err, ok, type Result } from '../../../result.js';
 import { type Diagnostic, errorAt } from '../../diagnostic.js';
-import { extractFileRefs } from '../../file-refs.js';
+import { extractFileRefs, outsidePathWarning } from '../../file-refs.js';
 import type { Dependency, Plan, Task, TaskGroup, TaskStatus } from '../../types.js';
 import { type JsonDocument, type JsonNode, spanOf } from '../json-file.js';
 import { type Entry, type EntryProblems, readEntry } from './entries.js';
@@ -95,6 +95,10 @@ export function buildPlan(
   const toTask = (entry: Entry, status: TaskStatus, deps: Dependency[], parent?: Entry): Task => {
     const body = parent ? withParentContext(entry.body, parent) : entry.body;
     const priority = entry.priority ?? parent?.priority;
+    const outside: string[] = [];
+    // Only the task's own text: the parent's would make every sibling claim the same files.
+    const files = extractFileRefs(`${entry.title}\n${entry.body}`, outside);
+    for (const path of outside) problems.warnings.push(outsidePathWarning(entry.id, path, entry.source));
     return {
       id: entry.id,
       idKind: 'explicit',
@@ -107,8 +111,7 @@ export function buildPlan(
       parallel: false,
       tags: [],
       requirements: [],
-      // Only the task's own text: the parent's would make every sibling claim the same files.
-      files: extractFileRefs(`${entry.title}\n${entry.body}`),
+      files,
       criteria: [],
       ...(priority !== undefined ? { priority } : {}),
       source: entry.source,

@@ -57,7 +57,10 @@ export function taskBody(description: unknown, details: unknown, testStrategy: u
   return parts.filter((p) => p !== '').join('\n\n');
 }
 
-/** A title on one line. */
+/**
+ * A title on one line. The lookbehind starts a match only where a run of whitespace does: tried from
+ * each space of a long run without a newline, `\s*\n` is quadratic.
+ */
 export function titleText(value: string): string {
-  return value.trim().replace(/\s*\n\s*/g, ' ');
+  return value.trim().replace(/(?<!\s)\s*\n\s*/g, ' ');
 }

@@ -1,3 +1,4 @@
+import { isUtf8 } from 'node:buffer';
 import { readFile } from 'node:fs/promises';
 import { err, ok, type Result } from '../../../result.js';
 import { writeFileAtomic } from '../../../util/atomic-write.js';
@@ -61,12 +62,22 @@ const statusOf = (node: JsonNode): unknown => propertyValue(node, 'status')?.val
 export async function markTaskmasterDone(plan: Plan, taskId: string): Promise<Result<void, Diagnostic>> {
   const where = plan.tasks.find((t) => t.id === taskId)?.source;
   const file = (await tasksFileOf(plan.path)) ?? plan.path;
-  let text: string;
+  let bytes: Buffer;
   try {
-    text = await readFile(file, 'utf8');
+    bytes = await readFile(file);
   } catch (e) {
     return err(errorAt(where, `cannot read ${file}: ${errorMessage(e)}`));
   }
+  // The edit is made on decoded text: bytes that are not UTF-8 would be written back as U+FFFD.
+  if (!isUtf8(bytes)) {
+    return err(
+      errorAt(
+        { file, line: 1, column: 1 },
+        `cannot mark task ${taskId} done: the file is not valid UTF-8; not changing it`,
+      ),
+    );
+  }
+  const text = bytes.toString('utf8');
   const parsed = parseJsonDocument(text, file);
   if (!parsed.ok) {
     const first = parsed.error[0];
