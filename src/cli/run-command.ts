@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, statSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import type { AgentAdapter } from '../agents/types.js';
 import { AgentSlots } from '../engine/agent-slots.js';
@@ -32,8 +32,9 @@ import { TaskLogs } from '../state/task-logs.js';
 import { parseDuration } from '../util/duration.js';
 import { killAllProcessGroups } from '../util/process-group.js';
 import { makeRedactor } from '../util/redact.js';
+import { recoverKilledRun } from '../workspace/recover.js';
 import { TaskWorkspaces } from '../workspace/task-workspaces.js';
-import { cleanupDeadRun, refSafe } from '../workspace/worktrees.js';
+import { cleanupDeadRun, hasWorktrees, refSafe } from '../workspace/worktrees.js';
 import { checkGitStart, type GitStart } from './git-checks.js';
 import { displayPath, EXIT, printDiagnostics } from './output.js';
 import {
@@ -71,7 +72,15 @@ export interface RunFlags extends ScopeFlags {
 
 /** `taskwave run` and `taskwave resume`: select, schedule, execute, keep the books. Returns the exit code. */
 export async function runCommand(planPath: string, given: RunFlags, resume?: ExecutionState): Promise<number> {
-  const readyR = await prepare(planPath, given);
+  let readyR = await prepare(planPath, given);
+  // A run killed inside a git command left git's lock files, or the working tree half way through a
+  // fast-forward (the plan's tick among the files, perhaps): repair that, and read the plan again.
+  if (readyR.ok && readyR.value.ctx.git && !readyR.value.flags.dryRun) {
+    const at = statePaths(readyR.value.ctx.root);
+    const fixed = await recoverKilledRun(at.root, at.dir, at.lock);
+    for (const note of fixed.notes) process.stderr.write(`taskwave: ${note}\n`);
+    if (fixed.moved) readyR = await prepare(planPath, given);
+  }
   if (!readyR.ok) {
     printDiagnostics(readyR.error);
     return EXIT.usage;
@@ -222,6 +231,12 @@ export async function runCommand(planPath: string, given: RunFlags, resume?: Exe
       redact,
       killGraceMs,
       allowEmpty: flags.allowEmpty,
+      // The files the plan is written in: the plan file, or each tasks file of a folder format.
+      planFiles: workspaces
+        ? [...new Set([plan.path, ...plan.tasks.map((t) => t.source.file)])]
+            .filter((f) => !isDirectory(f))
+            .map((f) => relative(root, f))
+        : undefined,
       log: (e) => log.log(e),
     };
 
@@ -233,10 +248,13 @@ export async function runCommand(planPath: string, given: RunFlags, resume?: Exe
     }
     // We hold the lock, so a run still marked running is dead: clear what it left behind. (A resumed
     // run reuses its id: its worktrees are re-created task by task, and the rest cleared here too.)
-    if (last && last.status === 'running' && ctx.git) {
+    // One killed after journaling its end left only its worktrees (the merge one): those go, its
+    // branches (failed work) stay.
+    const ended = last !== undefined && last.status !== 'running';
+    if (last && ctx.git && (!ended || hasWorktrees(paths.dir, last.runId))) {
       const keep = new Set(['failed', 'conflict', 'unverified']);
       const safe = new Map(Object.entries(last.tasks).map(([id, t]) => [refSafe(id), t.status]));
-      await cleanupDeadRun(root, paths.dir, last.runId, (task) => keep.has(safe.get(task) ?? ''));
+      await cleanupDeadRun(root, paths.dir, last.runId, (task) => ended || keep.has(safe.get(task) ?? ''));
     }
 
     const runner = createTaskRunner({
@@ -394,6 +412,14 @@ async function recordIn(
   if (!there.ok || !format.recordProgress) return there.ok ? ok(undefined) : there;
   const b = await format.recordProgress(there.value, state);
   return b.ok ? ok(undefined) : err(b.error.message);
+}
+
+function isDirectory(path: string): boolean {
+  try {
+    return statSync(path).isDirectory();
+  } catch {
+    return false;
+  }
 }
 
 function newRunId(): string {

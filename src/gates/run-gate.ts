@@ -1,4 +1,5 @@
 import { formatDuration } from '../events.js';
+import { faultPoint } from '../util/fault.js';
 import { runInProcessGroup } from '../util/process-group.js';
 import { displayCommand } from './specs.js';
 import type { GateResult, GateSpec } from './types.js';
@@ -34,6 +35,7 @@ export async function runGate(spec: GateSpec, opts: RunGateOptions): Promise<Gat
   const command = displayCommand(spec.command);
   // A string is the user's own config, written for a shell (pipes, `&&`, globs): give it one.
   const argv = typeof spec.command === 'string' ? ['sh', '-c', spec.command] : spec.command;
+  faultPoint('gate:start');
   const started = performance.now();
   const outcome = await runInProcessGroup(argv, {
     cwd: opts.cwd,

@@ -1,4 +1,5 @@
 import type { Logger, RunEvent } from '../events.js';
+import { faultPoint } from '../util/fault.js';
 import { applyEvent, type ExecutionState, isJournaled, writeExecution } from './execution.js';
 import { Journal } from './journal.js';
 import type { StatePaths } from './paths.js';
@@ -34,6 +35,7 @@ export class Books implements Logger {
   flush(): void {
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
+    faultPoint('snapshot');
     this.state.journalOffset = this.journal.size();
     writeExecution(this.paths.execution, this.state);
   }

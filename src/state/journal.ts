@@ -1,5 +1,6 @@
 import { closeSync, fstatSync, fsyncSync, openSync, readFileSync, writeSync } from 'node:fs';
 import type { RunEvent } from '../events.js';
+import { faultPoint } from '../util/fault.js';
 
 export type JournalEntry = RunEvent & { time: string; runId: string };
 
@@ -20,8 +21,10 @@ export class Journal {
   }
 
   append(entry: JournalEntry): void {
+    faultPoint('journal:before');
     writeSync(this.fd, `${JSON.stringify(entry)}\n`);
     fsyncSync(this.fd);
+    faultPoint('journal:after');
   }
 
   close(): void {

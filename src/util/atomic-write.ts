@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { closeSync, fsyncSync, openSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
+import { faultPoint } from './fault.js';
 
 /**
  * Replace `path` with `data` so that a reader (or a crash) sees either the old file or the new one,
@@ -28,8 +29,10 @@ export function writeFileAtomic(path: string, data: string | Uint8Array): void {
     throw e;
   }
   closeSync(fd);
+  faultPoint('atomic:before-rename');
   renameSync(tmp, path);
   fsyncDir(dir);
+  faultPoint('atomic:after-rename');
 }
 
 function fsyncDir(dir: string): void {

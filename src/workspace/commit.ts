@@ -1,4 +1,5 @@
 import { err, ok, type Result } from '../result.js';
+import { faultPoint } from '../util/fault.js';
 import { describeGitError, git, identityArgs } from './git.js';
 
 /**
@@ -14,6 +15,7 @@ export async function commitAll(dir: string, message: string): Promise<Result<st
   const who = await identityArgs(dir);
   const c = await git(dir, [...who, 'commit', '--quiet', '--no-verify', '-F', '-'], { input: message });
   if (!c.ok) return err(describeGitError(c.error));
+  faultPoint('worktree:committed');
   const head = await git(dir, ['rev-parse', 'HEAD']);
   return head.ok ? ok(head.value.trim()) : err(describeGitError(head.error));
 }

@@ -1,8 +1,11 @@
-import { existsSync, mkdirSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { existsSync, mkdirSync, rmSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { err, ok, type Result } from '../result.js';
+import { writeFileAtomic } from '../util/atomic-write.js';
+import { faultPoint } from '../util/fault.js';
 import { describeGitError, git, identityArgs, revParse } from './git.js';
-import { removeWorktree } from './worktrees.js';
+import { DELIVERING, type DeliveryNote } from './recover.js';
+import { removeWorktree, worktreeGit } from './worktrees.js';
 
 /*
  * The merge queue brings finished task branches into the integration branch (the branch the user was
@@ -17,7 +20,7 @@ export interface MergeRequest {
   taskId: string;
   /** The task's branch; absent for a change of taskwave's own (the plan's books at the end of a run). */
   branch?: string;
-  /** Commit message when the branch holds no commit of the task's own (nothing changed but the tick). */
+  /** The message of the task's commit on the integration branch. */
   message: string;
   /** Writes the task's tick (and the plan's books) into `dir`, a checkout of the integration head. */
   tick(dir: string): Promise<Result<void, string>>;
@@ -105,6 +108,7 @@ export class MergeQueue {
       if (files.length > 0) return err({ kind: 'conflict', files, head });
       return fail(describeGitError(squash.error));
     }
+    faultPoint('merge:squashed');
 
     const ticked = await req.tick(dir);
     if (!ticked.ok) {
@@ -115,20 +119,20 @@ export class MergeQueue {
     if (!add.ok) return fail(describeGitError(add.error));
     const staged = await git(dir, ['diff', '--cached', '--quiet']);
     if (!staged.ok) {
-      // The task's own commit message (subject and the agent's summary) when it made one.
-      const own = req.branch
-        ? await git(this.root, ['log', '-1', '--no-merges', '--format=%B', `${head}..${req.branch}`])
-        : ok('');
-      const message = own.ok && own.value.trim() ? own.value : req.message;
+      // taskwave's own message (`T012: title`, the summary, what verified it), whatever commits the
+      // agent made on its branch itself.
       const who = await identityArgs(dir);
-      const c = await git(dir, [...who, 'commit', '--quiet', '--no-verify', '-F', '-'], { input: message });
+      const c = await git(dir, [...who, 'commit', '--quiet', '--no-verify', '-F', '-'], { input: req.message });
       if (!c.ok) return fail(describeGitError(c.error));
     }
     const tipR = await revParse(dir, 'HEAD');
     if (!tipR.ok) return fail(describeGitError(tipR.error));
     const tip = tipR.value;
+    faultPoint('merge:committed');
     if (tip === head) return ok({ commit: head });
-    return this.deliver(head, tip);
+    const delivered = await this.deliver(head, tip);
+    if (delivered.ok) faultPoint('merge:delivered');
+    return delivered;
   }
 
   /** The merge worktree, detached at `head` with nothing else in it. */
@@ -136,7 +140,7 @@ export class MergeQueue {
     const dir = this.mergeDir;
     if (!existsSync(dir)) {
       mkdirSync(dirname(dir), { recursive: true });
-      const add = await git(this.root, ['worktree', 'add', '--quiet', '--detach', dir, head]);
+      const add = await worktreeGit(this.root, ['worktree', 'add', '--quiet', '--detach', dir, head]);
       return add.ok ? ok(undefined) : err(describeGitError(add.error));
     }
     const co = await git(dir, ['checkout', '--quiet', '--detach', '--force', head]);
@@ -151,7 +155,13 @@ export class MergeQueue {
     if (current.ok && current.value.trim() === `refs/heads/${this.branch}`) {
       const at = await revParse(this.root, 'HEAD');
       if (!at.ok || at.value !== head) return err({ kind: 'error', message: `${this.branch} moved during the merge` });
+      // Killed inside the fast-forward, git would leave the user's tree half way between the two
+      // commits (and a stale index.lock): this note tells the next run what to finish (recover.ts).
+      const note = join(dirname(this.mergeDir), DELIVERING);
+      writeFileAtomic(note, JSON.stringify({ branch: this.branch, head, tip } satisfies DeliveryNote));
+      faultPoint('merge:delivering');
       const ff = await git(this.root, ['merge', '--ff-only', '--quiet', tip]);
+      rmSync(note, { force: true });
       if (ff.ok) return ok({ commit: tip });
       const said = `${ff.error.stderr}\n${ff.error.stdout}`;
       if (/would be overwritten|untracked working tree files/i.test(said)) {

@@ -7,7 +7,14 @@ import { runInProcessGroup } from '../util/process-group.js';
 import { commitAll, taskCommitMessage } from './commit.js';
 import { git, identityArgs } from './git.js';
 import { type MergeFailure, MergeQueue } from './merge-queue.js';
-import { createTaskWorkspace, deleteBranch, removeWorktree, type TaskWorkspace, worktreesDir } from './worktrees.js';
+import {
+  createTaskWorkspace,
+  deleteBranch,
+  removeWorktree,
+  type TaskWorkspace,
+  worktreeGit,
+  worktreesDir,
+} from './worktrees.js';
 
 /** A command run in each new worktree: a shell string (the user's own config) or an argv. */
 export type SetupCommand = string | string[];
@@ -30,6 +37,8 @@ export interface TaskWorkspacesOptions {
 
 export interface ConflictToResolve {
   files: string[];
+  /** The integration head now merged into the worktree: the resolved work is judged against it. */
+  head: string;
 }
 
 const MARKER = /^(?:<{7}|={7}|>{7})(?: |$)/m;
@@ -134,6 +143,41 @@ export class TaskWorkspaces {
     return ok({ commit: merged.value.commit });
   }
 
+  /** The user's working tree as git sees it (changed and untracked paths), to notice writes into it. */
+  async rootStatus(): Promise<Set<string>> {
+    const r = await git(this.o.root, ['status', '--porcelain=v1', '-z', '--untracked-files=all']);
+    return new Set(r.ok ? r.value.split('\0').filter(Boolean) : []);
+  }
+
+  /**
+   * Did the agent stay in its worktree? Its branch must still be checked out there, and it must not
+   * have written the files it works on into the user's working tree instead (an agent confused about
+   * its directory). Only those files count: a person editing other files meanwhile is not the agent.
+   */
+  async checkStayed(ws: TaskWorkspace, task: Task, rootBefore: Set<string>): Promise<string | undefined> {
+    const head = await git(ws.dir, ['symbolic-ref', '--quiet', 'HEAD']);
+    const on = head.ok ? head.value.trim() : '(a detached HEAD)';
+    if (on !== `refs/heads/${ws.branch}`) {
+      return `the agent switched its worktree from ${ws.branch} to ${on.replace(/^refs\/heads\//, '')}; its work is not merged`;
+    }
+    const after = await this.rootStatus();
+    const fresh = [...after].filter((l) => !rootBefore.has(l)).map((l) => l.slice(3));
+    if (fresh.length === 0) return undefined;
+    const own = await git(ws.dir, ['status', '--porcelain=v1', '-z', '--untracked-files=all']);
+    const theirs = new Set([
+      ...task.files,
+      ...(own.ok
+        ? own.value
+            .split('\0')
+            .filter(Boolean)
+            .map((l) => l.slice(3))
+        : []),
+    ]);
+    const outside = fresh.filter((f) => theirs.has(f));
+    if (outside.length === 0) return undefined;
+    return `the agent wrote outside its worktree, into your working tree: ${outside.join(', ')} (left as they are)`;
+  }
+
   /** A change of taskwave's own on the integration branch (the plan's books at the end of a run). */
   async commitBooks(
     message: string,
@@ -150,7 +194,7 @@ export class TaskWorkspaces {
 
   async close(): Promise<void> {
     await this.queue.close();
-    await git(this.o.root, ['worktree', 'prune']);
+    await worktreeGit(this.o.root, ['worktree', 'prune']);
   }
 
   /** Merge the new integration head into the task's branch and let the agent resolve the markers. */
@@ -164,7 +208,7 @@ export class TaskWorkspaces {
     if (m.ok) return ok(undefined); // What landed meanwhile no longer conflicts.
     const unmerged = await git(ws.dir, ['diff', '--name-only', '--diff-filter=U']);
     const files = unmerged.ok ? unmerged.value.split('\n').filter(Boolean) : conflict.files;
-    if (!(await resolve({ files }))) return err(files);
+    if (!(await resolve({ files, head: conflict.head }))) return err(files);
     const left = files.filter((f) => {
       try {
         return MARKER.test(readFileSync(join(ws.dir, f), 'utf8'));

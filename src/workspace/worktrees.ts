@@ -1,6 +1,7 @@
 import { cpSync, existsSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { dirname, join, sep } from 'node:path';
 import { err, ok, type Result } from '../result.js';
+import { faultPoint } from '../util/fault.js';
 import { describeGitError, git } from './git.js';
 
 /*
@@ -34,6 +35,20 @@ export function worktreesDir(stateDir: string, runId: string): string {
   return join(stateDir, 'worktrees', runId);
 }
 
+let worktreeOps: Promise<unknown> = Promise.resolve();
+
+/**
+ * git commands that add, remove or prune worktrees, or delete a task's branch, one at a time: two
+ * `git worktree add` at once race (one reads the other's half-written `.git/worktrees/<name>` and
+ * fails: "failed to read .git/worktrees/T003/commondir"), and so does anything else that lists the
+ * worktrees while one is being made or removed.
+ */
+export function worktreeGit(root: string, args: string[]): ReturnType<typeof git> {
+  const next = worktreeOps.then(() => git(root, args));
+  worktreeOps = next.catch(() => undefined);
+  return next;
+}
+
 /**
  * Create (or re-create, after a crash) the worktree of a task at `base`. Files listed in `copy`
  * (untracked ones such as `.env`) are copied in from the root.
@@ -51,8 +66,9 @@ export async function createTaskWorkspace(
   if (existsSync(dir)) await removeWorktree(root, dir);
   mkdirSync(dirname(dir), { recursive: true });
   // -B: a branch left by an interrupted attempt of the same run starts again from `base`.
-  const r = await git(root, ['worktree', 'add', '--quiet', '-B', branch, dir, base]);
+  const r = await worktreeGit(root, ['worktree', 'add', '--quiet', '-B', branch, dir, base]);
   if (!r.ok) return err(`cannot create the worktree of ${taskId}: ${describeGitError(r.error)}`);
+  faultPoint('worktree:created');
   for (const rel of copy) {
     const from = join(root, rel);
     if (!existsSync(from)) continue;
@@ -67,16 +83,25 @@ export async function createTaskWorkspace(
 
 /** Remove a worktree (its files, and git's record of it). The branch stays. */
 export async function removeWorktree(root: string, dir: string): Promise<void> {
-  const r = await git(root, ['worktree', 'remove', '--force', '--force', dir]);
+  const r = await worktreeGit(root, ['worktree', 'remove', '--force', '--force', dir]);
   if (!r.ok) {
     // Not a registered worktree any more (or half created): remove the folder and let git forget it.
     rmSync(dir, { recursive: true, force: true });
-    await git(root, ['worktree', 'prune']);
+    await worktreeGit(root, ['worktree', 'prune']);
   }
 }
 
 export async function deleteBranch(root: string, branch: string): Promise<void> {
-  await git(root, ['branch', '-D', '--quiet', branch]);
+  await worktreeGit(root, ['branch', '-D', '--quiet', branch]);
+}
+
+/** Did run `runId` leave worktrees (or their folders) behind? */
+export function hasWorktrees(stateDir: string, runId: string): boolean {
+  try {
+    return readdirSync(worktreesDir(stateDir, runId)).length > 0;
+  } catch {
+    return false;
+  }
 }
 
 /**
@@ -92,6 +117,15 @@ export async function cleanupDeadRun(
 ): Promise<{ worktrees: number; branches: number }> {
   const dir = worktreesDir(stateDir, runId);
   let worktrees = 0;
+  // A `git worktree add` killed half way leaves its record locked ("initializing"): prune keeps it,
+  // and its branch stays checked out there (undeletable). The run's own worktrees are ours to unlock.
+  const listed = await worktreeGit(root, ['worktree', 'list', '--porcelain']);
+  for (const line of listed.ok ? listed.value.split('\n') : []) {
+    const path = line.startsWith('worktree ') ? line.slice('worktree '.length) : '';
+    if (path.includes(`${sep}.taskwave${sep}worktrees${sep}${runId}${sep}`)) {
+      await worktreeGit(root, ['worktree', 'unlock', path]);
+    }
+  }
   if (existsSync(dir)) {
     for (const entry of readdirSync(dir)) {
       await removeWorktree(root, join(dir, entry));
@@ -99,7 +133,7 @@ export async function cleanupDeadRun(
     }
     rmSync(dir, { recursive: true, force: true });
   }
-  await git(root, ['worktree', 'prune']);
+  await worktreeGit(root, ['worktree', 'prune']);
   const list = await git(root, ['for-each-ref', '--format=%(refname:short)', `refs/heads/taskwave/${runId}/`]);
   let branches = 0;
   for (const branch of list.ok ? list.value.split('\n').filter(Boolean) : []) {
