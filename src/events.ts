@@ -27,6 +27,8 @@ export type TaskError =
   | { reason: 'gate-failed'; gate: string; message: string; repairs: number }
   /** The agent changed nothing (and the task is not a check-only task). */
   | { reason: 'unverified'; message: string }
+  /** The agent left its worktree: wrote into the user's working tree, or switched the worktree's branch. */
+  | { reason: 'left-worktree'; message: string }
   /** The task's diff holds something that looks like a secret; it is not merged. */
   | { reason: 'secret-in-diff'; findings: string[] }
   /** The task's worktree could not be made ready (created, copied into, set up). */
@@ -130,6 +132,8 @@ export function describeTaskError(e: TaskError): string {
       return `gate ${e.gate} failed${e.repairs > 0 ? ` after ${e.repairs} repair attempt(s)` : ''}: ${e.message}`;
     case 'unverified':
       return `unverified: ${e.message}`;
+    case 'left-worktree':
+      return `refused: ${e.message}`;
     case 'secret-in-diff':
       return `not merged: the diff looks like it holds a secret (${e.findings.join('; ')})`;
     case 'workspace-failed':

@@ -35,6 +35,8 @@ export interface GateContext {
   redact: (text: string) => string;
   killGraceMs?: number;
   allowEmpty?: boolean;
+  /** The plan's own files relative to the root, guarded in worktrees. */
+  planFiles?: readonly string[];
   log(e: RunEvent): void;
 }
 
@@ -43,6 +45,7 @@ export function makeVerifier(c: GateContext): Verifier {
     taskGates: c.gates.sets.task,
     secrets: c.gates.secrets,
     allowEmpty: c.allowEmpty,
+    planFiles: c.planFiles,
     ignore: c.config.workspace?.copy,
     semaphore: c.gates.semaphore,
     env: c.env,

@@ -245,7 +245,12 @@ export function createTaskRunner(deps: TaskRunnerDeps) {
       const opened = await ws.open(task, signal);
       if (!opened.ok) return err({ reason: 'workspace-failed', message: opened.error });
       const place = opened.value;
-      const r = await workAndVerify(task, agent, prompt, place.dir, place.base, attempt, signal);
+      const rootBefore = await ws.rootStatus();
+      let r = await workAndVerify(task, agent, prompt, place.dir, place.base, attempt, signal);
+      if (r.ok) {
+        const strayed = await ws.checkStayed(place, task, rootBefore);
+        if (strayed) r = err({ reason: 'left-worktree', message: strayed });
+      }
       if (!r.ok) {
         const kept = await ws.abandon(place, task, `attempt ${attempt} failed`);
         if (kept) deps.log({ type: 'warning', message: `the work ${task.id} did is kept on branch ${kept}` });
@@ -273,7 +278,8 @@ export function createTaskRunner(deps: TaskRunnerDeps) {
         });
         if (!again.ok) return false;
         // The resolution must pass the gates too: a merged conflict can break the build.
-        const failure = deps.verifier ? await deps.verifier.verify(task, place.dir, place.base, attempt) : undefined;
+        // Against the head it merged in: what landed meanwhile (other tasks' ticks included) is not its change.
+        const failure = deps.verifier ? await deps.verifier.verify(task, place.dir, conflict.head, attempt) : undefined;
         return failure === undefined;
       });
       if (!merged.ok) return merged;

@@ -309,3 +309,77 @@ function listTail(items: readonly string[], max = 40): string {
   if (items.length > max) shown.push(`… and ${items.length - max} more`);
   return shown.join('\n');
 }
+
+/** Paths `base` has and the worktree no longer has (tracked files the agent deleted). */
+export function deletedFiles(cwd: string, base: string): Promise<Result<string[], string>> {
+  return withIntentToAdd(cwd, async (env) => {
+    const r = await git(
+      cwd,
+      ['diff', '--name-only', '-z', '--diff-filter=D', '--no-renames', '--no-ext-diff', base, '--'],
+      { env },
+    );
+    if (!r.ok) return err(describeGitError(r.error));
+    return ok(r.value.split('\0').filter(Boolean));
+  });
+}
+
+const DELETION_WORDS =
+  /\b(?:delete|deletes|deleting|remove|removes|removing|rename|renames|move|moves|drop|drops|replace|replaces|clean(?:s|up)?|prune|retire|deprecate)\b/i;
+
+/** A task whose title says it removes or moves files may delete tracked files. */
+export function mayDelete(task: Pick<Task, 'title'>): boolean {
+  return DELETION_WORDS.test(task.title);
+}
+
+function listed(files: readonly string[]): string {
+  return files.length > 5 ? `${files.slice(0, 5).join(', ')} and ${files.length - 5} more` : files.join(', ');
+}
+
+/**
+ * The agent left the plan alone: taskwave ticks it once the task is verified, and an agent that ticks
+ * (or rewrites) it itself would claim work before anything checked it.
+ */
+export async function checkPlanUntouched(opts: {
+  cwd: string;
+  base: string;
+  planFiles: readonly string[];
+}): Promise<GateResult> {
+  const started = performance.now();
+  const changed = await changedFiles(opts.cwd, opts.base);
+  const base = { name: 'plan-untouched', command: 'builtin:plan-untouched', builtin: true as const };
+  const durationMs = Math.round(performance.now() - started);
+  if (!changed.ok) return { ...base, ok: false, durationMs, outputTail: changed.error, message: changed.error };
+  const guarded = new Set(opts.planFiles);
+  const touched = changed.value.filter((f) => guarded.has(f));
+  if (touched.length === 0) return { ...base, ok: true, durationMs, outputTail: '' };
+  return {
+    ...base,
+    ok: false,
+    durationMs,
+    outputTail: touched.join('\n'),
+    message: `the agent edited the plan (${listed(touched)}); taskwave ticks it itself once the task is verified: undo that change`,
+  };
+}
+
+/** The agent deleted no tracked file it was not asked to (a task that says remove/move/rename may). */
+export async function checkNoUnaskedDeletions(opts: {
+  cwd: string;
+  base: string;
+  task: Pick<Task, 'title'>;
+}): Promise<GateResult> {
+  const started = performance.now();
+  const base = { name: 'no-unasked-deletions', command: 'builtin:no-unasked-deletions', builtin: true as const };
+  if (mayDelete(opts.task))
+    return { ...base, ok: true, durationMs: 0, outputTail: '', message: 'the task may delete files' };
+  const deleted = await deletedFiles(opts.cwd, opts.base);
+  const durationMs = Math.round(performance.now() - started);
+  if (!deleted.ok) return { ...base, ok: false, durationMs, outputTail: deleted.error, message: deleted.error };
+  if (deleted.value.length === 0) return { ...base, ok: true, durationMs, outputTail: '' };
+  return {
+    ...base,
+    ok: false,
+    durationMs,
+    outputTail: deleted.value.join('\n'),
+    message: `the agent deleted tracked files the task does not ask to remove: ${listed(deleted.value)}; restore them`,
+  };
+}

@@ -1,7 +1,13 @@
 import type { RunEvent, TaskError } from '../events.js';
 import type { Task } from '../plan/types.js';
 import { git } from '../workspace/git.js';
-import { checkChangedSomething, checkNamedFilesExist, checkNoSecrets } from './builtin.js';
+import {
+  checkChangedSomething,
+  checkNamedFilesExist,
+  checkNoSecrets,
+  checkNoUnaskedDeletions,
+  checkPlanUntouched,
+} from './builtin.js';
 import { renderRepairPrompt } from './repair-prompt.js';
 import { runGate } from './run-gate.js';
 import type { SecretRules } from './secrets.js';
@@ -35,6 +41,11 @@ export interface VerifierOptions {
   secrets: SecretRules;
   /** `--allow-empty`. */
   allowEmpty?: boolean;
+  /**
+   * The plan's own files, relative to the repository root. In a worktree an edit to them can only be
+   * the agent's: it is refused (in place a person may be editing the plan, so this is not checked).
+   */
+  planFiles?: readonly string[];
   /** Paths taskwave itself put in a worktree (`workspace.copy`): not the agent's change. */
   ignore?: readonly string[];
   /** Gates that share the machine (a build, a test suite) take turns: `gates.concurrency`. */
@@ -73,6 +84,12 @@ export function createVerifier(o: VerifierOptions): Verifier {
         if (!changed.ok) return { kind: 'unverified', result: changed };
         const secrets = record(await checkNoSecrets({ cwd: dir, base, rules: o.secrets }));
         if (!secrets.ok) return { kind: 'secret', result: secrets, findings: secrets.findings };
+        if (o.planFiles && o.planFiles.length > 0) {
+          const plan = record(await checkPlanUntouched({ cwd: dir, base, planFiles: o.planFiles }));
+          if (!plan.ok) return { kind: 'gate', result: plan };
+        }
+        const deletions = record(await checkNoUnaskedDeletions({ cwd: dir, base, task }));
+        if (!deletions.ok) return { kind: 'gate', result: deletions };
       }
       const named = record(checkNamedFilesExist({ cwd: dir, task }));
       if (!named.ok) return { kind: 'gate', result: named };

@@ -41,7 +41,7 @@ export function plainLine(e: RunEvent): string | undefined {
       return `gate    ${where} ${r.name}: ${r.ok ? 'passed' : `FAILED (${r.message ?? 'failed'})`} ${formatDuration(r.durationMs)}`;
     }
     case 'task-retry':
-      return `${e.kind === 'repair' ? 'repair ' : 'retry  '} ${e.taskId} attempt ${e.attempt}: ${e.reason}${e.delayMs ? ` (in ${formatDuration(e.delayMs)})` : ''}`;
+      return `${e.kind === 'repair' ? 'repair ' : 'retry  '} ${e.taskId} attempt ${e.attempt}: ${e.reason}${e.delayMs !== undefined ? ` (in ${formatDuration(e.delayMs)})` : ''}`;
     case 'run-stopping':
       return `taskwave: stopping: ${e.reason}`;
     case 'task-output':

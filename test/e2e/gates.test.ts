@@ -58,6 +58,8 @@ describe('task gates and the repair loop', () => {
     expect(rec.gates.map((g: { name: string; ok: boolean }) => `${g.name}:${g.ok}`)).toEqual([
       'changed-something:true',
       'no-secrets:true',
+      'plan-untouched:true',
+      'no-unasked-deletions:true',
       'named-files-exist:true',
       'app says ok:true',
     ]);
@@ -66,7 +68,7 @@ describe('task gates and the repair loop', () => {
     const body = repo.git('log', '-1', '--format=%b');
     expect(body).toContain('Agent: scripted\nAttempt: 1\n');
     expect(body).toContain(
-      'Gates: changed-something passed, no-secrets passed, named-files-exist passed, app says ok passed',
+      'Gates: changed-something passed, no-secrets passed, plan-untouched passed, no-unasked-deletions passed, named-files-exist passed, app says ok passed',
     );
   });
 

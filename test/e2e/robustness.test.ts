@@ -56,6 +56,28 @@ describe('secrets', () => {
     expect(log).not.toContain(secret);
     expect(repo.read('.taskwave/journal.jsonl')).not.toContain(secret);
   });
+
+  it('masks it in gate output, report.md, status.md, JUnit and the summary too', async () => {
+    const repo = makeRepo(
+      { 'tasks.md': '- [ ] T001 Write `a.txt`\n' },
+      { extraConfig: 'repair:\n  attempts: 0\ngates:\n  task: ["echo token is $SERVICE_TOKEN; exit 1"]\n' },
+    );
+    const secret = 'ghp-not-really-but-secret-42';
+    const r = await runCli(['run', 'tasks.md', '--junit', 'junit.xml'], repo.dir, { SERVICE_TOKEN: secret });
+    expect(r.code).toBe(1);
+    const exec = JSON.parse(repo.read('.taskwave/execution.json'));
+    const files = [
+      r.stdout,
+      r.stderr,
+      repo.read('.taskwave/execution.json'),
+      repo.read('.taskwave/journal.jsonl'),
+      repo.read(`.taskwave/runs/${exec.runId}/report.md`),
+      repo.read(`.taskwave/runs/${exec.runId}/status.md`),
+      repo.read('junit.xml'),
+    ];
+    for (const text of files) expect(text).not.toContain(secret);
+    expect(repo.read(`.taskwave/runs/${exec.runId}/report.md`)).toContain('token is ***');
+  });
 });
 
 describe('interruptions', () => {

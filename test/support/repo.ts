@@ -20,7 +20,7 @@ export interface TempRepo {
 }
 
 export interface AgentLogEntry {
-  event: 'start' | 'end' | 'sigint' | 'sigterm' | 'child';
+  event: 'start' | 'end' | 'sigint' | 'sigterm' | 'child' | 'crash';
   id: string;
   attempt: number;
   time: number;

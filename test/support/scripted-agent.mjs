@@ -2,12 +2,13 @@
 // The agent the tests control. What it does for each task comes from the JSON file named by
 // SCRIPTED_AGENT_SCRIPT: { "<taskId>" | "*": { sleepMs, exit, failAttempts, write: {path: text},
 // append: {path: text}, printEnv: NAME, hang, ignoreSigint, lines, spawnChild, requireFile: path,
-// stderr: the text printed when it fails, failRuns: N,
+// stderr: the text printed when it fails, failRuns: N, rawOut: base64 bytes written to stdout as they
+// are, remove: [paths], git: [[args…]…] run in its workspace, crash: die by SIGKILL after writing,
 // noChange, onConflict / onRepair: { …the same keys, used instead when the prompt asks to resolve a
 // merge conflict / to fix a failed gate } } }.
 // Every call is logged as one JSON line to SCRIPTED_AGENT_LOG: what it was given, when it started and ended.
-import { spawn } from 'node:child_process';
-import { appendFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { appendFileSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 
 const id = process.env.TASKWAVE_TASK_ID ?? '?';
@@ -69,6 +70,13 @@ for (const [path, text] of Object.entries(plan.write ?? {})) {
   writeFileSync(resolve(process.cwd(), path), text);
 }
 for (const [path, text] of Object.entries(plan.append ?? {})) appendFileSync(resolve(process.cwd(), path), text);
+for (const path of plan.remove ?? []) rmSync(resolve(process.cwd(), path), { force: true });
+for (const args of plan.git ?? []) spawnSync('git', args, { cwd: process.cwd(), stdio: 'ignore' });
+if (plan.rawOut) process.stdout.write(Buffer.from(plan.rawOut, 'base64'));
+if (plan.crash) {
+  record('crash');
+  process.kill(process.pid, 'SIGKILL');
+}
 // failRuns: fail the first N runs of this task whatever the attempt (counted in the log): retries
 // of one attempt share its number.
 const runsBefore = logFile
@@ -88,7 +96,7 @@ if (plan.requireFile) {
 // Unless told otherwise (`noChange`, or files of its own to write), the agent does what a real one
 // would: writes the files its task names in backticks (taskwave checks they exist), or leaves a trace
 // of its work (taskwave does not count a task that changed nothing as done).
-if (!plan.noChange && !plan.write && !plan.append && fail === 0) {
+if (!plan.noChange && !plan.write && !plan.append && !plan.remove && fail === 0) {
   const title = process.env.TASKWAVE_TASK_TITLE ?? '';
   const named = [...title.matchAll(/`([^`\s]+)`/g)].map((m) => m[1]).filter((p) => /[./]/.test(p) && !p.includes('('));
   const files = named.length > 0 ? named : [join('work', `${id.replace(/[^\w.-]/g, '_')}.txt`)];
@@ -100,4 +108,5 @@ if (!plan.noChange && !plan.write && !plan.append && fail === 0) {
 if (fail !== 0) console.error(plan.stderr ?? `scripted failure of ${id}`);
 console.log(`finished ${id}`);
 record('end', { exit: fail });
-process.exit(fail);
+// Not process.exit: it would drop output still waiting in the pipe (a flood of lines, say).
+process.exitCode = fail;

@@ -1,0 +1,225 @@
+import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { hostname } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { type AgentLogEntry, makeRepo, runCli, startCli, type TempRepo } from '../support/repo.js';
+
+/*
+ * Agents that misbehave — crash, flood, print garbage, edit the plan, write outside their worktree,
+ * delete files, commit or switch branch themselves — and hostile task text: taskwave keeps the
+ * user's files intact and records nothing as done that was not.
+ */
+
+const PLAN = `# Tasks
+
+- [ ] T001 [P] Write \`src/a.txt\`
+- [ ] T002 [P] Write \`src/b.txt\`
+`;
+
+const execution = (dir: string) => JSON.parse(readFileSync(join(dir, '.taskwave', 'execution.json'), 'utf8'));
+const starts = (repo: TempRepo): AgentLogEntry[] => repo.agentLog().filter((e) => e.event === 'start');
+const clean = (repo: TempRepo) => ({
+  status: repo.git('status', '--porcelain').trim(),
+  worktrees: repo.git('worktree', 'list').trim().split('\n').length,
+});
+
+const leftovers: number[] = [];
+afterEach(() => {
+  for (const pid of leftovers.splice(0)) {
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch {}
+  }
+});
+
+describe('misbehaving agents', () => {
+  it('an agent that crashes mid-write: nothing merged, nothing ticked, its half-written work kept on its branch', async () => {
+    const repo = makeRepo({ 'tasks.md': PLAN });
+    repo.script({ T001: { write: { 'src/a.txt': 'half a fi' }, crash: true } });
+    const r = await runCli(['run', 'tasks.md'], repo.dir);
+    expect(r.code).toBe(1);
+    const exec = execution(repo.dir);
+    expect(exec.tasks.T001).toMatchObject({ status: 'failed', error: 'agent killed by SIGKILL' });
+    expect(exec.tasks.T002.status).toBe('done');
+    expect(existsSync(join(repo.dir, 'src/a.txt'))).toBe(false);
+    expect(repo.read('tasks.md')).toContain('- [ ] T001');
+    expect(repo.git('show', `taskwave/${exec.runId}/T001:src/a.txt`)).toBe('half a fi');
+    expect(clean(repo)).toEqual({ status: '', worktrees: 1 });
+  });
+
+  it('megabytes of output go to the log on disk, not to memory or the CI log', async () => {
+    const repo = makeRepo({ 'tasks.md': '- [ ] T001 Write `big.txt`\n' });
+    repo.script({ T001: { lines: 400_000 } }); // about 10 MB
+    const r = await runCli(['run', 'tasks.md'], repo.dir);
+    expect(r.code).toBe(0);
+    expect(r.stdout.length).toBeLessThan(10_000);
+    const runId = execution(repo.dir).runId;
+    const log = join(repo.dir, '.taskwave', 'logs', runId, 'T001.jsonl');
+    expect(statSync(log).size).toBeGreaterThan(10_000_000);
+  });
+
+  it('non-UTF-8 output is logged with replacement characters and does not break the run', async () => {
+    const repo = makeRepo({ 'tasks.md': '- [ ] T001 Write `a.txt`\n' });
+    repo.script({ T001: { rawOut: Buffer.from([0x6f, 0x6b, 0xff, 0xfe, 0x80, 0x0a]).toString('base64') } });
+    const r = await runCli(['run', 'tasks.md', '--json'], repo.dir);
+    expect(r.code).toBe(0);
+    const runId = execution(repo.dir).runId;
+    const records = readFileSync(join(repo.dir, '.taskwave', 'logs', runId, 'T001.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
+    expect(records.some((x) => x.out === 'ok\ufffd\ufffd\ufffd')).toBe(true);
+    for (const line of r.stdout.trim().split('\n')) JSON.parse(line);
+  });
+
+  it('an agent that ticks the plan itself is told to undo it, and the task is ticked only by taskwave', async () => {
+    const repo = makeRepo({ 'tasks.md': PLAN });
+    repo.script({
+      T001: {
+        write: { 'src/a.txt': 'a\n', 'tasks.md': PLAN.replace('- [ ] T001', '- [x] T001') },
+        onRepair: { write: { 'src/a.txt': 'a\n', 'tasks.md': PLAN } },
+      },
+    });
+    const r = await runCli(['run', 'tasks.md', '--only', 'T001'], repo.dir);
+    expect(r.code).toBe(0);
+    const t1 = starts(repo).filter((e) => e.id === 'T001');
+    expect(t1.map((e) => e.repair)).toEqual([false, true]);
+    expect(t1[1]?.stdin).toContain('the agent edited the plan (tasks.md)');
+    expect(repo.read('tasks.md')).toBe(PLAN.replace('- [ ] T001', '- [x] T001'));
+
+    const stubborn = makeRepo({ 'tasks.md': PLAN });
+    stubborn.script({ T001: { write: { 'src/a.txt': 'a\n', 'tasks.md': '# rewritten by the agent\n' } } });
+    const s = await runCli(['run', 'tasks.md', '--only', 'T001'], stubborn.dir);
+    expect(s.code).toBe(1);
+    expect(execution(stubborn.dir).tasks.T001.error).toMatch(/gate plan-untouched failed/);
+    expect(stubborn.read('tasks.md')).toBe(PLAN);
+  });
+
+  it('an agent that deletes tracked files it was not asked to is refused; a task that says remove may', async () => {
+    const repo = makeRepo({
+      'tasks.md': '# Tasks\n\n- [ ] T001 [P] Write `src/a.txt`\n- [ ] T002 [P] Remove the old `legacy.txt`\n',
+      'README.md': 'keep me\n',
+      'legacy.txt': 'old\n',
+    });
+    repo.script({
+      T001: {
+        write: { 'src/a.txt': 'a\n' },
+        remove: ['README.md'],
+        onRepair: { write: { 'src/a.txt': 'a\n' }, remove: ['README.md'] },
+      },
+      T002: { remove: ['legacy.txt'] },
+    });
+    const r = await runCli(['run', 'tasks.md'], repo.dir);
+    expect(r.code).toBe(1);
+    const exec = execution(repo.dir);
+    expect(exec.tasks.T001.error).toMatch(/gate no-unasked-deletions failed .*README\.md/);
+    expect(repo.read('README.md')).toBe('keep me\n');
+    expect(exec.tasks.T002.status).toBe('done');
+    expect(existsSync(join(repo.dir, 'legacy.txt'))).toBe(false);
+  });
+
+  it('an agent that writes into the user\u2019s working tree instead of its worktree is refused; the file is left alone', async () => {
+    const repo = makeRepo({ 'tasks.md': PLAN });
+    repo.script({ T001: { write: { [join(repo.dir, 'src/a.txt')]: 'in the wrong place\n', 'src/a.txt': 'a\n' } } });
+    const r = await runCli(['run', 'tasks.md', '--only', 'T001'], repo.dir);
+    expect(r.code).toBe(1);
+    expect(execution(repo.dir).tasks.T001.error).toBe(
+      'refused: the agent wrote outside its worktree, into your working tree: src/a.txt (left as they are)',
+    );
+    expect(repo.read('src/a.txt')).toBe('in the wrong place\n');
+    expect(repo.read('tasks.md')).toBe(PLAN);
+  });
+
+  it('an agent that commits itself is fine; one that switches its worktree to another branch is refused', async () => {
+    const repo = makeRepo({ 'tasks.md': PLAN });
+    repo.script({
+      T001: {
+        write: { 'src/a.txt': 'a\n' },
+        git: [
+          ['add', '-A'],
+          ['-c', 'user.name=agent', '-c', 'user.email=agent@example.com', 'commit', '-qm', 'agent commit'],
+        ],
+      },
+      T002: { write: { 'src/b.txt': 'b\n' }, git: [['checkout', '-q', '-b', 'agent-branch']] },
+    });
+    const r = await runCli(['run', 'tasks.md'], repo.dir);
+    expect(r.code).toBe(1);
+    const exec = execution(repo.dir);
+    expect(exec.tasks.T001.status).toBe('done');
+    expect(repo.read('src/a.txt')).toBe('a\n');
+    expect(repo.git('log', '--format=%s', '-1').trim()).toBe('T001: Write `src/a.txt`');
+    expect(exec.tasks.T002.error).toMatch(
+      /^refused: the agent switched its worktree from taskwave\/.*\/T002 to agent-branch/,
+    );
+    expect(existsSync(join(repo.dir, 'src/b.txt'))).toBe(false);
+  });
+
+  it('SIGTERM stops a run like Ctrl-C: agents stopped, state saved, exit 130, nothing outlives taskwave', async () => {
+    const repo = makeRepo({ 'tasks.md': PLAN });
+    repo.script({ '*': { sleepMs: 60_000, spawnChild: true } });
+    const run = startCli(['run', 'tasks.md'], repo.dir);
+    for (let i = 0; i < 300 && repo.agentLog().filter((e) => e.event === 'child').length < 2; i++) {
+      await new Promise((res) => setTimeout(res, 50));
+    }
+    const children = repo
+      .agentLog()
+      .filter((e) => e.event === 'child')
+      .map((e) => e.childPid as number);
+    const agents = starts(repo).map((e) => e.pid);
+    leftovers.push(...children, ...agents);
+    run.child.kill('SIGTERM');
+    const r = await run.done;
+    expect(r.code).toBe(130);
+    expect(execution(repo.dir).status).toBe('interrupted');
+    const alive = (pid: number) => {
+      try {
+        process.kill(pid, 0);
+        return true;
+      } catch {
+        return false;
+      }
+    };
+    for (let i = 0; i < 100 && [...children, ...agents].some(alive); i++)
+      await new Promise((res) => setTimeout(res, 50));
+    expect([...children, ...agents].filter(alive)).toEqual([]);
+  });
+
+  it('a stale lock left by a dead process is taken over', async () => {
+    const repo = makeRepo({ 'tasks.md': PLAN });
+    mkdirSync(join(repo.dir, '.taskwave'), { recursive: true });
+    // A pid far above any this machine has handed out: the process that held the lock is gone.
+    const dead = {
+      pid: 2 ** 22 - 3,
+      host: hostname(),
+      startedAt: new Date().toISOString(),
+      command: 'taskwave run tasks.md',
+    };
+    writeFileSync(join(repo.dir, '.taskwave', 'lock'), JSON.stringify(dead));
+    const r = await runCli(['run', 'tasks.md'], repo.dir);
+    expect(r.code).toBe(0);
+    expect(readdirSync(join(repo.dir, '.taskwave'))).not.toContain('lock');
+    expect(repo.read('tasks.md')).toBe(PLAN.replaceAll('- [ ] T', '- [x] T'));
+  });
+});
+
+describe('hostile task text', () => {
+  it('reaches the agent only as data: no shell ever runs $(…), backticks or quotes from a plan', async () => {
+    const evil = 'Say $(touch pwned-subshell) and `touch pwned-backtick` and "quotes" \'too\'; touch pwned-semicolon';
+    const plan = `# Tasks\n\n- [ ] T001 ${evil}\n  - body line with $(touch pwned-body) && rm -rf /tmp/nothing\n`;
+    const repo = makeRepo({ 'tasks.md': plan });
+    repo.script({ T001: { write: { 'out.txt': 'ok\n' } } });
+    const r = await runCli(['run', 'tasks.md'], repo.dir);
+    expect(r.code).toBe(0);
+    const start = starts(repo)[0] as AgentLogEntry;
+    expect(start.title).toBe(evil);
+    expect(start.stdin).toContain(evil);
+    expect(start.stdin).toContain('$(touch pwned-body) && rm -rf /tmp/nothing');
+    const all = repo.git('ls-files', '--others', '--cached').split('\n');
+    expect(all.filter((f) => f.includes('pwned'))).toEqual([]);
+    for (const f of ['pwned-subshell', 'pwned-backtick', 'pwned-semicolon', 'pwned-body']) {
+      expect(existsSync(join(repo.dir, f))).toBe(false);
+    }
+    // The commit message carries the title as text.
+    expect(repo.git('log', '-1', '--format=%s').trim()).toBe(`T001: ${evil}`);
+  });
+});
