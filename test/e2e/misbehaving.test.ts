@@ -1,7 +1,8 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { alive, killLeftoversAfterEach, waitFor } from '../support/processes.js';
 import { type AgentLogEntry, makeRepo, runCli, startCli, type TempRepo } from '../support/repo.js';
 
 /*
@@ -23,14 +24,7 @@ const clean = (repo: TempRepo) => ({
   worktrees: repo.git('worktree', 'list').trim().split('\n').length,
 });
 
-const leftovers: number[] = [];
-afterEach(() => {
-  for (const pid of leftovers.splice(0)) {
-    try {
-      process.kill(pid, 'SIGKILL');
-    } catch {}
-  }
-});
+const leftovers = killLeftoversAfterEach();
 
 describe('misbehaving agents', () => {
   it('an agent that crashes mid-write: nothing merged, nothing ticked, its half-written work kept on its branch', async () => {
@@ -158,9 +152,10 @@ describe('misbehaving agents', () => {
     const repo = makeRepo({ 'tasks.md': PLAN });
     repo.script({ '*': { sleepMs: 60_000, spawnChild: true } });
     const run = startCli(['run', 'tasks.md'], repo.dir);
-    for (let i = 0; i < 300 && repo.agentLog().filter((e) => e.event === 'child').length < 2; i++) {
-      await new Promise((res) => setTimeout(res, 50));
-    }
+    await waitFor(
+      'both agents and their children',
+      () => repo.agentLog().filter((e) => e.event === 'child').length === 2,
+    );
     const children = repo
       .agentLog()
       .filter((e) => e.event === 'child')
@@ -171,17 +166,7 @@ describe('misbehaving agents', () => {
     const r = await run.done;
     expect(r.code).toBe(130);
     expect(execution(repo.dir).status).toBe('interrupted');
-    const alive = (pid: number) => {
-      try {
-        process.kill(pid, 0);
-        return true;
-      } catch {
-        return false;
-      }
-    };
-    for (let i = 0; i < 100 && [...children, ...agents].some(alive); i++)
-      await new Promise((res) => setTimeout(res, 50));
-    expect([...children, ...agents].filter(alive)).toEqual([]);
+    await waitFor('the agents and their children to die', () => ![...children, ...agents].some(alive), 5000);
   });
 
   it('a stale lock left by a dead process is taken over', async () => {

@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { alive, killLeftoversAfterEach, waitFor } from '../support/processes.js';
 import { makeRepo, runCli, startCli, type TempRepo } from '../support/repo.js';
 
 const PLAN = `# Tasks
@@ -13,31 +14,7 @@ const PLAN = `# Tasks
 - [ ] T004 fourth
 `;
 
-const leftovers: number[] = [];
-afterEach(() => {
-  for (const pid of leftovers.splice(0)) {
-    try {
-      process.kill(pid, 'SIGKILL');
-    } catch {}
-  }
-});
-
-const alive = (pid: number) => {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-};
-
-async function waitFor(what: string, cond: () => boolean, ms = 15_000): Promise<void> {
-  const until = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
+const leftovers = killLeftoversAfterEach();
 
 const starts = (repo: TempRepo) => repo.agentLog().filter((e) => e.event === 'start');
 
