@@ -1,8 +1,8 @@
 #!/usr/bin/env node
 // `npm run bench`: taskwave's benchmark suite. Prints a table; asserts nothing about time.
-// So far: scale (parse and plan 1k/10k/100k-task plans; the books of a run with 10k finished tasks).
-// Makespan against the lower bound, per-task overhead against GNU make and large repositories are
-// still to come (issue 7).
+// So far: makespan against the lower bound (and against running wave by wave), and scale (parse
+// and plan 1k/10k/100k-task plans; the books of a run with 10k finished tasks). Per-task overhead
+// against GNU make and large repositories are still to come (issue 7).
 import { execFileSync } from 'node:child_process';
 import { cpus, totalmem } from 'node:os';
 
@@ -30,12 +30,34 @@ rows.push([
 ]);
 rows.push(['journal write, per event (10k-task run)', `${res.journalWriteUsPerEvent} µs`, '', 'fsync included']);
 
+const table = (header, rows) => {
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => String(r[i]).length)));
+  const line = (cells) => `| ${cells.map((c, i) => String(c).padEnd(widths[i])).join(' | ')} |`;
+  return [line(header), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)].join('\n');
+};
+
+const makespan = execFileSync(process.execPath, [new URL('./makespan.mjs', import.meta.url).pathname], {
+  encoding: 'utf8',
+})
+  .trim()
+  .split('\n')
+  .map((l) => JSON.parse(l));
+const mrows = makespan.map((m) => [
+  m.plan,
+  m.tasks,
+  m.slots,
+  m.boundMs,
+  m.ms,
+  m.ratio.toFixed(3),
+  m.waveMs,
+  m.waveRatio.toFixed(3),
+]);
+
 const header = ['measurement', 'time', 'peak RSS', 'notes'];
-const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => String(r[i]).length)));
-const line = (cells) => `| ${cells.map((c, i) => String(c).padEnd(widths[i])).join(' | ')} |`;
 console.log(
   `taskwave bench on ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}`,
 );
-console.log(line(header));
-console.log(line(widths.map((w) => '-'.repeat(w))));
-for (const r of rows) console.log(line(r));
+console.log('\nMakespan (ms) against the lower bound max(critical path, work / slots), and wave by wave:');
+console.log(table(['plan', 'tasks', 'slots', 'bound', 'taskwave', 'ratio', 'waves', 'ratio'], mrows));
+console.log('\nScale:');
+console.log(table(header, rows));
