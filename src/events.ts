@@ -78,7 +78,7 @@ export type RunEvent =
       taskId: string;
       title: string;
       durationMs: number;
-      usage?: Usage;
+
       /** The integration branch's commit that holds the task. */
       commit?: string;
       sessionId?: string;
@@ -174,4 +174,19 @@ export function addUsage(a: Usage | undefined, b: Usage | undefined): Usage | un
   if (cost !== undefined) out.costUsd = cost;
   if (turns !== undefined) out.turns = turns;
   return out;
+}
+
+/** What `total` (a running total, e.g. a resumed Codex thread's) adds to `before`: one run's own usage. */
+export function usageSince(total: Usage, before: Usage | undefined): Usage {
+  if (!before) return total;
+  const minus = (a?: number, b?: number) => (a === undefined ? undefined : Math.max(0, a - (b ?? 0)));
+  return {
+    inputTokens: Math.max(0, total.inputTokens - before.inputTokens),
+    outputTokens: Math.max(0, total.outputTokens - before.outputTokens),
+    ...(total.cacheReadTokens !== undefined
+      ? { cacheReadTokens: minus(total.cacheReadTokens, before.cacheReadTokens) }
+      : {}),
+    ...(total.costUsd !== undefined ? { costUsd: minus(total.costUsd, before.costUsd) } : {}),
+    ...(total.turns !== undefined ? { turns: minus(total.turns, before.turns) } : {}),
+  };
 }

@@ -5,7 +5,7 @@ import { isAlive, readLock } from '../state/lock.js';
 import { statePaths } from '../state/paths.js';
 import { git } from '../workspace/git.js';
 import { findRoot } from '../workspace/repo.js';
-import { removeWorktree } from '../workspace/worktrees.js';
+import { removeRunWorktrees } from '../workspace/worktrees.js';
 import { EXIT, printDiagnostics } from './output.js';
 
 /**
@@ -29,13 +29,12 @@ export async function cleanCommand(flags: { branches?: boolean }): Promise<numbe
   let removed = 0;
   if (existsSync(worktrees)) {
     for (const run of readdirSync(worktrees)) {
-      for (const task of readdirSync(join(worktrees, run))) {
-        if (inGit) await removeWorktree(root, join(worktrees, run, task));
-        removed++;
-      }
+      if (inGit) removed += await removeRunWorktrees(root, paths.dir, run);
+      else removed += readdirSync(join(worktrees, run)).length;
     }
     rmSync(worktrees, { recursive: true, force: true });
   }
+  // Records of worktrees whose folders are gone (deleted by hand) go too.
   if (inGit) await git(root, ['worktree', 'prune']);
   out.push(`removed ${removed} worktree(s)`);
 

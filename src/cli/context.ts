@@ -1,4 +1,3 @@
-import { statSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { resolveAgent } from '../agents/registry.js';
 import type { AgentAdapter } from '../agents/types.js';
@@ -8,6 +7,7 @@ import { errorAt } from '../plan/diagnostic.js';
 import { loadPlan } from '../plan/registry.js';
 import type { Plan, PlanFormat } from '../plan/types.js';
 import { err, ok, type Result } from '../result.js';
+import { isDirectory } from '../util/fs-kind.js';
 import { findRoot } from '../workspace/repo.js';
 import { type Config, findConfig, loadConfig } from './config.js';
 
@@ -50,12 +50,4 @@ export function parsePositiveInt(value: string, flag: string): Result<number, Di
   if (!Number.isInteger(n) || n < 1)
     return err([errorAt(undefined, `${flag} expects a whole number of at least 1, got '${value}'`)]);
   return ok(n);
-}
-
-function isDirectory(path: string): boolean {
-  try {
-    return statSync(path).isDirectory();
-  } catch {
-    return false;
-  }
 }

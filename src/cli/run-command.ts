@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, statSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import type { AgentAdapter } from '../agents/types.js';
 import { AgentSlots } from '../engine/agent-slots.js';
@@ -30,6 +30,7 @@ import { ensureStateDir, statePaths } from '../state/paths.js';
 import { PlanBooks } from '../state/plan-books.js';
 import { TaskLogs } from '../state/task-logs.js';
 import { parseDuration } from '../util/duration.js';
+import { isDirectory } from '../util/fs-kind.js';
 import { killAllProcessGroups } from '../util/process-group.js';
 import { makeRedactor } from '../util/redact.js';
 import { recoverKilledRun } from '../workspace/recover.js';
@@ -412,14 +413,6 @@ async function recordIn(
   if (!there.ok || !format.recordProgress) return there.ok ? ok(undefined) : there;
   const b = await format.recordProgress(there.value, state);
   return b.ok ? ok(undefined) : err(b.error.message);
-}
-
-function isDirectory(path: string): boolean {
-  try {
-    return statSync(path).isDirectory();
-  } catch {
-    return false;
-  }
 }
 
 function newRunId(): string {

@@ -67,7 +67,7 @@ async function gatesAtHead(
   root: string,
   workspaces: TaskWorkspaces | undefined,
 ): Promise<GateResult | undefined> {
-  const run = (dir: string) => runGates(specs, dir, scope, { ...c.gates, ...c, semaphore: c.gates.semaphore });
+  const run = (dir: string) => runGates(specs, dir, scope, { ...c, semaphore: c.gates.semaphore });
   if (!workspaces) return run(root);
   const r = await workspaces.atHead(run);
   if (r.ok) return r.value;

@@ -2,7 +2,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { renderConflictPrompt, renderTaskPrompt } from '../agents/prompt.js';
 import type { AgentAdapter, AgentSuccess } from '../agents/types.js';
-import { addUsage, type RunEvent, type TaskError, type Usage } from '../events.js';
+import { type RunEvent, type TaskError, type Usage, usageSince } from '../events.js';
 import type { GateResult } from '../gates/types.js';
 import type { Verifier } from '../gates/verifier.js';
 import type { Plan, PlanFormat, Task } from '../plan/types.js';
@@ -108,17 +108,7 @@ export function createTaskRunner(deps: TaskRunnerDeps) {
     if (!usage || !agent.usageIsCumulative) return usage;
     const before = cumulative.get(task.id);
     cumulative.set(task.id, usage);
-    if (!before) return usage;
-    const minus = (a?: number, b?: number) => (a === undefined ? undefined : Math.max(0, a - (b ?? 0)));
-    return {
-      inputTokens: Math.max(0, usage.inputTokens - before.inputTokens),
-      outputTokens: Math.max(0, usage.outputTokens - before.outputTokens),
-      ...(usage.cacheReadTokens !== undefined
-        ? { cacheReadTokens: minus(usage.cacheReadTokens, before.cacheReadTokens) }
-        : {}),
-      ...(usage.costUsd !== undefined ? { costUsd: minus(usage.costUsd, before.costUsd) } : {}),
-      ...(usage.turns !== undefined ? { turns: minus(usage.turns, before.turns) } : {}),
-    };
+    return usageSince(usage, before);
   };
 
   /** One run of the agent; every run is on the record with what it cost. */
@@ -152,7 +142,7 @@ export function createTaskRunner(deps: TaskRunnerDeps) {
       ...(session ? { sessionId: session } : {}),
       ...(r.ok && r.value.summary ? { summary: redact(r.value.summary) } : {}),
     });
-    if (r.ok) return ok({ ...r.value, ...(usage ? { usage } : {}) });
+    if (r.ok) return r;
     if (r.error.reason === 'agent-exit') return err({ ...r.error, outputTail: redact(r.error.outputTail) });
     if (r.error.reason === 'agent-error') return err({ ...r.error, message: redact(r.error.message) });
     return r;
@@ -175,7 +165,7 @@ export function createTaskRunner(deps: TaskRunnerDeps) {
 
   /**
    * Agent, then gates, until the gates pass or the repairs are used up. Returns the last run's
-   * success (its summary) and the usage of all runs.
+   * success (its summary); what each run cost is on the record through `agent-finished`.
    */
   const workAndVerify = async (
     task: Task,
@@ -187,16 +177,14 @@ export function createTaskRunner(deps: TaskRunnerDeps) {
     signal: AbortSignal,
   ): Promise<Result<AgentSuccess, TaskError>> => {
     let prompt = basePrompt;
-    let usage: Usage | undefined;
     const maxRepairs = deps.repairAttempts ?? 2;
     for (let repair = 0; ; repair++) {
       const file = savePrompt(task, attempt, prompt, repair > 0 ? `.repair${repair}` : '');
       const r = await runAgent({ task, agent, prompt, promptFile: file, cwd: dir, attempt, signal });
       if (!r.ok) return r;
-      usage = addUsage(usage, r.value.usage);
       const failure = deps.verifier ? await deps.verifier.verify(task, dir, base, attempt) : undefined;
       if (signal.aborted) return err({ reason: 'cancelled' });
-      if (!failure) return ok({ ...r.value, ...(usage ? { usage } : {}) });
+      if (!failure) return r;
       if (failure.kind === 'secret') return err({ reason: 'secret-in-diff', findings: failure.findings ?? [] });
       if (repair >= maxRepairs) {
         if (failure.kind === 'unverified') return err({ reason: 'unverified', message: failure.result.message ?? '' });

@@ -1,4 +1,4 @@
-import type { RunEvent, RunStatus, RunSummary, TaskError, TaskSummary, Usage } from '../events.js';
+import type { RunEvent, RunStatus, RunSummary, TaskError, TaskSummary } from '../events.js';
 import { describeTaskError } from '../events.js';
 import type { Task } from '../plan/types.js';
 import type { Result } from '../result.js';
@@ -36,7 +36,6 @@ export interface SchedulerInput {
 
 /** What a finished task leaves for the books. */
 export interface TaskOutcome {
-  usage?: Usage;
   commit?: string;
   sessionId?: string;
 }

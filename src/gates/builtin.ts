@@ -13,7 +13,12 @@ import type { GateResult } from './types.js';
  * what it adds holds no secret. Each returns a GateResult like a command gate, with `builtin: true`.
  */
 
-export type BuiltinCheck = 'changed-something' | 'named-files-exist' | 'no-secrets';
+export type BuiltinCheck =
+  | 'changed-something'
+  | 'named-files-exist'
+  | 'no-secrets'
+  | 'plan-untouched'
+  | 'no-unasked-deletions';
 
 function builtinResult(
   name: BuiltinCheck,
@@ -252,12 +257,10 @@ export function checkNamedFilesExist(opts: NamedFilesOptions): GateResult {
       message: expected.length === 0 ? 'no file to check' : `${expected.length} file(s) present`,
     });
   }
-  const shown = missing.slice(0, 5).join(', ');
-  const more = missing.length > 5 ? ` and ${missing.length - 5} more` : '';
   return builtinResult('named-files-exist', started, {
     ok: false,
     outputTail: listTail(missing),
-    message: `missing after the task: ${shown}${more}`,
+    message: `missing after the task: ${listed(missing)}`,
   });
 }
 
@@ -304,6 +307,11 @@ export async function checkNoSecrets(opts: NoSecretsOptions): Promise<NoSecretsR
 }
 
 /** A list for the output tail, cut so a run that adds ten thousand files does not bloat the books. */
+/** At most five, for a one-line message: `a, b, c, d, e and 3 more`. */
+function listed(files: readonly string[]): string {
+  return files.length > 5 ? `${files.slice(0, 5).join(', ')} and ${files.length - 5} more` : files.join(', ');
+}
+
 function listTail(items: readonly string[], max = 40): string {
   const shown = items.slice(0, max);
   if (items.length > max) shown.push(`… and ${items.length - max} more`);
@@ -331,10 +339,6 @@ export function mayDelete(task: Pick<Task, 'title'>): boolean {
   return DELETION_WORDS.test(task.title);
 }
 
-function listed(files: readonly string[]): string {
-  return files.length > 5 ? `${files.slice(0, 5).join(', ')} and ${files.length - 5} more` : files.join(', ');
-}
-
 /**
  * The agent left the plan alone: taskwave ticks it once the task is verified, and an agent that ticks
  * (or rewrites) it itself would claim work before anything checked it.
@@ -346,19 +350,17 @@ export async function checkPlanUntouched(opts: {
 }): Promise<GateResult> {
   const started = performance.now();
   const changed = await changedFiles(opts.cwd, opts.base);
-  const base = { name: 'plan-untouched', command: 'builtin:plan-untouched', builtin: true as const };
-  const durationMs = Math.round(performance.now() - started);
-  if (!changed.ok) return { ...base, ok: false, durationMs, outputTail: changed.error, message: changed.error };
+  if (!changed.ok) {
+    return builtinResult('plan-untouched', started, { ok: false, outputTail: changed.error, message: changed.error });
+  }
   const guarded = new Set(opts.planFiles);
   const touched = changed.value.filter((f) => guarded.has(f));
-  if (touched.length === 0) return { ...base, ok: true, durationMs, outputTail: '' };
-  return {
-    ...base,
+  if (touched.length === 0) return builtinResult('plan-untouched', started, { ok: true, outputTail: '' });
+  return builtinResult('plan-untouched', started, {
     ok: false,
-    durationMs,
-    outputTail: touched.join('\n'),
+    outputTail: listTail(touched),
     message: `the agent edited the plan (${listed(touched)}); taskwave ticks it itself once the task is verified: undo that change`,
-  };
+  });
 }
 
 /** The agent deleted no tracked file it was not asked to (a task that says remove/move/rename may). */
@@ -368,18 +370,25 @@ export async function checkNoUnaskedDeletions(opts: {
   task: Pick<Task, 'title'>;
 }): Promise<GateResult> {
   const started = performance.now();
-  const base = { name: 'no-unasked-deletions', command: 'builtin:no-unasked-deletions', builtin: true as const };
-  if (mayDelete(opts.task))
-    return { ...base, ok: true, durationMs: 0, outputTail: '', message: 'the task may delete files' };
+  if (mayDelete(opts.task)) {
+    return builtinResult('no-unasked-deletions', started, {
+      ok: true,
+      outputTail: '',
+      message: 'the task may delete files',
+    });
+  }
   const deleted = await deletedFiles(opts.cwd, opts.base);
-  const durationMs = Math.round(performance.now() - started);
-  if (!deleted.ok) return { ...base, ok: false, durationMs, outputTail: deleted.error, message: deleted.error };
-  if (deleted.value.length === 0) return { ...base, ok: true, durationMs, outputTail: '' };
-  return {
-    ...base,
+  if (!deleted.ok) {
+    return builtinResult('no-unasked-deletions', started, {
+      ok: false,
+      outputTail: deleted.error,
+      message: deleted.error,
+    });
+  }
+  if (deleted.value.length === 0) return builtinResult('no-unasked-deletions', started, { ok: true, outputTail: '' });
+  return builtinResult('no-unasked-deletions', started, {
     ok: false,
-    durationMs,
-    outputTail: deleted.value.join('\n'),
+    outputTail: listTail(deleted.value),
     message: `the agent deleted tracked files the task does not ask to remove: ${listed(deleted.value)}; restore them`,
-  };
+  });
 }

@@ -2,6 +2,7 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { type Diagnostic, errorAt } from '../plan/diagnostic.js';
 import { CHECKBOX, closesFence, type Fence, fenceOpen } from '../plan/formats/markdown/lines.js';
+import { isDirectory } from '../util/fs-kind.js';
 
 /*
  * spec-kit's `/speckit.checklist` writes `checklists/*.md` beside `tasks.md`: requirement-quality
@@ -73,12 +74,4 @@ export function openItems(file: string, text: string): Diagnostic[] {
     out.push(errorAt({ file, line: i + 1, column: indent.length + 1 }, `checklist item not done: ${item} (${HINT})`));
   });
   return out;
-}
-
-function isDirectory(path: string): boolean {
-  try {
-    return statSync(path).isDirectory();
-  } catch {
-    return false;
-  }
 }

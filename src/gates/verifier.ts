@@ -93,15 +93,8 @@ export function createVerifier(o: VerifierOptions): Verifier {
       }
       const named = record(checkNamedFilesExist({ cwd: dir, task }));
       if (!named.ok) return { kind: 'gate', result: named };
-      for (const spec of o.taskGates) {
-        const result = record(
-          await o.semaphore.use(() =>
-            runGate(spec, { cwd: dir, env: o.env, signal: o.signal, killGraceMs: o.killGraceMs, redact: o.redact }),
-          ),
-        );
-        if (!result.ok) return { kind: 'gate', result };
-      }
-      return undefined;
+      const failed = await runGates(o.taskGates, dir, scope, o, attempt);
+      return failed ? { kind: 'gate', result: failed } : undefined;
     },
 
     repairPrompt(taskPrompt, failure, repair, maxRepairs) {
@@ -129,18 +122,20 @@ export function createVerifier(o: VerifierOptions): Verifier {
   };
 }
 
-/** Run gates one after another in `dir` (a phase's, the final ones), stopping at the first failure. */
+/** Run gates one after another in `dir` (a task's, a phase's, the final ones), stopping at the first failure. */
 export async function runGates(
   specs: readonly GateSpec[],
   dir: string,
   scope: GateScope,
   o: Pick<VerifierOptions, 'semaphore' | 'env' | 'redact' | 'killGraceMs' | 'signal' | 'log'>,
+  /** The task's attempt, for task gates. */
+  attempt?: number,
 ): Promise<GateResult | undefined> {
   for (const spec of specs) {
     const result = await o.semaphore.use(() =>
       runGate(spec, { cwd: dir, env: o.env, signal: o.signal, killGraceMs: o.killGraceMs, redact: o.redact }),
     );
-    o.log({ type: 'gate-finished', scope, result });
+    o.log({ type: 'gate-finished', scope, result, ...(attempt !== undefined ? { attempt } : {}) });
     if (!result.ok) return result;
   }
   return undefined;

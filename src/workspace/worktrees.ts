@@ -105,16 +105,10 @@ export function hasWorktrees(stateDir: string, runId: string): boolean {
 }
 
 /**
- * What a run that died (killed, power lost) left in the repository: its worktrees, its merge
- * worktree, and the branches of tasks that will simply run again. Branches of tasks that failed or
- * conflicted are kept: they hold work someone may want.
+ * Remove every worktree of run `runId` (its folder and git's records of them), unlocking the ones a
+ * killed `git worktree add` left locked. Returns how many there were.
  */
-export async function cleanupDeadRun(
-  root: string,
-  stateDir: string,
-  runId: string,
-  keepBranchOf: (taskId: string) => boolean,
-): Promise<{ worktrees: number; branches: number }> {
+export async function removeRunWorktrees(root: string, stateDir: string, runId: string): Promise<number> {
   const dir = worktreesDir(stateDir, runId);
   let worktrees = 0;
   // A `git worktree add` killed half way leaves its record locked ("initializing"): prune keeps it,
@@ -134,6 +128,21 @@ export async function cleanupDeadRun(
     rmSync(dir, { recursive: true, force: true });
   }
   await worktreeGit(root, ['worktree', 'prune']);
+  return worktrees;
+}
+
+/**
+ * What a run that died (killed, power lost) left in the repository: its worktrees, its merge
+ * worktree, and the branches of tasks that will simply run again. Branches of tasks that failed or
+ * conflicted are kept: they hold work someone may want.
+ */
+export async function cleanupDeadRun(
+  root: string,
+  stateDir: string,
+  runId: string,
+  keepBranchOf: (taskId: string) => boolean,
+): Promise<{ worktrees: number; branches: number }> {
+  const worktrees = await removeRunWorktrees(root, stateDir, runId);
   const list = await git(root, ['for-each-ref', '--format=%(refname:short)', `refs/heads/taskwave/${runId}/`]);
   let branches = 0;
   for (const branch of list.ok ? list.value.split('\n').filter(Boolean) : []) {

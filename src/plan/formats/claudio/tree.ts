@@ -1,5 +1,6 @@
-import { readdirSync, statSync } from 'node:fs';
+import { readdirSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
+import { isDirectory as isDir, isFile } from '../../../util/fs-kind.js';
 
 /*
  * Where a Claudio tree's files are: the `.claudio` folder, its `phaseN` folders (directly inside or
@@ -24,22 +25,6 @@ export interface TreeScope {
 
 const PHASE_DIR = /^phase[-_]?(\d+)(?:[-_].*)?$/i;
 const TASK_DIR = /^task[-_]?(\d+)(?:[-_].*)?$/i;
-
-function isDir(path: string): boolean {
-  try {
-    return statSync(path).isDirectory();
-  } catch {
-    return false;
-  }
-}
-
-function isFile(path: string): boolean {
-  try {
-    return statSync(path).isFile();
-  } catch {
-    return false;
-  }
-}
 
 function entries(dir: string): string[] {
   try {

@@ -1,5 +1,6 @@
 import { readdir, stat } from 'node:fs/promises';
 import { basename, dirname, join, relative, sep } from 'node:path';
+import { isDirectoryAsync as isDirectory } from '../../../util/fs-kind.js';
 
 /*
  * Where a platform-mode project keeps its books: `.platform-mode/plans/planNNN.plan.md` and
@@ -12,14 +13,6 @@ const LOG_FILE = /^execution(\d+)\.execution\.md$/i;
 export interface LogFile {
   file: string;
   number: number;
-}
-
-async function isDirectory(path: string): Promise<boolean> {
-  try {
-    return (await stat(path)).isDirectory();
-  } catch {
-    return false;
-  }
 }
 
 /** A `*.plan.md` file directly inside `.platform-mode/plans/`. */

@@ -1,5 +1,6 @@
 import { open, readFile, stat } from 'node:fs/promises';
 import { basename, dirname, join, resolve, sep } from 'node:path';
+import { isDirectoryAsync as isDirectory, isFileAsync as isFile } from '../../../util/fs-kind.js';
 
 /*
  * Where a Taskmaster plan lives: `.taskmaster/tasks/tasks.json` (the older layout: `tasks/tasks.json`),
@@ -9,22 +10,6 @@ import { basename, dirname, join, resolve, sep } from 'node:path';
 /** Above this size detection looks only at the start of the file: a format probe must stay cheap. */
 const FULL_PARSE_LIMIT = 8 * 1024 * 1024;
 const PREFIX_BYTES = 64 * 1024;
-
-async function isFile(path: string): Promise<boolean> {
-  try {
-    return (await stat(path)).isFile();
-  } catch {
-    return false;
-  }
-}
-
-async function isDirectory(path: string): Promise<boolean> {
-  try {
-    return (await stat(path)).isDirectory();
-  } catch {
-    return false;
-  }
-}
 
 /** The layouts a folder can hold, in the order they are tried. */
 export function tasksFileCandidates(dir: string): string[] {
