@@ -1,6 +1,9 @@
+import { relative } from 'node:path';
 import pc from 'picocolors';
-import { scheduleInfo } from '../graph/index.js';
+import { estimateWeight, pastDurations, scheduleInfo } from '../graph/index.js';
 import type { Plan, Task } from '../plan/types.js';
+import { loadExecution } from '../state/execution.js';
+import { statePaths } from '../state/paths.js';
 import { loadPlanContext } from './context.js';
 import { displayPath, EXIT, printDiagnostics } from './output.js';
 import { type Route, routeTasks } from './routing.js';
@@ -21,10 +24,13 @@ export async function planCommand(planPath: string, flags: PlanFlags): Promise<n
     printDiagnostics(ctx.error);
     return EXIT.usage;
   }
-  const { plan, config } = ctx.value;
+  const { plan, config, root } = ctx.value;
   const prepared = prepareRun(plan, { includeOptional: false });
+  // The critical path weighs tasks as `taskwave run` does: what they took before, where they ran before.
+  const booksAt = statePaths(root);
+  const past = pastDurations(loadExecution(booksAt.execution, booksAt.journal), relative(root, plan.path), plan.tasks);
   const info = prepared.ok
-    ? scheduleInfo(prepared.value.graph, prepared.value.selection.run)
+    ? scheduleInfo(prepared.value.graph, prepared.value.selection.run, estimateWeight(prepared.value.graph.tasks, past))
     : { waves: [], criticalPath: [] };
   const routes = routeTasks(plan.tasks, config.routing ?? [], config.agent ?? 'claude');
   if (flags.json) {

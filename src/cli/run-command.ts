@@ -8,7 +8,7 @@ import { createTaskRunner } from '../engine/run-task.js';
 import { Scheduler } from '../engine/scheduler.js';
 import type { Logger } from '../events.js';
 import { findOpenChecklists } from '../gates/checklists.js';
-import { FileLocks, makePriority, planOrder, remainingPath } from '../graph/index.js';
+import { estimateWeight, FileLocks, makePriority, pastDurations, planOrder, remainingPath } from '../graph/index.js';
 import { formatDiagnostic } from '../plan/diagnostic.js';
 import type { Plan, PlanFormat, Task } from '../plan/types.js';
 import { fanout } from '../report/fanout.js';
@@ -91,7 +91,12 @@ export async function runCommand(planPath: string, given: RunFlags, resume?: Exe
   const shuffleSeed = flags.shuffleTies !== undefined ? Number(flags.shuffleTies) : undefined;
   const { graph, selection: sel, byId } = prepared;
   const toRun = sel.run.map((id) => byId.get(id) as Task);
-  const remaining = remainingPath(graph, sel.run);
+  // Priorities weigh what tasks took in earlier runs, from the books as they stand before this run
+  // starts anything (reading them needs no lock; the run reads them again under it).
+  const booksAt = statePaths(root);
+  const before = resume ?? loadExecution(booksAt.execution, booksAt.journal);
+  const past = pastDurations(before, relative(root, plan.path), graph.tasks);
+  const remaining = remainingPath(graph, sel.run, estimateWeight(graph.tasks, past));
   const compare = makePriority(remaining, planOrder(graph), shuffleSeed);
   const agentOf = (id: string) => routes.get(id)?.agent ?? defaultAgent;
   const agentNames = [...new Set(sel.run.map(agentOf))];

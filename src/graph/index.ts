@@ -1,10 +1,12 @@
 export { bridgeDoneTasks } from './bridge-done.js';
 export { asGraph, buildGraph, CycleError, type DroppedEdge, maskOf, type TaskGraph, topoOrder } from './dag.js';
 export { type FileConflict, FileLocks, normalizeFilePath } from './file-locks.js';
+export { pastDurations } from './past-durations.js';
 export { makePriority, mulberry32 } from './priority.js';
 export {
   criticalPath,
   estimateWeight,
+  type PastDuration,
   planOrder,
   remainingPath,
   type ScheduleInfo,

@@ -5,22 +5,55 @@ import { asGraph, at, maskOf, type TaskGraph, topoOrder } from './dag.js';
 export type Weight = (task: Task) => number;
 
 /**
- * The default weight: a task's `estimateMinutes` where the plan gives estimates, else 1. When only some
- * tasks have one, the others weigh the median of the known estimates. Estimates that are not finite
- * numbers ≥ 0 count as unknown.
+ * How long a task took in an earlier attempt or run, in minutes (the unit of `estimateMinutes`).
+ * `partial`: that attempt was cut short (interrupted, or its run died), so the task takes at least this.
  */
-export function estimateWeight(tasks: readonly Task[]): Weight {
+export interface PastDuration {
+  minutes: number;
+  partial?: boolean;
+}
+
+/**
+ * The default weight. A task's own figure: its measured duration from `past` where the books have one
+ * (what it really took beats what the plan guessed), else the plan's `estimateMinutes`. Tasks without
+ * a figure weigh the median of the known ones, or 1 when no task has one. An attempt cut short only
+ * raises the weight to what it already took. Figures that are not finite numbers ≥ 0 count as unknown.
+ */
+export function estimateWeight(tasks: readonly Task[], past?: ReadonlyMap<string, PastDuration>): Weight {
+  const own = (t: Task): number | undefined => {
+    const p = past?.get(t.id);
+    if (p && !p.partial && isFigure(p.minutes)) return p.minutes;
+    return hasEstimate(t) ? t.estimateMinutes : undefined;
+  };
+  const atLeast = (t: Task): number => {
+    const p = past?.get(t.id);
+    return p?.partial && isFigure(p.minutes) ? p.minutes : 0;
+  };
   const known: number[] = [];
-  for (const t of tasks) if (hasEstimate(t)) known.push(t.estimateMinutes);
-  if (known.length === 0) return () => 1;
-  known.sort((a, b) => a - b);
-  const mid = known.length >> 1;
-  const median = known.length % 2 === 1 ? at(known, mid) : (at(known, mid - 1) + at(known, mid)) / 2;
-  return (t) => (hasEstimate(t) ? t.estimateMinutes : median);
+  const cutShort: number[] = [];
+  for (const t of tasks) {
+    const w = own(t);
+    if (w !== undefined) known.push(w);
+    else if (atLeast(t) > 0) cutShort.push(atLeast(t));
+  }
+  // Only interrupted attempts to go by: their times are still minutes, which a bare 1 is not.
+  const fallback = median(known.length > 0 ? known : cutShort) ?? 1;
+  return (t) => Math.max(own(t) ?? fallback, atLeast(t));
+}
+
+function median(xs: number[]): number | undefined {
+  if (xs.length === 0) return undefined;
+  const sorted = [...xs].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 === 1 ? at(sorted, mid) : (at(sorted, mid - 1) + at(sorted, mid)) / 2;
+}
+
+function isFigure(x: unknown): x is number {
+  return typeof x === 'number' && Number.isFinite(x) && x >= 0;
 }
 
 function hasEstimate(t: Task): t is Task & { estimateMinutes: number } {
-  return typeof t.estimateMinutes === 'number' && Number.isFinite(t.estimateMinutes) && t.estimateMinutes >= 0;
+  return isFigure(t.estimateMinutes);
 }
 
 /** Everything the scheduler and `taskwave plan` want to know about the tasks to run. */

@@ -122,3 +122,56 @@ describe('remaining path and critical path', () => {
     expect(criticalPath(tasks, ['X', 'Y', 'Z', 'W'])).toEqual(['X', 'W']);
   });
 });
+
+describe('weights from past durations', () => {
+  const minutes = (entries: Record<string, number | [number, 'partial']>) =>
+    new Map(
+      Object.entries(entries).map(([id, m]) => [
+        id,
+        Array.isArray(m) ? { minutes: m[0], partial: true } : { minutes: m },
+      ]),
+    );
+
+  it('prefers a measured duration over the plan estimate, in minutes', () => {
+    const tasks = makeTasks([
+      { id: 'A', estimate: 10 },
+      { id: 'B', estimate: 10 },
+    ]);
+    expect(tasks.map(estimateWeight(tasks, minutes({ A: 45 })))).toEqual([45, 10]);
+  });
+
+  it('fills tasks with neither from the median of the known figures, measured and estimated', () => {
+    const tasks = makeTasks([{ id: 'A', estimate: 10 }, { id: 'B', estimate: 50 }, { id: 'C' }, { id: 'D' }]);
+    // A measured at 2 replaces its estimate of 10: the known figures are 2, 50, 30 → median 30
+    expect(tasks.map(estimateWeight(tasks, minutes({ A: 2, D: 30 })))).toEqual([2, 50, 30, 30]);
+  });
+
+  it('weighs only measured tasks when the plan has no estimates', () => {
+    const tasks = makeTasks(['A', 'B', 'C']);
+    expect(tasks.map(estimateWeight(tasks, minutes({ A: 0.5, B: 3 })))).toEqual([0.5, 3, 1.75]);
+  });
+
+  it('raises a weight to what an interrupted attempt already took, and no further', () => {
+    const tasks = makeTasks([{ id: 'A', estimate: 10 }, { id: 'B', estimate: 10 }, { id: 'C' }]);
+    const w = estimateWeight(tasks, minutes({ A: [25, 'partial'], B: [4, 'partial'], C: [12, 'partial'] }));
+    // C has no figure of its own: the median of A and B's estimates, raised to the 12 it ran
+    expect(tasks.map(w)).toEqual([25, 10, 12]);
+  });
+
+  it('falls back on interrupted attempts for the median when nothing else is known', () => {
+    const tasks = makeTasks(['A', 'B', 'C']);
+    expect(tasks.map(estimateWeight(tasks, minutes({ A: [1, 'partial'], B: [3, 'partial'] })))).toEqual([2, 3, 2]);
+  });
+
+  it('ignores figures that are not finite numbers ≥ 0', () => {
+    const tasks = makeTasks([{ id: 'A', estimate: 7 }, 'B', 'C']);
+    const w = estimateWeight(tasks, minutes({ A: Number.NaN, B: -1, C: Number.POSITIVE_INFINITY }));
+    expect(tasks.map(w)).toEqual([7, 7, 7]);
+  });
+
+  it('orders the remaining path by the measured durations', () => {
+    const tasks = makeTasks(['A', 'B', { id: 'C', deps: ['A'] }]);
+    const rem = remainingPath(tasks, ['A', 'B', 'C'], estimateWeight(tasks, minutes({ A: 1, B: 9, C: 2 })));
+    expect(Object.fromEntries(rem)).toEqual({ A: 3, B: 9, C: 2 });
+  });
+});
