@@ -1,12 +1,12 @@
-import { copyFileSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { isAbsolute, join, posix, resolve } from 'node:path';
+import { existsSync } from 'node:fs';
+import { isAbsolute, join, posix } from 'node:path';
 import type { Task } from '../plan/types.js';
-import { err, ok, type Result } from '../result.js';
-import { errorMessage } from '../util/error-message.js';
-import { describeGitError, git } from '../workspace/git.js';
+import { ok, type Result } from '../result.js';
 import { type AddedLine, formatFinding, type SecretRules, scanAddedLines } from './secrets.js';
 import type { GateResult } from './types.js';
+import { readChanges, type WorktreeChanges } from './worktree-diff.js';
+
+export { parseAddedLines } from './worktree-diff.js';
 
 /*
  * taskwave's own checks on a task's worktree: it changed something, the files it names exist, and
@@ -46,132 +46,33 @@ export function isCheckOnly(task: Pick<Task, 'tags' | 'title'>): boolean {
   return CHECK_ONLY_TITLE.test(task.title);
 }
 
-/**
- * Run `fn` with an environment whose GIT_INDEX_FILE is a copy of the worktree's index in which every
- * untracked (not ignored) file is marked intent-to-add, so `git diff <base>` shows new files too. The
- * real index is never touched: the agent's staged state stays as it left it, and there is no
- * index.lock to race with.
- */
-async function withIntentToAdd<T>(
-  cwd: string,
-  fn: (env: Record<string, string>) => Promise<Result<T, string>>,
-): Promise<Result<T, string>> {
-  const where = await git(cwd, ['rev-parse', '--git-path', 'index']);
-  if (!where.ok) return err(describeGitError(where.error));
-  const realIndex = resolve(cwd, where.value.trim());
-  let dir: string | undefined;
-  try {
-    dir = mkdtempSync(join(tmpdir(), 'taskwave-index-'));
-    const index = join(dir, 'index');
-    // No index yet (nothing ever staged): git starts an empty one.
-    if (existsSync(realIndex)) copyFileSync(realIndex, index);
-    const env = { GIT_INDEX_FILE: index };
-    // --ignore-errors, and its exit status unheeded: one path git cannot add (a nested repository
-    // without a commit) must not hide the rest. A worktree git cannot read fails in `fn` anyway.
-    await git(cwd, ['add', '--intent-to-add', '--all', '--ignore-errors', '--', ':/'], { env });
-    return await fn(env);
-  } catch (e) {
-    return err(errorMessage(e));
-  } finally {
-    if (dir) rmSync(dir, { recursive: true, force: true });
-  }
-}
-
 /** Paths that differ between `base` and the worktree: committed, staged, unstaged and untracked. */
-export function changedFiles(cwd: string, base: string): Promise<Result<string[], string>> {
-  return withIntentToAdd(cwd, async (env) => {
-    const r = await git(cwd, ['diff', '--name-only', '-z', '--no-renames', '--no-ext-diff', base, '--'], { env });
-    if (!r.ok) return err(describeGitError(r.error));
-    return ok(r.value.split('\0').filter(Boolean));
-  });
+export async function changedFiles(cwd: string, base: string): Promise<Result<string[], string>> {
+  const r = await readChanges(cwd, base);
+  return r.ok ? ok(r.value.changed) : r;
 }
 
 /** The lines the worktree adds to `base`, untracked files included (renamed lines are not added). */
-export function addedLines(cwd: string, base: string): Promise<Result<AddedLine[], string>> {
-  return withIntentToAdd(cwd, async (env) => {
-    const r = await git(
-      cwd,
-      [
-        'diff',
-        '--no-color',
-        '--no-ext-diff',
-        '--no-textconv',
-        '-U0',
-        '-M',
-        '--src-prefix=a/',
-        '--dst-prefix=b/',
-        base,
-        '--',
-      ],
-      { env },
-    );
-    if (!r.ok) return err(describeGitError(r.error));
-    return ok(parseAddedLines(r.value));
-  });
+export async function addedLines(cwd: string, base: string): Promise<Result<AddedLine[], string>> {
+  const r = await readChanges(cwd, base);
+  return r.ok ? ok(r.value.added) : r;
 }
 
-const HUNK = /^@@ -\d+(?:,\d+)? \+(\d+)(?:,\d+)? @@/;
-
-/** The `+` lines of a unified diff, with the new file's path and line number. */
-export function parseAddedLines(diff: string): AddedLine[] {
-  const out: AddedLine[] = [];
-  let path = '';
-  let next = 0;
-  let inHunk = false;
-  for (const line of diff.split('\n')) {
-    if (line.startsWith('diff --git ')) {
-      inHunk = false;
-      path = '';
-    } else if (!inHunk && line.startsWith('+++ ')) {
-      path = diffPath(line.slice(4));
-    } else if (line.startsWith('@@')) {
-      const m = HUNK.exec(line);
-      inHunk = m !== null;
-      next = Number(m?.[1] ?? 0);
-    } else if (inHunk && path) {
-      if (line.startsWith('+')) out.push({ path, line: next++, text: line.slice(1) });
-      else if (line.startsWith(' ')) next++;
-    }
-  }
-  return out;
-}
-
-/** `b/src/a.ts`, `"b/na\303\257ve.txt"`, `b/with space.txt<TAB>` → the path; `/dev/null` → ''. */
-function diffPath(raw: string): string {
-  let p = raw.endsWith('\t') ? raw.slice(0, -1) : raw;
-  if (p.startsWith('"') && p.endsWith('"')) p = unquoteC(p.slice(1, -1));
-  if (p === '/dev/null') return '';
-  return p.startsWith('b/') ? p.slice(2) : p;
-}
-
-/** git's C-style quoting: `\"`, `\\`, `\t`, `\n` and octal bytes of UTF-8. */
-function unquoteC(s: string): string {
-  const bytes: number[] = [];
-  const simple: Record<string, number> = { n: 10, t: 9, r: 13, a: 7, b: 8, f: 12, v: 11, '"': 34, '\\': 92 };
-  for (let i = 0; i < s.length; i++) {
-    const c = s[i] as string;
-    if (c !== '\\') {
-      bytes.push(...Buffer.from(c, 'utf8'));
-      continue;
-    }
-    const octal = /^[0-7]{3}/.exec(s.slice(i + 1, i + 4));
-    if (octal) {
-      bytes.push(Number.parseInt(octal[0], 8));
-      i += 3;
-    } else {
-      const e = s[i + 1] ?? '';
-      bytes.push(simple[e] ?? e.charCodeAt(0));
-      i += 1;
-    }
-  }
-  return Buffer.from(bytes).toString('utf8');
-}
-
-export interface ChangedSomethingOptions {
+/** Where a check reads the task's changes: one reading shared by a verification's checks, or its own. */
+interface ChangesSource {
   /** The task's worktree. */
   cwd: string;
   /** The commit the task started from. */
   base: string;
+  /** Already being read (the verifier reads once for all its checks). */
+  changes?: Promise<Result<WorktreeChanges, string>>;
+}
+
+function changesOf(o: ChangesSource): Promise<Result<WorktreeChanges, string>> {
+  return o.changes ?? readChanges(o.cwd, o.base);
+}
+
+export interface ChangedSomethingOptions extends ChangesSource {
   task: Pick<Task, 'tags' | 'title'>;
   /** `--allow-empty`: a task that changes nothing is done. */
   allowEmpty?: boolean;
@@ -191,7 +92,7 @@ export async function checkChangedSomething(opts: ChangedSomethingOptions): Prom
   if (isCheckOnly(opts.task)) {
     return builtinResult('changed-something', started, { ok: true, outputTail: '', message: 'check-only task' });
   }
-  const files = await changedFiles(opts.cwd, opts.base);
+  const files = await changesOf(opts);
   if (!files.ok) {
     return builtinResult('changed-something', started, {
       ok: false,
@@ -201,7 +102,7 @@ export async function checkChangedSomething(opts: ChangedSomethingOptions): Prom
   }
   // A copied folder (`copy: [config/]`) covers everything under it.
   const ignored = (opts.ignore ?? []).map((p) => posix.normalize(p.replace(/\\/g, '/')).replace(/\/+$/, ''));
-  const changed = files.value.filter((f) => !ignored.some((p) => f === p || f.startsWith(`${p}/`)));
+  const changed = files.value.changed.filter((f) => !ignored.some((p) => f === p || f.startsWith(`${p}/`)));
   if (changed.length === 0) {
     return builtinResult('changed-something', started, {
       ok: false,
@@ -264,9 +165,7 @@ export function checkNamedFilesExist(opts: NamedFilesOptions): GateResult {
   });
 }
 
-export interface NoSecretsOptions {
-  cwd: string;
-  base: string;
+export interface NoSecretsOptions extends ChangesSource {
   /** From compileSecretRules (built-in patterns plus `gates.secrets` / `gates.allowSecrets`). */
   rules: SecretRules;
 }
@@ -279,7 +178,7 @@ export interface NoSecretsResult extends GateResult {
 /** Nothing the task adds (committed or not, new files included) looks like a secret. */
 export async function checkNoSecrets(opts: NoSecretsOptions): Promise<NoSecretsResult> {
   const started = performance.now();
-  const lines = await addedLines(opts.cwd, opts.base);
+  const lines = await changesOf(opts);
   if (!lines.ok) {
     // Not knowing is not passing: a diff that could not be read is not merged unseen.
     return {
@@ -291,7 +190,7 @@ export async function checkNoSecrets(opts: NoSecretsOptions): Promise<NoSecretsR
       findings: [],
     };
   }
-  const findings = scanAddedLines(lines.value, opts.rules).map(formatFinding);
+  const findings = scanAddedLines(lines.value.added, opts.rules).map(formatFinding);
   if (findings.length === 0) {
     return { ...builtinResult('no-secrets', started, { ok: true, outputTail: '' }), findings };
   }
@@ -319,16 +218,9 @@ function listTail(items: readonly string[], max = 40): string {
 }
 
 /** Paths `base` has and the worktree no longer has (tracked files the agent deleted). */
-export function deletedFiles(cwd: string, base: string): Promise<Result<string[], string>> {
-  return withIntentToAdd(cwd, async (env) => {
-    const r = await git(
-      cwd,
-      ['diff', '--name-only', '-z', '--diff-filter=D', '--no-renames', '--no-ext-diff', base, '--'],
-      { env },
-    );
-    if (!r.ok) return err(describeGitError(r.error));
-    return ok(r.value.split('\0').filter(Boolean));
-  });
+export async function deletedFiles(cwd: string, base: string): Promise<Result<string[], string>> {
+  const r = await readChanges(cwd, base);
+  return r.ok ? ok(r.value.deleted) : r;
 }
 
 const DELETION_WORDS =
@@ -343,18 +235,14 @@ export function mayDelete(task: Pick<Task, 'title'>): boolean {
  * The agent left the plan alone: taskwave ticks it once the task is verified, and an agent that ticks
  * (or rewrites) it itself would claim work before anything checked it.
  */
-export async function checkPlanUntouched(opts: {
-  cwd: string;
-  base: string;
-  planFiles: readonly string[];
-}): Promise<GateResult> {
+export async function checkPlanUntouched(opts: ChangesSource & { planFiles: readonly string[] }): Promise<GateResult> {
   const started = performance.now();
-  const changed = await changedFiles(opts.cwd, opts.base);
+  const changed = await changesOf(opts);
   if (!changed.ok) {
     return builtinResult('plan-untouched', started, { ok: false, outputTail: changed.error, message: changed.error });
   }
   const guarded = new Set(opts.planFiles);
-  const touched = changed.value.filter((f) => guarded.has(f));
+  const touched = changed.value.changed.filter((f) => guarded.has(f));
   if (touched.length === 0) return builtinResult('plan-untouched', started, { ok: true, outputTail: '' });
   return builtinResult('plan-untouched', started, {
     ok: false,
@@ -364,11 +252,9 @@ export async function checkPlanUntouched(opts: {
 }
 
 /** The agent deleted no tracked file it was not asked to (a task that says remove/move/rename may). */
-export async function checkNoUnaskedDeletions(opts: {
-  cwd: string;
-  base: string;
-  task: Pick<Task, 'title'>;
-}): Promise<GateResult> {
+export async function checkNoUnaskedDeletions(
+  opts: ChangesSource & { task: Pick<Task, 'title'> },
+): Promise<GateResult> {
   const started = performance.now();
   if (mayDelete(opts.task)) {
     return builtinResult('no-unasked-deletions', started, {
@@ -377,7 +263,7 @@ export async function checkNoUnaskedDeletions(opts: {
       message: 'the task may delete files',
     });
   }
-  const deleted = await deletedFiles(opts.cwd, opts.base);
+  const deleted = await changesOf(opts);
   if (!deleted.ok) {
     return builtinResult('no-unasked-deletions', started, {
       ok: false,
@@ -385,10 +271,11 @@ export async function checkNoUnaskedDeletions(opts: {
       message: deleted.error,
     });
   }
-  if (deleted.value.length === 0) return builtinResult('no-unasked-deletions', started, { ok: true, outputTail: '' });
+  if (deleted.value.deleted.length === 0)
+    return builtinResult('no-unasked-deletions', started, { ok: true, outputTail: '' });
   return builtinResult('no-unasked-deletions', started, {
     ok: false,
-    outputTail: listTail(deleted.value),
-    message: `the agent deleted tracked files the task does not ask to remove: ${listed(deleted.value)}; restore them`,
+    outputTail: listTail(deleted.value.deleted),
+    message: `the agent deleted tracked files the task does not ask to remove: ${listed(deleted.value.deleted)}; restore them`,
   });
 }

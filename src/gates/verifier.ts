@@ -14,6 +14,7 @@ import type { SecretRules } from './secrets.js';
 import type { Semaphore } from './semaphore.js';
 import { backoffMs, isTransient } from './transient.js';
 import type { GateResult, GateScope, GateSpec } from './types.js';
+import { readChanges } from './worktree-diff.js';
 
 /** Why a task's result is not verified. */
 export interface VerifyFailure {
@@ -78,17 +79,19 @@ export function createVerifier(o: VerifierOptions): Verifier {
         return result;
       };
       if (base) {
+        // One reading of what the task changed, for every check below.
+        const at = { cwd: dir, base, changes: readChanges(dir, base) };
         const changed = record(
-          await checkChangedSomething({ cwd: dir, base, task, allowEmpty: o.allowEmpty, ignore: o.ignore }),
+          await checkChangedSomething({ ...at, task, allowEmpty: o.allowEmpty, ignore: o.ignore }),
         );
         if (!changed.ok) return { kind: 'unverified', result: changed };
-        const secrets = record(await checkNoSecrets({ cwd: dir, base, rules: o.secrets }));
+        const secrets = record(await checkNoSecrets({ ...at, rules: o.secrets }));
         if (!secrets.ok) return { kind: 'secret', result: secrets, findings: secrets.findings };
         if (o.planFiles && o.planFiles.length > 0) {
-          const plan = record(await checkPlanUntouched({ cwd: dir, base, planFiles: o.planFiles }));
+          const plan = record(await checkPlanUntouched({ ...at, planFiles: o.planFiles }));
           if (!plan.ok) return { kind: 'gate', result: plan };
         }
-        const deletions = record(await checkNoUnaskedDeletions({ cwd: dir, base, task }));
+        const deletions = record(await checkNoUnaskedDeletions({ ...at, task }));
         if (!deletions.ok) return { kind: 'gate', result: deletions };
       }
       const named = record(checkNamedFilesExist({ cwd: dir, task }));

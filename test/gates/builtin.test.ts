@@ -1,4 +1,4 @@
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
@@ -7,11 +7,13 @@ import {
   checkChangedSomething,
   checkNamedFilesExist,
   checkNoSecrets,
+  deletedFiles,
   filesToExist,
   isCheckOnly,
   parseAddedLines,
 } from '../../src/gates/builtin.js';
 import { compileSecretRules, type SecretRules } from '../../src/gates/secrets.js';
+import { readChanges } from '../../src/gates/worktree-diff.js';
 import { type GitRepo, gitRepo, task } from './helpers.js';
 
 const repos: GitRepo[] = [];
@@ -326,5 +328,49 @@ describe('parseAddedLines', () => {
       { path: 'x.txt', line: 10, text: '++ not a header' },
       { path: 'x.txt', line: 11, text: 'second' },
     ]);
+  });
+});
+
+describe('readChanges', () => {
+  it('reads paths, deletions and added lines from one diff: renames, binary files, modes, quoted names', async () => {
+    const { wt, base } = worktree({ 'old.txt': 'move me\nline 2\nline 3\n', 'gone.txt': 'bye\n', 'bin.dat': 'x\0y' });
+    wt.git('mv', 'old.txt', 'moved.txt');
+    wt.rm('gone.txt');
+    wt.write('bin.dat', 'x\0z');
+    wt.write('naïve new.txt', 'hello\n');
+    wt.write('src/a.ts', 'export const a = 1;\nexport const b = 2;\n');
+    chmodSync(join(wt.dir, 'README.md'), 0o755);
+    const r = await readChanges(wt.dir, base);
+    if (!r.ok) throw new Error(r.error);
+    expect([...r.value.changed].sort()).toEqual(
+      ['README.md', 'bin.dat', 'gone.txt', 'moved.txt', 'naïve new.txt', 'old.txt', 'src/a.ts'].sort(),
+    );
+    expect([...r.value.deleted].sort()).toEqual(['gone.txt', 'old.txt']);
+    expect(r.value.added).toEqual([
+      { path: 'naïve new.txt', line: 1, text: 'hello' },
+      { path: 'src/a.ts', line: 2, text: 'export const b = 2;' },
+    ]);
+    expect(await deletedFiles(wt.dir, base)).toEqual({ ok: true, value: r.value.deleted });
+  });
+
+  it('sees a same-size edit whose file times match the index (git compares the content of such racy entries)', async () => {
+    const { wt, base } = worktree({ 'plan.md': '- [ ] T001\n' });
+    const file = join(wt.dir, 'plan.md');
+    const then = new Date(Math.floor(Date.now() / 1000) * 1000 - 60_000);
+    utimesSync(file, then, then);
+    wt.git('update-index', '--refresh');
+    const index = wt.git('rev-parse', '--git-path', 'index').trim();
+    const indexFile = index.startsWith('/') ? index : join(wt.dir, index);
+    // The checkout, the index and the agent's edit all in the same second: only the content tells.
+    writeFileSync(file, '- [x] T001\n');
+    utimesSync(file, then, then);
+    utimesSync(indexFile, then, then);
+    const r = await readChanges(wt.dir, base);
+    expect(r.ok && r.value.changed).toEqual(['plan.md']);
+  });
+
+  it('reads nothing from a worktree as it started', async () => {
+    const { wt, base } = worktree();
+    expect(await readChanges(wt.dir, base)).toEqual({ ok: true, value: { changed: [], deleted: [], added: [] } });
   });
 });
