@@ -254,13 +254,16 @@ export async function runCommand(planPath: string, given: RunFlags, resume?: Exe
     }
     // We hold the lock, so a run still marked running is dead: clear what it left behind. (A resumed
     // run reuses its id: its worktrees are re-created task by task, and the rest cleared here too.)
-    // One killed after journaling its end left only its worktrees (the merge one): those go, its
-    // branches (failed work) stay.
+    // One killed after journaling its end left its worktrees (the merge one) and its merged tasks'
+    // branches (deleted together at the very end): those go, the other branches (failed or
+    // interrupted work) stay.
     const ended = last !== undefined && last.status !== 'running';
     if (last && ctx.git && (!ended || hasWorktrees(paths.dir, last.runId))) {
       const keep = new Set(['failed', 'conflict', 'unverified']);
       const safe = new Map(Object.entries(last.tasks).map(([id, t]) => [refSafe(id), t.status]));
-      await cleanupDeadRun(root, paths.dir, last.runId, (task) => ended || keep.has(safe.get(task) ?? ''));
+      await cleanupDeadRun(root, paths.dir, last.runId, (task) =>
+        ended ? safe.get(task) !== 'done' : keep.has(safe.get(task) ?? ''),
+      );
     }
 
     const runner = createTaskRunner({

@@ -8,7 +8,7 @@ import { type Diagnostic, errorAt } from '../plan/diagnostic.js';
 import type { Task } from '../plan/types.js';
 import { err, ok, type Result } from '../result.js';
 import { parseDuration } from '../util/duration.js';
-import { commitAll, taskCommitMessage } from '../workspace/commit.js';
+import { commitAllAt, taskCommitMessage } from '../workspace/commit.js';
 import { git } from '../workspace/git.js';
 import type { TaskWorkspaces } from '../workspace/task-workspaces.js';
 import type { Config } from './config.js';
@@ -126,5 +126,5 @@ export async function inPlaceCommitter(
   const head = await git(root, ['rev-parse', '--verify', '--quiet', 'HEAD']);
   const status = await git(root, ['status', '--porcelain']);
   if (!head.ok || !status.ok || status.value.trim() !== '') return undefined;
-  return (task, summary) => commitAll(root, taskCommitMessage(task.id, task.title, summary));
+  return (task, summary) => commitAllAt(root, taskCommitMessage(task.id, task.title, summary));
 }

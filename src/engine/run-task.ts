@@ -7,6 +7,7 @@ import type { GateResult } from '../gates/types.js';
 import type { Verifier } from '../gates/verifier.js';
 import type { Plan, PlanFormat, Task } from '../plan/types.js';
 import { err, ok, type Result } from '../result.js';
+import { timed } from '../util/timings.js';
 import type { TaskWorkspaces } from '../workspace/task-workspaces.js';
 import type { TaskOutcome } from './scheduler.js';
 
@@ -84,12 +85,15 @@ export function createTaskRunner(deps: TaskRunnerDeps) {
         });
       }));
 
+  /** In place, the commit the last verified task made: the next task starts there (no need to ask git). */
+  let inPlaceHead: string | undefined;
   const tickInPlace = (task: Task, summary: string | undefined): Promise<Result<string | undefined, TaskError>> => {
     const next = writeQueue.then(async (): Promise<Result<string | undefined, TaskError>> => {
       const r = await deps.format.writeStatus(deps.plan, task.id, 'done');
       if (!r.ok) return err({ reason: 'write-back-failed', message: r.error.message });
       if (!deps.commitInPlace) return ok(undefined);
       const c = await deps.commitInPlace(task, summary);
+      if (c.ok && c.value) inPlaceHead = c.value;
       return c.ok ? c : err({ reason: 'write-back-failed', message: `could not commit it: ${c.error}` });
     });
     writeQueue = next.catch(() => undefined);
@@ -116,20 +120,22 @@ export function createTaskRunner(deps: TaskRunnerDeps) {
     const { task, agent, prompt, promptFile, cwd, attempt, signal } = call;
     const resume = agent.resumable ? (sessions.get(task.id) ?? deps.previousSession?.(task.id)) : undefined;
     const redact = deps.redact ?? ((s: string) => s);
-    const r = await agent.run({
-      task,
-      prompt,
-      promptFile,
-      cwd,
-      attempt,
-      runId: deps.runId,
-      timeoutMs: deps.timeoutFor?.(agent.name),
-      killGraceMs: deps.killGraceMs,
-      signal,
-      ...(resume ? { resumeSession: resume } : {}),
-      onOutput: (line, stream) => deps.log({ type: 'task-output', taskId: task.id, stream, line: redact(line) }),
-      onActivity: (a) => deps.log({ type: 'task-activity', taskId: task.id, kind: a.kind, text: redact(a.text) }),
-    });
+    const r = await timed('agent (its process, start to end)', () =>
+      agent.run({
+        task,
+        prompt,
+        promptFile,
+        cwd,
+        attempt,
+        runId: deps.runId,
+        timeoutMs: deps.timeoutFor?.(agent.name),
+        killGraceMs: deps.killGraceMs,
+        signal,
+        ...(resume ? { resumeSession: resume } : {}),
+        onOutput: (line, stream) => deps.log({ type: 'task-output', taskId: task.id, stream, line: redact(line) }),
+        onActivity: (a) => deps.log({ type: 'task-activity', taskId: task.id, kind: a.kind, text: redact(a.text) }),
+      }),
+    );
     const session = r.ok ? r.value.sessionId : r.error.reason === 'agent-error' ? r.error.sessionId : undefined;
     if (session) sessions.set(task.id, session);
     const usage = r.ok ? ownUsage(task, agent, r.value.usage) : undefined;
@@ -182,7 +188,11 @@ export function createTaskRunner(deps: TaskRunnerDeps) {
       const file = savePrompt(task, attempt, prompt, repair > 0 ? `.repair${repair}` : '');
       const r = await runAgent({ task, agent, prompt, promptFile: file, cwd: dir, attempt, signal });
       if (!r.ok) return r;
-      const failure = deps.verifier ? await deps.verifier.verify(task, dir, base, attempt) : undefined;
+      const failure = deps.verifier
+        ? await timed('verify (built-in checks and gates)', () =>
+            (deps.verifier as Verifier).verify(task, dir, base, attempt),
+          )
+        : undefined;
       if (signal.aborted) return err({ reason: 'cancelled' });
       if (!failure) return r;
       if (failure.kind === 'secret') return err({ reason: 'secret-in-diff', findings: failure.findings ?? [] });
@@ -219,7 +229,7 @@ export function createTaskRunner(deps: TaskRunnerDeps) {
 
       const ws = deps.workspaces;
       if (!ws) {
-        const base = deps.verifier ? await deps.verifier.baseline(deps.root) : undefined;
+        const base = deps.verifier ? (inPlaceHead ?? (await deps.verifier.baseline(deps.root))) : undefined;
         const r = await workAndVerify(task, agent, prompt, deps.root, base, attempt, signal);
         if (!r.ok) return r;
         const ticked = await tickInPlace(
@@ -230,13 +240,13 @@ export function createTaskRunner(deps: TaskRunnerDeps) {
         return ok({ ...outcomeOf(r.value), ...(ticked.value ? { commit: ticked.value } : {}) });
       }
 
-      const opened = await ws.open(task, signal);
+      const opened = await timed('worktree create', () => ws.open(task, signal));
       if (!opened.ok) return err({ reason: 'workspace-failed', message: opened.error });
       const place = opened.value;
-      const rootBefore = await ws.rootStatus();
+      const agentStarted = Date.now();
       let r = await workAndVerify(task, agent, prompt, place.dir, place.base, attempt, signal);
       if (r.ok) {
-        const strayed = await ws.checkStayed(place, task, rootBefore);
+        const strayed = await timed('outside-worktree check', () => ws.checkStayed(place, task, agentStarted));
         if (strayed) r = err({ reason: 'left-worktree', message: strayed });
       }
       if (!r.ok) {

@@ -1,6 +1,7 @@
 import { closeSync, fstatSync, fsyncSync, openSync, readFileSync, writeSync } from 'node:fs';
 import type { RunEvent } from '../events.js';
 import { faultPoint } from '../util/fault.js';
+import { timedSync } from '../util/timings.js';
 
 export type JournalEntry = RunEvent & { time: string; runId: string };
 
@@ -22,8 +23,10 @@ export class Journal {
 
   append(entry: JournalEntry): void {
     faultPoint('journal:before');
-    writeSync(this.fd, `${JSON.stringify(entry)}\n`);
-    fsyncSync(this.fd);
+    timedSync('journal append + fsync', () => {
+      writeSync(this.fd, `${JSON.stringify(entry)}\n`);
+      fsyncSync(this.fd);
+    });
     faultPoint('journal:after');
   }
 

@@ -1,23 +1,33 @@
 import { err, ok, type Result } from '../result.js';
 import { faultPoint } from '../util/fault.js';
-import { describeGitError, git, identityArgs } from './git.js';
+import { describeGitError, git, identityArgs, revParse } from './git.js';
 
 /**
- * Commit everything the agent changed in a worktree (new, changed and deleted files) with `message`.
- * `undefined` when there was nothing to commit.
+ * Commit everything the agent changed in a checkout (new, changed and deleted files) with `message`.
+ * False when there was nothing to commit. `identityOf` is the checkout whose git identity to use (the
+ * repository's root for a worktree: asked once per run rather than once per task).
  */
-export async function commitAll(dir: string, message: string): Promise<Result<string | undefined, string>> {
+export async function commitAll(dir: string, message: string, identityOf = dir): Promise<Result<boolean, string>> {
   const add = await git(dir, ['add', '-A']);
   if (!add.ok) return err(describeGitError(add.error));
-  const staged = await git(dir, ['diff', '--cached', '--quiet']);
-  if (staged.ok) return ok(undefined);
-  if (staged.error.code !== 1) return err(describeGitError(staged.error));
-  const who = await identityArgs(dir);
+  const who = await identityArgs(identityOf);
   const c = await git(dir, [...who, 'commit', '--quiet', '--no-verify', '-F', '-'], { input: message });
-  if (!c.ok) return err(describeGitError(c.error));
+  if (!c.ok) {
+    // Asked only when the commit failed: most commits have something in them.
+    const staged = await git(dir, ['diff', '--cached', '--quiet']);
+    if (staged.ok) return ok(false);
+    return err(describeGitError(c.error));
+  }
+  return ok(true);
+}
+
+/** `commitAll`, and the commit it made (undefined when there was nothing to commit). */
+export async function commitAllAt(dir: string, message: string): Promise<Result<string | undefined, string>> {
+  const c = await commitAll(dir, message);
+  if (!c.ok || !c.value) return c.ok ? ok(undefined) : c;
   faultPoint('worktree:committed');
-  const head = await git(dir, ['rev-parse', 'HEAD']);
-  return head.ok ? ok(head.value.trim()) : err(describeGitError(head.error));
+  const head = await revParse(dir, 'HEAD');
+  return head.ok ? ok(head.value) : err(describeGitError(head.error));
 }
 
 /** `T012: title`, then the agent's summary as the body. */

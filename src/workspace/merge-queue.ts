@@ -3,7 +3,9 @@ import { dirname, join } from 'node:path';
 import { err, ok, type Result } from '../result.js';
 import { writeFileAtomic } from '../util/atomic-write.js';
 import { faultPoint } from '../util/fault.js';
-import { describeGitError, git, identityArgs, revParse } from './git.js';
+import { timed } from '../util/timings.js';
+import { commitAll } from './commit.js';
+import { describeGitError, git, revParse } from './git.js';
 import { DELIVERING, type DeliveryNote } from './recover.js';
 import { removeWorktree, worktreeGit } from './worktrees.js';
 
@@ -38,8 +40,26 @@ export interface Merged {
   commit: string;
 }
 
+interface Waiting {
+  req: MergeRequest;
+  done(r: Result<Merged, MergeFailure>): void;
+}
+
+/** How many waiting merges are committed together and delivered with one fast-forward. */
+const MAX_BATCH = 32;
+
 export class MergeQueue {
   private chain: Promise<unknown> = Promise.resolve();
+  /** Merges asked for and not yet started: the next batch, taken as a whole when its turn comes. */
+  private open: Waiting[] | undefined;
+  /**
+   * The integration head as our last merge left it, with the merge worktree clean at it: the next
+   * merge starts there without asking git or checking out again. A stale value costs one retry (the
+   * delivery notices the branch moved); anything else that touches the merge worktree forgets it.
+   */
+  private ready: string | undefined;
+  /** The integration head as last seen or made by this queue: where new tasks start. */
+  private lastHead: string | undefined;
 
   constructor(
     private readonly root: string,
@@ -52,13 +72,38 @@ export class MergeQueue {
   /** The integration branch's head now. */
   async head(): Promise<Result<string, string>> {
     const r = await revParse(this.root, `refs/heads/${this.branch}`);
-    return r.ok ? r : err(describeGitError(r.error));
+    if (!r.ok) return err(describeGitError(r.error));
+    this.lastHead = r.value;
+    return r;
   }
 
+  /**
+   * Where a new task starts: the head this queue last saw or made, without asking git again (a
+   * commit the user makes meanwhile is picked up by the next merge, which notices the branch moved).
+   */
+  async startingPoint(): Promise<Result<string, string>> {
+    return this.lastHead !== undefined ? ok(this.lastHead) : this.head();
+  }
+
+  /**
+   * Merge a task's branch. Merges asked for while another is under way wait together and land as one
+   * batch: each still its own commit, but one fast-forward of the user's tree for all of them, so a
+   * queue of finished tasks drains faster than they arrive.
+   */
   enqueue(req: MergeRequest): Promise<Result<Merged, MergeFailure>> {
-    const next = this.chain.then(() => this.mergeWithRetry(req));
-    this.chain = next.catch(() => undefined);
-    return next;
+    return new Promise((done) => {
+      if (!this.open || this.open.length >= MAX_BATCH) {
+        const batch: Waiting[] = [];
+        this.open = batch;
+        this.chain = this.chain
+          .then(() => {
+            if (this.open === batch) this.open = undefined;
+            return timed('merge (one batch at a time)', () => this.mergeBatch(batch));
+          })
+          .catch(() => undefined);
+      }
+      this.open.push({ req, done });
+    });
   }
 
   /**
@@ -66,11 +111,15 @@ export class MergeQueue {
    * what landed, and nothing lands while they run).
    */
   atHead<T>(fn: (dir: string, head: string) => Promise<T>): Promise<Result<T, string>> {
+    // Merges asked for from now on land after `fn`, not in a batch queued before it.
+    this.open = undefined;
     const next = this.chain.then(async (): Promise<Result<T, string>> => {
       const head = await this.head();
       if (!head.ok) return head;
       const ready = await this.checkoutAt(head.value);
       if (!ready.ok) return ready;
+      // The gates build and test in there: what they leave is cleaned before the next merge.
+      this.ready = undefined;
       return ok(await fn(this.mergeDir, head.value));
     });
     this.chain = next.catch(() => undefined);
@@ -83,23 +132,112 @@ export class MergeQueue {
     if (existsSync(this.mergeDir)) await removeWorktree(this.root, this.mergeDir);
   }
 
+  /**
+   * Commit each waiting merge on top of the one before, then deliver them all at once. Anything out
+   * of the ordinary (a conflict, a failed tick, a delivery git refuses) falls back to merging one at a
+   * time from there on, where each failure is told to the task it belongs to.
+   */
+  private async mergeBatch(batch: Waiting[]): Promise<void> {
+    if (batch.length === 1) {
+      const only = batch[0] as Waiting;
+      only.done(await this.mergeWithRetry(only.req));
+      return;
+    }
+    const start = await this.prepare();
+    let alone = batch;
+    if (start.ok) {
+      const head = start.value;
+      let landed = 0;
+      const results: (string | undefined)[] = [];
+      for (const w of batch) {
+        const c = await this.commitOne(w.req, 'HEAD');
+        if (!c.ok) break;
+        results.push(c.value ? 'commit' : undefined);
+        landed++;
+      }
+      const delivered = landed > 0 ? await this.deliverBatch(head, batch.slice(0, landed), results) : false;
+      alone = delivered ? batch.slice(landed) : batch;
+    }
+    this.ready = undefined;
+    for (const w of alone) w.done(await this.mergeWithRetry(w.req));
+  }
+
+  /** Deliver the commits the batch made since `head`; each task learns its own commit. */
+  private async deliverBatch(head: string, landed: Waiting[], made: (string | undefined)[]): Promise<boolean> {
+    const list = await git(this.mergeDir, ['rev-list', '--reverse', `${head}..HEAD`]);
+    const commits = list.ok ? list.value.split('\n').filter(Boolean) : [];
+    if (commits.length !== made.filter(Boolean).length) return false;
+    const tip = commits.at(-1);
+    if (tip) {
+      faultPoint('merge:committed');
+      const delivered = await this.deliver(head, tip);
+      if (!delivered.ok) return false;
+      faultPoint('merge:delivered');
+      this.lastHead = tip;
+    }
+    let at = head;
+    landed.forEach((w, i) => {
+      if (made[i]) at = commits.shift() as string;
+      w.done(ok({ commit: at }));
+    });
+    this.ready = tip ?? head;
+    return true;
+  }
+
   private async mergeWithRetry(req: MergeRequest): Promise<Result<Merged, MergeFailure>> {
     // The user may commit to the branch while we merge: start again once from the new head.
     const first = await this.merge(req);
-    if (first.ok || first.error.kind !== 'error' || !first.error.message.includes('moved')) return first;
-    return this.merge(req);
+    if (first.ok) return first;
+    this.ready = undefined;
+    if (first.error.kind !== 'error' || !first.error.message.includes('moved')) return first;
+    const second = await this.merge(req);
+    if (!second.ok) this.ready = undefined;
+    return second;
+  }
+
+  /** The head to merge onto, with the merge worktree clean at it. */
+  private async prepare(): Promise<Result<string, string>> {
+    const known = this.ready;
+    this.ready = undefined;
+    if (known !== undefined) return ok(known);
+    const head = await this.head();
+    if (!head.ok) return head;
+    const prepared = await this.checkoutAt(head.value);
+    return prepared.ok ? head : prepared;
   }
 
   private async merge(req: MergeRequest): Promise<Result<Merged, MergeFailure>> {
     const fail = (message: string): Result<Merged, MergeFailure> => err({ kind: 'error', message });
-    const headR = await this.head();
-    if (!headR.ok) return fail(headR.error);
-    const head = headR.value;
+    const start = await this.prepare();
+    if (!start.ok) return fail(start.error);
+    const head = start.value;
+    const c = await this.commitOne(req, head);
+    if (!c.ok) return c;
+    if (!c.value) {
+      this.ready = head;
+      return ok({ commit: head });
+    }
+    const tipR = await revParse(this.mergeDir, 'HEAD');
+    if (!tipR.ok) return fail(describeGitError(tipR.error));
+    const tip = tipR.value;
+    faultPoint('merge:committed');
+    const delivered = await this.deliver(head, tip);
+    if (delivered.ok) {
+      faultPoint('merge:delivered');
+      this.ready = tip;
+      this.lastHead = tip;
+    }
+    return delivered;
+  }
+
+  /**
+   * Squash the task's branch onto the merge worktree's HEAD, tick it, commit. False when that made no
+   * change. On failure the worktree is put back at `head` (a conflict names it as what the task must
+   * merge in).
+   */
+  private async commitOne(req: MergeRequest, head: string): Promise<Result<boolean, MergeFailure>> {
     const dir = this.mergeDir;
-
-    const prepared = await this.checkoutAt(head);
-    if (!prepared.ok) return fail(prepared.error);
-
+    const fail = (message: string): Result<never, MergeFailure> => err({ kind: 'error', message });
     const squash = req.branch ? await git(dir, ['merge', '--squash', '--quiet', req.branch]) : ok('');
     if (!squash.ok) {
       const conflicted = await git(dir, ['diff', '--name-only', '--diff-filter=U']);
@@ -110,29 +248,19 @@ export class MergeQueue {
     }
     faultPoint('merge:squashed');
 
-    const ticked = await req.tick(dir);
+    const ticked = await timed('tick (plan and books)', () => req.tick(dir));
     if (!ticked.ok) {
       await git(dir, ['reset', '--hard', '--quiet', head]);
       return fail(`could not tick ${req.taskId} in the plan: ${ticked.error}`);
     }
-    const add = await git(dir, ['add', '-A']);
-    if (!add.ok) return fail(describeGitError(add.error));
-    const staged = await git(dir, ['diff', '--cached', '--quiet']);
-    if (!staged.ok) {
-      // taskwave's own message (`T012: title`, the summary, what verified it), whatever commits the
-      // agent made on its branch itself.
-      const who = await identityArgs(dir);
-      const c = await git(dir, [...who, 'commit', '--quiet', '--no-verify', '-F', '-'], { input: req.message });
-      if (!c.ok) return fail(describeGitError(c.error));
+    // taskwave's own message (`T012: title`, the summary, what verified it), whatever commits the
+    // agent made on its branch itself.
+    const committed = await commitAll(dir, req.message, this.root);
+    if (!committed.ok) {
+      await git(dir, ['reset', '--hard', '--quiet', head]);
+      return fail(committed.error);
     }
-    const tipR = await revParse(dir, 'HEAD');
-    if (!tipR.ok) return fail(describeGitError(tipR.error));
-    const tip = tipR.value;
-    faultPoint('merge:committed');
-    if (tip === head) return ok({ commit: head });
-    const delivered = await this.deliver(head, tip);
-    if (delivered.ok) faultPoint('merge:delivered');
-    return delivered;
+    return committed;
   }
 
   /** The merge worktree, detached at `head` with nothing else in it. */
@@ -151,10 +279,11 @@ export class MergeQueue {
 
   /** Move the integration branch (and the user's working tree, when it has it checked out) to `tip`. */
   private async deliver(head: string, tip: string): Promise<Result<Merged, MergeFailure>> {
-    const current = await git(this.root, ['symbolic-ref', '--quiet', 'HEAD']);
-    if (current.ok && current.value.trim() === `refs/heads/${this.branch}`) {
-      const at = await revParse(this.root, 'HEAD');
-      if (!at.ok || at.value !== head) return err({ kind: 'error', message: `${this.branch} moved during the merge` });
+    // Where the user's tree is, and on which branch, in one question: `<commit>\n<refs/heads/… or HEAD>`.
+    const current = await git(this.root, ['rev-parse', 'HEAD', '--symbolic-full-name', 'HEAD']);
+    const [at, on] = current.ok ? current.value.split('\n') : [];
+    if (on === `refs/heads/${this.branch}`) {
+      if (at !== head) return err({ kind: 'error', message: `${this.branch} moved during the merge` });
       // Killed inside the fast-forward, git would leave the user's tree half way between the two
       // commits (and a stale index.lock): this note tells the next run what to finish (recover.ts).
       const note = join(dirname(this.mergeDir), DELIVERING);

@@ -1,11 +1,13 @@
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { TaskError } from '../events.js';
 import type { Task } from '../plan/types.js';
 import { err, ok, type Result } from '../result.js';
+import { faultPoint } from '../util/fault.js';
 import { runInProcessGroup } from '../util/process-group.js';
+import { timed } from '../util/timings.js';
 import { commitAll, taskCommitMessage } from './commit.js';
-import { git, identityArgs } from './git.js';
+import { git, gitDirOf, identityArgs } from './git.js';
 import { type MergeFailure, MergeQueue } from './merge-queue.js';
 import {
   createTaskWorkspace,
@@ -50,6 +52,7 @@ const MARKER = /^(?:<{7}|={7}|>{7})(?: |$)/m;
  */
 export class TaskWorkspaces {
   private readonly queue: MergeQueue;
+  private readonly mergedBranches: string[] = [];
   readonly integrationBranch: string;
 
   constructor(private readonly o: TaskWorkspacesOptions) {
@@ -58,7 +61,7 @@ export class TaskWorkspaces {
   }
 
   async open(task: Task, signal: AbortSignal): Promise<Result<TaskWorkspace, string>> {
-    const head = await this.queue.head();
+    const head = await this.queue.startingPoint();
     if (!head.ok) return head;
     const ws = await createTaskWorkspace(this.o.root, this.o.stateDir, this.o.runId, task.id, head.value, this.o.copy);
     if (!ws.ok) return ws;
@@ -91,7 +94,8 @@ export class TaskWorkspaces {
    */
   async abandon(ws: TaskWorkspace, task: Task, why: string): Promise<string | undefined> {
     await git(ws.dir, ['merge', '--abort']);
-    const c = await commitAll(ws.dir, taskCommitMessage(task.id, `${task.title} (unfinished: ${why})`));
+    const c = await commitAll(ws.dir, taskCommitMessage(task.id, `${task.title} (unfinished: ${why})`), this.o.root);
+    if (c.ok && c.value) faultPoint('worktree:committed');
     await removeWorktree(this.o.root, ws.dir);
     const ahead = await git(this.o.root, ['rev-list', '--count', `${ws.base}..${ws.branch}`]);
     if (c.ok && ahead.ok && Number(ahead.value.trim()) === 0) {
@@ -114,7 +118,8 @@ export class TaskWorkspaces {
     resolve: (conflict: ConflictToResolve) => Promise<boolean>,
   ): Promise<Result<{ commit: string }, TaskError>> {
     const message = taskCommitMessage(task.id, task.title, body);
-    const committed = await commitAll(ws.dir, message);
+    const committed = await timed('commit in the worktree', () => commitAll(ws.dir, message, this.o.root));
+    if (committed.ok && committed.value) faultPoint('worktree:committed');
     if (!committed.ok) return this.failMerge(ws, task, committed.error);
     const request = {
       taskId: task.id,
@@ -138,41 +143,36 @@ export class TaskWorkspaces {
       }
       return this.failMerge(ws, task, describeFailure(merged.error));
     }
-    await removeWorktree(this.o.root, ws.dir);
-    await deleteBranch(this.o.root, ws.branch);
+    await timed('worktree remove', () => removeWorktree(this.o.root, ws.dir));
+    // Merged: its branch goes with the others when the run closes (one git process for them all; a
+    // run that dies first leaves them to the next run's clean-up, which removes merged branches).
+    this.mergedBranches.push(ws.branch);
     return ok({ commit: merged.value.commit });
-  }
-
-  /** The user's working tree as git sees it (changed and untracked paths), to notice writes into it. */
-  async rootStatus(): Promise<Set<string>> {
-    const r = await git(this.o.root, ['status', '--porcelain=v1', '-z', '--untracked-files=all']);
-    return new Set(r.ok ? r.value.split('\0').filter(Boolean) : []);
   }
 
   /**
    * Did the agent stay in its worktree? Its branch must still be checked out there, and it must not
    * have written the files it works on into the user's working tree instead (an agent confused about
-   * its directory). Only those files count: a person editing other files meanwhile is not the agent.
+   * its directory). Only those files count, and only writes since `since` (when the agent started): a
+   * person editing other files meanwhile, or these files earlier, is not the agent.
    */
-  async checkStayed(ws: TaskWorkspace, task: Task, rootBefore: Set<string>): Promise<string | undefined> {
-    const head = await git(ws.dir, ['symbolic-ref', '--quiet', 'HEAD']);
-    const on = head.ok ? head.value.trim() : '(a detached HEAD)';
+  async checkStayed(ws: TaskWorkspace, task: Task, since: number): Promise<string | undefined> {
+    const on = await checkedOutBranch(ws.dir);
     if (on !== `refs/heads/${ws.branch}`) {
-      return `the agent switched its worktree from ${ws.branch} to ${on.replace(/^refs\/heads\//, '')}; its work is not merged`;
+      const now = on?.replace(/^refs\/heads\//, '') ?? '(a detached HEAD)';
+      return `the agent switched its worktree from ${ws.branch} to ${now}; its work is not merged`;
     }
-    const after = await this.rootStatus();
-    const fresh = [...after].filter((l) => !rootBefore.has(l)).map((l) => l.slice(3));
+    const root = await statusPaths(this.o.root);
+    // File times are a little coarse: a write at the very start may carry a time just before it.
+    const fresh = root.filter((f) => {
+      try {
+        return statSync(join(this.o.root, f)).mtimeMs >= since - 20;
+      } catch {
+        return false; // Deleted: nothing of the agent's to find there.
+      }
+    });
     if (fresh.length === 0) return undefined;
-    const own = await git(ws.dir, ['status', '--porcelain=v1', '-z', '--untracked-files=all']);
-    const theirs = new Set([
-      ...task.files,
-      ...(own.ok
-        ? own.value
-            .split('\0')
-            .filter(Boolean)
-            .map((l) => l.slice(3))
-        : []),
-    ]);
+    const theirs = new Set([...task.files, ...(await statusPaths(ws.dir))]);
     const outside = fresh.filter((f) => theirs.has(f));
     if (outside.length === 0) return undefined;
     return `the agent wrote outside its worktree, into your working tree: ${outside.join(', ')} (left as they are)`;
@@ -194,6 +194,9 @@ export class TaskWorkspaces {
 
   async close(): Promise<void> {
     await this.queue.close();
+    while (this.mergedBranches.length > 0) {
+      await worktreeGit(this.o.root, ['branch', '-D', '--quiet', ...this.mergedBranches.splice(0, 200)]);
+    }
     await worktreeGit(this.o.root, ['worktree', 'prune']);
   }
 
@@ -203,7 +206,7 @@ export class TaskWorkspaces {
     conflict: Extract<MergeFailure, { kind: 'conflict' }>,
     resolve: (c: ConflictToResolve) => Promise<boolean>,
   ): Promise<Result<void, string[]>> {
-    const who = await identityArgs(ws.dir);
+    const who = await identityArgs(this.o.root);
     const m = await git(ws.dir, [...who, 'merge', '--no-edit', '--no-ff', '--quiet', conflict.head]);
     if (m.ok) return ok(undefined); // What landed meanwhile no longer conflicts.
     const unmerged = await git(ws.dir, ['diff', '--name-only', '--diff-filter=U']);
@@ -232,6 +235,37 @@ export class TaskWorkspaces {
     await removeWorktree(this.o.root, ws.dir);
     await deleteBranch(this.o.root, ws.branch);
   }
+}
+
+/** The paths `git status` lists in a checkout: changed, staged and untracked ones (a rename's both). */
+async function statusPaths(dir: string): Promise<string[]> {
+  const r = await git(dir, ['status', '--porcelain=v1', '-z', '--untracked-files=all']);
+  if (!r.ok) return [];
+  const fields = r.value.split('\0');
+  const out: string[] = [];
+  for (let i = 0; i < fields.length; i++) {
+    const entry = fields[i] as string;
+    if (entry.length < 4) continue;
+    out.push(entry.slice(3));
+    // `R  new\0old\0`: a staged rename or copy carries its old path in the next field.
+    if (entry[0] === 'R' || entry[0] === 'C') out.push(fields[++i] ?? '');
+  }
+  return out.filter(Boolean);
+}
+
+/** `refs/heads/…` checked out at `dir`, read from its HEAD file; undefined when detached. */
+async function checkedOutBranch(dir: string): Promise<string | undefined> {
+  const gitDir = gitDirOf(dir);
+  if (gitDir) {
+    try {
+      const m = /^ref: (\S+)/.exec(readFileSync(join(gitDir, 'HEAD'), 'utf8'));
+      return m?.[1];
+    } catch {
+      // Fall through to git.
+    }
+  }
+  const head = await git(dir, ['symbolic-ref', '--quiet', 'HEAD']);
+  return head.ok ? head.value.trim() : undefined;
 }
 
 function describeFailure(f: MergeFailure): string {
