@@ -1,0 +1,89 @@
+import { appendFileSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { ok } from '../../src/result.js';
+import { MergeQueue, type MergeRequest } from '../../src/workspace/merge-queue.js';
+import { type GitRepo, gitRepo } from '../gates/helpers.js';
+
+const repos: GitRepo[] = [];
+afterEach(() => {
+  for (const r of repos.splice(0)) r.cleanup();
+});
+
+/** A repository on main with a plan, and one branch per task that adds `files` on top of the start. */
+function setup(branches: Record<string, Record<string, string>>) {
+  const repo = gitRepo({ 'plan.md': '# Plan\n', 'shared.txt': 'one\ntwo\nthree\n' });
+  repos.push(repo);
+  const start = repo.git('rev-parse', 'HEAD').trim();
+  for (const [name, files] of Object.entries(branches)) {
+    repo.git('checkout', '-q', '-b', name, start);
+    for (const [p, t] of Object.entries(files)) repo.write(p, t);
+    repo.git('add', '-A');
+    repo.git('commit', '-qm', `work of ${name}`);
+  }
+  repo.git('checkout', '-q', 'main');
+  const queue = new MergeQueue(repo.dir, 'main', join(repo.dir, '.merge'));
+  const request = (taskId: string): MergeRequest => ({
+    taskId,
+    branch: taskId,
+    message: `${taskId}: done\n`,
+    tick: async (dir) => {
+      appendFileSync(join(dir, 'plan.md'), `- [x] ${taskId}\n`);
+      return ok(undefined);
+    },
+  });
+  /** How many times main moved (each fast-forward of the user's tree is one reflog entry). */
+  const moves = () => repo.git('reflog', 'show', '--format=%H', 'main').trim().split('\n').length;
+  return { repo, queue, request, moves };
+}
+
+describe('merge queue', () => {
+  it('lands merges that wait together as one batch: a commit each with its tick, one fast-forward', async () => {
+    const { repo, queue, request, moves } = setup({
+      T1: { 'a.txt': 'a\n' },
+      T2: { 'b.txt': 'b\n' },
+      T3: { 'c.txt': 'c\n' },
+    });
+    const before = moves();
+    const first = await queue.enqueue(request('T1'));
+    expect(first.ok).toBe(true);
+    expect(moves()).toBe(before + 1);
+    const [r2, r3] = await Promise.all([queue.enqueue(request('T2')), queue.enqueue(request('T3'))]);
+    await queue.close();
+    expect(moves()).toBe(before + 2);
+    const log = repo.git('log', '--format=%H %s', 'main').trim().split('\n');
+    expect(log.slice(0, 3).map((l) => l.slice(41))).toEqual(['T3: done', 'T2: done', 'T1: done']);
+    expect([r3, r2, first]).toEqual(log.slice(0, 3).map((l) => ({ ok: true, value: { commit: l.slice(0, 40) } })));
+    // Each commit carries its own tick, and the user's tree is at the last.
+    expect(repo.git('show', 'HEAD~1:plan.md')).toBe('# Plan\n- [x] T1\n- [x] T2\n');
+    expect(readFileSync(join(repo.dir, 'plan.md'), 'utf8')).toBe('# Plan\n- [x] T1\n- [x] T2\n- [x] T3\n');
+    expect(readFileSync(join(repo.dir, 'c.txt'), 'utf8')).toBe('c\n');
+  });
+
+  it('tells a conflict in the middle of a batch to its own task, and lands the others', async () => {
+    const { repo, queue, request } = setup({
+      T1: { 'shared.txt': 'one\nTWO by T1\nthree\n' },
+      T2: { 'shared.txt': 'one\nTWO by T2\nthree\n' },
+      T3: { 'c.txt': 'c\n' },
+    });
+    const results = await Promise.all(['T1', 'T2', 'T3'].map((id) => queue.enqueue(request(id))));
+    await queue.close();
+    const t1 = repo.git('rev-parse', 'main~1').trim();
+    expect(results[0]).toEqual({ ok: true, value: { commit: t1 } });
+    expect(results[1]).toEqual({ ok: false, error: { kind: 'conflict', files: ['shared.txt'], head: t1 } });
+    expect(results[2]).toEqual({ ok: true, value: { commit: repo.git('rev-parse', 'main').trim() } });
+    expect(repo.git('show', 'main:plan.md')).toBe('# Plan\n- [x] T1\n- [x] T3\n');
+    expect(repo.git('status', '--porcelain')).toBe('');
+  });
+
+  it('falls back to one at a time when the batch cannot be delivered, and names the task the user is in the way of', async () => {
+    const { repo, queue, request } = setup({ T1: { 'a.txt': 'a\n' }, T2: { 'b.txt': 'b\n' } });
+    repo.write('b.txt', 'the user was here\n');
+    const [r1, r2] = await Promise.all([queue.enqueue(request('T1')), queue.enqueue(request('T2'))]);
+    await queue.close();
+    expect(r1).toEqual({ ok: true, value: { commit: repo.git('rev-parse', 'main').trim() } });
+    expect(r2.ok === false && r2.error.kind).toBe('local-changes');
+    expect(readFileSync(join(repo.dir, 'b.txt'), 'utf8')).toBe('the user was here\n');
+    expect(repo.git('log', '--format=%s', '-1', 'main').trim()).toBe('T1: done');
+  });
+});
