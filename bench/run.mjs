@@ -1,8 +1,9 @@
 #!/usr/bin/env node
 // `npm run bench`: taskwave's benchmark suite. Prints a table; asserts nothing about time.
-// So far: makespan against the lower bound (and against running wave by wave), and scale (parse
-// and plan 1k/10k/100k-task plans; the books of a run with 10k finished tasks). Per-task overhead
-// against GNU make and large repositories are still to come (issue 7).
+// Makespan against the lower bound (and against running wave by wave), scale (parse and plan
+// 1k/10k/100k-task plans; the books of a run with 10k finished tasks), task worktrees in a
+// 50,000-file repository (bench/large-repo.mjs), and per-task overhead against GNU make
+// (bench/overhead.mjs).
 import { execFileSync } from 'node:child_process';
 import { cpus, totalmem } from 'node:os';
 
@@ -64,3 +65,72 @@ console.log(
 console.log(table(['plan', 'tasks', 'slots', 'bound', 'tight', 'taskwave', 'ratio to tight', 'waves', 'ratio'], mrows));
 console.log('\nScale:');
 console.log(table(header, rows));
+
+// Large repository: one process builds a 50,000-file repository and prints a JSON line per way of
+// giving a task its worktree (BENCH_LARGE_FILES, BENCH_LARGE_REPS, BENCH_LARGE_DIR pass through).
+const large = execFileSync(process.execPath, [new URL('./large-repo.mjs', import.meta.url).pathname], {
+  encoding: 'utf8',
+  maxBuffer: 1 << 24,
+})
+  .trim()
+  .split('\n')
+  .map((l) => JSON.parse(l));
+const setup = large.find((r) => r.method === 'setup');
+const ms = (v) => (v === null || v === undefined ? '' : `${v.toLocaleString('en')} ms`);
+const lrows = large
+  .filter((r) => r.method !== 'setup')
+  .map((r) => [
+    r.method,
+    ms(r.createMs),
+    ms(r.removeMs),
+    ms(r.statusMs),
+    r.correct === null ? '' : r.correct ? 'yes' : 'NO',
+    r.notes,
+  ]);
+console.log(
+  `\nLarge repository (${setup.files.toLocaleString('en')} files): ${setup.dirs.toLocaleString('en')} folders, ${setup.mb} MB ` +
+    `(pack ${setup.packMb} MB), git ${setup.git}, on ${setup.fs} (${setup.dir}; reflinks ${setup.reflink ? 'yes' : 'no'}), ` +
+    `median of ${setup.reps}; made with fast-import in ${setup.fastImportMs} ms + checkout ${setup.checkoutMs} ms:`,
+);
+console.log(table(['method', 'create', 'remove', 'status', 'correct', 'notes'], lrows));
+
+// Per-task overhead: taskwave (worktrees, and in place) against GNU make running the same agent
+// command the same number of times with the same slots; where taskwave's own time went, per task.
+const over = execFileSync(
+  process.execPath,
+  [new URL('./overhead.mjs', import.meta.url).pathname, process.env.BENCH_OVERHEAD_TASKS ?? '200', '4'],
+  { encoding: 'utf8' },
+)
+  .trim()
+  .split('\n')
+  .map((l) => JSON.parse(l));
+if (over[0]?.skipped) console.log(`\nPer-task overhead: skipped (${over[0].skipped})`);
+else {
+  console.log('\nPer-task overhead against GNU make (same agent command, same slots):');
+  console.log(
+    table(
+      ['mode', 'tasks', 'slots', 'taskwave', 'make', 'ratio', 'per task', 'make per task'],
+      over.map((o) => [
+        o.mode,
+        o.tasks,
+        o.slots,
+        `${o.ms} ms`,
+        `${o.makeMs} ms`,
+        o.ratio.toFixed(2),
+        `${o.perTaskMs} ms`,
+        `${o.makePerTaskMs} ms`,
+      ]),
+    ),
+  );
+  for (const o of over) {
+    console.log(`\nWhere taskwave's time went (${o.mode}), per task; steps overlap across slots:`);
+    console.log(
+      table(
+        ['step', 'ms per task', 'calls per task'],
+        Object.entries(o.breakdown)
+          .sort((a, b) => b[1].perTaskMs - a[1].perTaskMs)
+          .map(([step, t]) => [step, t.perTaskMs, t.calls]),
+      ),
+    );
+  }
+}
