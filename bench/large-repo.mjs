@@ -276,6 +276,7 @@ try {
         git(dir, ['-c', 'checkout.workers=0', 'checkout-index', '-a']);
       },
       remove: removeWt,
+      caveat: 'leaves stale stat data in the index: every status hashes every file until it is rewritten',
     },
     {
       method: 'worktree add; remove = rename + prune',
