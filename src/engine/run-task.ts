@@ -188,10 +188,9 @@ export function createTaskRunner(deps: TaskRunnerDeps) {
       const file = savePrompt(task, attempt, prompt, repair > 0 ? `.repair${repair}` : '');
       const r = await runAgent({ task, agent, prompt, promptFile: file, cwd: dir, attempt, signal });
       if (!r.ok) return r;
-      const failure = deps.verifier
-        ? await timed('verify (built-in checks and gates)', () =>
-            (deps.verifier as Verifier).verify(task, dir, base, attempt),
-          )
+      const verifier = deps.verifier;
+      const failure = verifier
+        ? await timed('verify (built-in checks and gates)', () => verifier.verify(task, dir, base, attempt))
         : undefined;
       if (signal.aborted) return err({ reason: 'cancelled' });
       if (!failure) return r;

@@ -1,12 +1,10 @@
 import { existsSync } from 'node:fs';
 import { isAbsolute, join, posix } from 'node:path';
 import type { Task } from '../plan/types.js';
-import { ok, type Result } from '../result.js';
-import { type AddedLine, formatFinding, type SecretRules, scanAddedLines } from './secrets.js';
+import type { Result } from '../result.js';
+import { formatFinding, type SecretRules, scanAddedLines } from './secrets.js';
 import type { GateResult } from './types.js';
 import { readChanges, type WorktreeChanges } from './worktree-diff.js';
-
-export { parseAddedLines } from './worktree-diff.js';
 
 /*
  * taskwave's own checks on a task's worktree: it changed something, the files it names exist, and
@@ -44,18 +42,6 @@ const CHECK_ONLY_TITLE = /^[^A-Za-z]*(?:checkpoint|verify|validate|review|check)
 export function isCheckOnly(task: Pick<Task, 'tags' | 'title'>): boolean {
   if (task.tags.some((t) => t.toLowerCase() === 'checkpoint')) return true;
   return CHECK_ONLY_TITLE.test(task.title);
-}
-
-/** Paths that differ between `base` and the worktree: committed, staged, unstaged and untracked. */
-export async function changedFiles(cwd: string, base: string): Promise<Result<string[], string>> {
-  const r = await readChanges(cwd, base);
-  return r.ok ? ok(r.value.changed) : r;
-}
-
-/** The lines the worktree adds to `base`, untracked files included (renamed lines are not added). */
-export async function addedLines(cwd: string, base: string): Promise<Result<AddedLine[], string>> {
-  const r = await readChanges(cwd, base);
-  return r.ok ? ok(r.value.added) : r;
 }
 
 /** Where a check reads the task's changes: one reading shared by a verification's checks, or its own. */
@@ -215,12 +201,6 @@ function listTail(items: readonly string[], max = 40): string {
   const shown = items.slice(0, max);
   if (items.length > max) shown.push(`… and ${items.length - max} more`);
   return shown.join('\n');
-}
-
-/** Paths `base` has and the worktree no longer has (tracked files the agent deleted). */
-export async function deletedFiles(cwd: string, base: string): Promise<Result<string[], string>> {
-  const r = await readChanges(cwd, base);
-  return r.ok ? ok(r.value.deleted) : r;
 }
 
 const DELETION_WORDS =

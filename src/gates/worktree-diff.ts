@@ -52,7 +52,7 @@ export function readChanges(cwd: string, base: string): Promise<Result<WorktreeC
  * `--patch-with-raw -z` output: raw records (`:<modes> <ids> <status>\0<path>\0[<new path>\0]`), a
  * NUL, then the patch (where -z changes nothing, so its paths are quoted the usual way).
  */
-export function parseRawAndPatch(out: string): WorktreeChanges {
+function parseRawAndPatch(out: string): WorktreeChanges {
   const changed: string[] = [];
   const deleted: string[] = [];
   let i = 0;

@@ -147,41 +147,45 @@ export class MergeQueue {
     let alone = batch;
     if (start.ok) {
       const head = start.value;
-      let landed = 0;
-      const results: (string | undefined)[] = [];
+      const made: boolean[] = [];
       for (const w of batch) {
         const c = await this.commitOne(w.req, 'HEAD');
         if (!c.ok) break;
-        results.push(c.value ? 'commit' : undefined);
-        landed++;
+        made.push(c.value);
       }
-      const delivered = landed > 0 ? await this.deliverBatch(head, batch.slice(0, landed), results) : false;
-      alone = delivered ? batch.slice(landed) : batch;
+      const delivered = made.length > 0 && (await this.deliverBatch(head, batch.slice(0, made.length), made));
+      alone = delivered ? batch.slice(made.length) : batch;
     }
     this.ready = undefined;
     for (const w of alone) w.done(await this.mergeWithRetry(w.req));
   }
 
   /** Deliver the commits the batch made since `head`; each task learns its own commit. */
-  private async deliverBatch(head: string, landed: Waiting[], made: (string | undefined)[]): Promise<boolean> {
+  private async deliverBatch(head: string, landed: Waiting[], made: boolean[]): Promise<boolean> {
     const list = await git(this.mergeDir, ['rev-list', '--reverse', `${head}..HEAD`]);
     const commits = list.ok ? list.value.split('\n').filter(Boolean) : [];
     if (commits.length !== made.filter(Boolean).length) return false;
     const tip = commits.at(-1);
-    if (tip) {
-      faultPoint('merge:committed');
-      const delivered = await this.deliver(head, tip);
-      if (!delivered.ok) return false;
-      faultPoint('merge:delivered');
-      this.lastHead = tip;
-    }
+    if (tip && !(await this.land(head, tip)).ok) return false;
+    this.ready = tip ?? head;
     let at = head;
     landed.forEach((w, i) => {
       if (made[i]) at = commits.shift() as string;
       w.done(ok({ commit: at }));
     });
-    this.ready = tip ?? head;
     return true;
+  }
+
+  /** Deliver the commits between `head` and `tip`; the merge worktree, clean at `tip`, is where the next merge starts. */
+  private async land(head: string, tip: string): Promise<Result<Merged, MergeFailure>> {
+    faultPoint('merge:committed');
+    const delivered = await this.deliver(head, tip);
+    if (delivered.ok) {
+      faultPoint('merge:delivered');
+      this.ready = tip;
+      this.lastHead = tip;
+    }
+    return delivered;
   }
 
   private async mergeWithRetry(req: MergeRequest): Promise<Result<Merged, MergeFailure>> {
@@ -217,17 +221,9 @@ export class MergeQueue {
       this.ready = head;
       return ok({ commit: head });
     }
-    const tipR = await revParse(this.mergeDir, 'HEAD');
-    if (!tipR.ok) return fail(describeGitError(tipR.error));
-    const tip = tipR.value;
-    faultPoint('merge:committed');
-    const delivered = await this.deliver(head, tip);
-    if (delivered.ok) {
-      faultPoint('merge:delivered');
-      this.ready = tip;
-      this.lastHead = tip;
-    }
-    return delivered;
+    const tip = await revParse(this.mergeDir, 'HEAD');
+    if (!tip.ok) return fail(describeGitError(tip.error));
+    return this.land(head, tip.value);
   }
 
   /**

@@ -12,6 +12,7 @@ import { type MergeFailure, MergeQueue } from './merge-queue.js';
 import {
   createTaskWorkspace,
   deleteBranch,
+  deleteBranches,
   removeWorktree,
   type TaskWorkspace,
   worktreeGit,
@@ -194,9 +195,7 @@ export class TaskWorkspaces {
 
   async close(): Promise<void> {
     await this.queue.close();
-    while (this.mergedBranches.length > 0) {
-      await worktreeGit(this.o.root, ['branch', '-D', '--quiet', ...this.mergedBranches.splice(0, 200)]);
-    }
+    await deleteBranches(this.o.root, this.mergedBranches.splice(0));
     await worktreeGit(this.o.root, ['worktree', 'prune']);
   }
 

@@ -92,7 +92,14 @@ export async function removeWorktree(root: string, dir: string): Promise<void> {
 }
 
 export async function deleteBranch(root: string, branch: string): Promise<void> {
-  await worktreeGit(root, ['branch', '-D', '--quiet', branch]);
+  await deleteBranches(root, [branch]);
+}
+
+/** Delete branches a few hundred to a git process: a run's worth at its end, a dead run's at the next start. */
+export async function deleteBranches(root: string, branches: readonly string[]): Promise<void> {
+  for (let i = 0; i < branches.length; i += 200) {
+    await worktreeGit(root, ['branch', '-D', '--quiet', ...branches.slice(i, i + 200)]);
+  }
 }
 
 /** Did run `runId` leave worktrees (or their folders) behind? */
@@ -144,12 +151,9 @@ export async function cleanupDeadRun(
 ): Promise<{ worktrees: number; branches: number }> {
   const worktrees = await removeRunWorktrees(root, stateDir, runId);
   const list = await git(root, ['for-each-ref', '--format=%(refname:short)', `refs/heads/taskwave/${runId}/`]);
-  let branches = 0;
-  for (const branch of list.ok ? list.value.split('\n').filter(Boolean) : []) {
-    const task = branch.slice(`taskwave/${runId}/`.length);
-    if (keepBranchOf(task)) continue;
-    await deleteBranch(root, branch);
-    branches++;
-  }
-  return { worktrees, branches };
+  const gone = (list.ok ? list.value.split('\n').filter(Boolean) : []).filter(
+    (branch) => !keepBranchOf(branch.slice(`taskwave/${runId}/`.length)),
+  );
+  await deleteBranches(root, gone);
+  return { worktrees, branches: gone.length };
 }

@@ -2,18 +2,14 @@ import { chmodSync, mkdirSync, readFileSync, rmSync, utimesSync, writeFileSync }
 import { dirname, join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
-  addedLines,
-  changedFiles,
   checkChangedSomething,
   checkNamedFilesExist,
   checkNoSecrets,
-  deletedFiles,
   filesToExist,
   isCheckOnly,
-  parseAddedLines,
 } from '../../src/gates/builtin.js';
 import { compileSecretRules, type SecretRules } from '../../src/gates/secrets.js';
-import { readChanges } from '../../src/gates/worktree-diff.js';
+import { parseAddedLines, readChanges } from '../../src/gates/worktree-diff.js';
 import { type GitRepo, gitRepo, task } from './helpers.js';
 
 const repos: GitRepo[] = [];
@@ -176,8 +172,8 @@ describe('changed-something', () => {
     wt.write('src/new.ts', 'x\n');
     mkdirSync(join(wt.dir, 'vendor', 'lib'), { recursive: true });
     wt.git('-C', join(wt.dir, 'vendor', 'lib'), 'init', '-q');
-    const r = await changedFiles(wt.dir, base);
-    expect(r).toEqual({ ok: true, value: ['src/new.ts'] });
+    const r = await readChanges(wt.dir, base);
+    expect(r.ok && r.value.changed).toEqual(['src/new.ts']);
   });
 
   it('works in a repository with no index yet', async () => {
@@ -186,7 +182,8 @@ describe('changed-something', () => {
     const base = repo.git('rev-parse', 'HEAD').trim();
     rmSync(join(repo.dir, '.git', 'index'), { force: true });
     repo.write('first.txt', 'hello\n');
-    expect(await changedFiles(repo.dir, base)).toEqual({ ok: true, value: ['first.txt'] });
+    const r = await readChanges(repo.dir, base);
+    expect(r.ok && r.value.changed).toEqual(['first.txt']);
   });
 });
 
@@ -282,14 +279,11 @@ describe('no-secrets', () => {
     const { wt, base } = worktree();
     wt.write('docs/naïve notes.md', `key ${AWS_ID}\n`);
     wt.write('docs/tab\tname.txt', `key ${AWS_ID}\n`);
-    const r = await addedLines(wt.dir, base);
-    expect(r).toEqual({
-      ok: true,
-      value: [
-        { path: 'docs/naïve notes.md', line: 1, text: `key ${AWS_ID}` },
-        { path: 'docs/tab\tname.txt', line: 1, text: `key ${AWS_ID}` },
-      ],
-    });
+    const r = await readChanges(wt.dir, base);
+    expect(r.ok && r.value.added).toEqual([
+      { path: 'docs/naïve notes.md', line: 1, text: `key ${AWS_ID}` },
+      { path: 'docs/tab\tname.txt', line: 1, text: `key ${AWS_ID}` },
+    ]);
   });
 
   it('fails when the diff cannot be read', async () => {
@@ -350,7 +344,6 @@ describe('readChanges', () => {
       { path: 'naïve new.txt', line: 1, text: 'hello' },
       { path: 'src/a.ts', line: 2, text: 'export const b = 2;' },
     ]);
-    expect(await deletedFiles(wt.dir, base)).toEqual({ ok: true, value: r.value.deleted });
   });
 
   it('sees a same-size edit whose file times match the index (git compares the content of such racy entries)', async () => {
