@@ -199,7 +199,7 @@ async function finishDelivery(
   for (const p of paths) {
     const now = inTree.get(p);
     const isOld = now === before.get(p);
-    const isNew = now === after.get(p);
+    const isNew = now === after.get(p) || (now !== undefined && (await tornWriteOf(root, p, after.get(p))));
     if (!isOld && !isNew) {
       notes.push(
         `a killed run was moving ${note.branch} to ${note.tip.slice(0, 12)} and ${p} has changed since: finish it by hand (git status)`,
@@ -224,6 +224,27 @@ async function finishDelivery(
   if (!upd.ok) return 'refused';
   notes.push(`finished moving ${note.branch} to ${note.tip.slice(0, 12)}, which a killed run was in the middle of`);
   return 'moved';
+}
+
+/**
+ * Is the file at `p` a start of blob `blob`, shorter than it: git killed while it wrote the file (it
+ * creates each file anew, then writes it)? Nobody else writes there meanwhile: git refused to start
+ * over local changes, and the run that started it is dead.
+ */
+async function tornWriteOf(root: string, p: string, blob: string | undefined): Promise<boolean> {
+  if (!blob) return false;
+  let file: Buffer;
+  try {
+    file = readFileSync(join(root, p));
+  } catch {
+    return false;
+  }
+  const full = await new Promise<Buffer | undefined>((done) =>
+    execFile('git', ['cat-file', 'blob', blob], { cwd: root, encoding: 'buffer', maxBuffer: 1 << 30 }, (e, out) =>
+      done(e ? undefined : out),
+    ),
+  );
+  return full !== undefined && file.length < full.length && full.subarray(0, file.length).equals(file);
 }
 
 /** A path as a pathspec that means only itself (no glob). */

@@ -70,6 +70,20 @@ describe.concurrent('what a git command killed half way leaves', () => {
     expect(said).toMatch(/finished moving main to/);
   });
 
+  it('a fast-forward killed in the middle of writing a file (empty, or a start of it): the next run finishes it', async () => {
+    for (const cut of [0, 4]) {
+      const repo = await crashAt('merge:delivering@2');
+      const { head, tip } = deliveryNote(repo);
+      const file = repo
+        .git('diff', '--name-only', head, tip)
+        .trim()
+        .split('\n')
+        .find((f) => f !== 'tasks.md') as string;
+      writeFileSync(join(repo.dir, file), repo.git('show', `${tip}:${file}`).slice(0, cut));
+      expect(await resumeAndCheck(repo)).toMatch(/finished moving main to/);
+    }
+  });
+
   it('a fast-forward killed after every file and the index, before the branch moved: the next run finishes it', async () => {
     const repo = await crashAt('merge:delivering@3');
     const { head, tip } = deliveryNote(repo);
