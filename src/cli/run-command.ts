@@ -33,6 +33,7 @@ import { parseDuration } from '../util/duration.js';
 import { isDirectory } from '../util/fs-kind.js';
 import { killAllProcessGroups } from '../util/process-group.js';
 import { makeRedactor } from '../util/redact.js';
+import { maintainOnce } from '../workspace/git.js';
 import { recoverKilledRun } from '../workspace/recover.js';
 import { TaskWorkspaces } from '../workspace/task-workspaces.js';
 import { cleanupDeadRun, hasWorktrees, refSafe } from '../workspace/worktrees.js';
@@ -213,6 +214,8 @@ export async function runCommand(planPath: string, given: RunFlags, resume?: Exe
           copy: config.workspace?.copy,
           killGraceMs: config.killGrace !== undefined ? parseDuration(config.killGrace) : undefined,
           tick: (dir, taskId) => tickIn(dir, format, plan, root, taskId, state),
+          // Ticks that only edit the (committed) plan files, with no books of the format's own.
+          tickEditsTrackedFiles: format.ticksEditOnly === true && !format.recordProgress,
         })
       : undefined;
     // Books first: an event is on disk before anyone is shown it.
@@ -371,6 +374,7 @@ export async function runCommand(planPath: string, given: RunFlags, resume?: Exe
         }
         await workspaces.close();
       }
+      if (ctx.git) await maintainOnce(root);
       log.close();
       return summary.status === 'done' ? EXIT.ok : summary.status === 'interrupted' ? EXIT.interrupted : EXIT.failed;
     } finally {

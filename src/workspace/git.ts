@@ -27,12 +27,18 @@ export interface GitOptions {
 
 const MAX_BUFFER = 256 * 1024 * 1024;
 
+/**
+ * Before every command: git's own housekeeping after a commit or a merge (`git maintenance run
+ * --auto`, a second process each time) is left to one call at the end of a run (`maintainOnce`).
+ */
+const QUIET_HOUSEKEEPING = ['-c', 'maintenance.auto=false'];
+
 export function git(cwd: string, args: string[], opts: GitOptions = {}): Promise<Result<string, GitError>> {
   const started = performance.now();
   return new Promise((resolve) => {
     const child = execFile(
       'git',
-      args,
+      [...QUIET_HOUSEKEEPING, ...args],
       {
         cwd,
         maxBuffer: MAX_BUFFER,
@@ -49,6 +55,14 @@ export function git(cwd: string, args: string[], opts: GitOptions = {}): Promise
     if (opts.input !== undefined) child.stdin?.end(opts.input);
     else child.stdin?.end();
   });
+}
+
+/**
+ * The housekeeping a run's commits would each have started (`git gc --auto` when loose objects pile
+ * up), once: a run of hundreds of tasks leaves its repository as tidy as hundreds of commits would.
+ */
+export async function maintainOnce(root: string): Promise<void> {
+  await git(root, ['-c', 'maintenance.auto=true', 'maintenance', 'run', '--auto', '--quiet']);
 }
 
 /** One line for a person: the command and git's own words. */
@@ -105,4 +119,46 @@ export function gitDirOf(dir: string): string | undefined {
 export async function revParse(cwd: string, ref: string): Promise<Result<string, GitError>> {
   const r = await git(cwd, ['rev-parse', '--verify', '--quiet', `${ref}^{commit}`]);
   return r.ok ? ok(r.value.trim()) : r;
+}
+
+const HASH = /^(?:[0-9a-f]{40}|[0-9a-f]{64})$/;
+
+/**
+ * What `ref` (`HEAD`, or a `refs/heads/…` name) of the checkout at `dir` points to, read from git's
+ * own files where they say it plainly: a run asks this several times per task, and a file read
+ * costs nothing next to a git process. Undefined when the files do not say (a packed ref, the
+ * reftable format, a redirected git): then ask git.
+ */
+export function readRef(dir: string, ref: string): { commit: string; branch?: string } | undefined {
+  const gitDir = gitDirOf(dir);
+  if (!gitDir) return undefined;
+  let common = gitDir;
+  try {
+    common = resolve(gitDir, readFileSync(join(gitDir, 'commondir'), 'utf8').trim());
+  } catch {
+    // The main checkout: its git directory is the common one.
+  }
+  let name = ref;
+  let branch: string | undefined;
+  for (let depth = 0; depth < 5; depth++) {
+    let text: string;
+    try {
+      // HEAD belongs to the checkout; branches are shared by all worktrees.
+      text = readFileSync(join(name === 'HEAD' ? gitDir : common, name), 'utf8').trim();
+    } catch {
+      return undefined;
+    }
+    if (HASH.test(text)) return branch !== undefined ? { commit: text, branch } : { commit: text };
+    const m = /^ref: (refs\/\S+)$/.exec(text);
+    if (!m) return undefined;
+    name = m[1] as string;
+    branch ??= name;
+  }
+  return undefined;
+}
+
+/** The commit a ref points to: from git's files when they say, else from git. */
+export async function refCommit(dir: string, ref: string): Promise<Result<string, GitError>> {
+  const known = readRef(dir, ref);
+  return known ? ok(known.commit) : revParse(dir, ref);
 }
