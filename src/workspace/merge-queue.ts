@@ -1,11 +1,11 @@
 import { existsSync, mkdirSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { err, ok, type Result } from '../result.js';
-import { writeFileAtomic } from '../util/atomic-write.js';
+import { markScratch, writeFileAtomic } from '../util/atomic-write.js';
 import { faultPoint } from '../util/fault.js';
 import { timed } from '../util/timings.js';
 import { commitAll } from './commit.js';
-import { describeGitError, git, revParse } from './git.js';
+import { describeGitError, git, readRef, refCommit } from './git.js';
 import { DELIVERING, type DeliveryNote } from './recover.js';
 import { removeWorktree, worktreeGit } from './worktrees.js';
 
@@ -26,6 +26,11 @@ export interface MergeRequest {
   message: string;
   /** Writes the task's tick (and the plan's books) into `dir`, a checkout of the integration head. */
   tick(dir: string): Promise<Result<void, string>>;
+  /**
+   * The tick only edits files git already tracks (the plan's own, no new books): the commit takes
+   * them with `commit -a` rather than scanning the checkout for new files first.
+   */
+  tickEditsTrackedFiles?: boolean;
 }
 
 export type MergeFailure =
@@ -67,11 +72,15 @@ export class MergeQueue {
     readonly branch: string,
     /** Where the merges happen: a detached worktree of the run. */
     private readonly mergeDir: string,
-  ) {}
+  ) {
+    this.unmarkScratch = markScratch(mergeDir);
+  }
+
+  private readonly unmarkScratch: () => void;
 
   /** The integration branch's head now. */
   async head(): Promise<Result<string, string>> {
-    const r = await revParse(this.root, `refs/heads/${this.branch}`);
+    const r = await refCommit(this.root, `refs/heads/${this.branch}`);
     if (!r.ok) return err(describeGitError(r.error));
     this.lastHead = r.value;
     return r;
@@ -129,6 +138,7 @@ export class MergeQueue {
   /** Waits for the queue to drain, then removes the merge worktree. */
   async close(): Promise<void> {
     await this.chain;
+    this.unmarkScratch();
     if (existsSync(this.mergeDir)) await removeWorktree(this.root, this.mergeDir);
   }
 
@@ -147,11 +157,14 @@ export class MergeQueue {
     let alone = batch;
     if (start.ok) {
       const head = start.value;
-      const made: boolean[] = [];
+      // What each merge made: its commit, or undefined when it changed nothing.
+      const made: (string | undefined)[] = [];
       for (const w of batch) {
         const c = await this.commitOne(w.req, 'HEAD');
         if (!c.ok) break;
-        made.push(c.value);
+        const at = c.value ? await refCommit(this.mergeDir, 'HEAD') : undefined;
+        if (at && !at.ok) break;
+        made.push(at?.value);
       }
       const delivered = made.length > 0 && (await this.deliverBatch(head, batch.slice(0, made.length), made));
       alone = delivered ? batch.slice(made.length) : batch;
@@ -161,16 +174,13 @@ export class MergeQueue {
   }
 
   /** Deliver the commits the batch made since `head`; each task learns its own commit. */
-  private async deliverBatch(head: string, landed: Waiting[], made: boolean[]): Promise<boolean> {
-    const list = await git(this.mergeDir, ['rev-list', '--reverse', `${head}..HEAD`]);
-    const commits = list.ok ? list.value.split('\n').filter(Boolean) : [];
-    if (commits.length !== made.filter(Boolean).length) return false;
-    const tip = commits.at(-1);
+  private async deliverBatch(head: string, landed: Waiting[], made: (string | undefined)[]): Promise<boolean> {
+    const tip = made.filter((c) => c !== undefined).at(-1);
     if (tip && !(await this.land(head, tip)).ok) return false;
     this.ready = tip ?? head;
     let at = head;
     landed.forEach((w, i) => {
-      if (made[i]) at = commits.shift() as string;
+      at = made[i] ?? at;
       w.done(ok({ commit: at }));
     });
     return true;
@@ -221,7 +231,7 @@ export class MergeQueue {
       this.ready = head;
       return ok({ commit: head });
     }
-    const tip = await revParse(this.mergeDir, 'HEAD');
+    const tip = await refCommit(this.mergeDir, 'HEAD');
     if (!tip.ok) return fail(describeGitError(tip.error));
     return this.land(head, tip.value);
   }
@@ -251,7 +261,7 @@ export class MergeQueue {
     }
     // taskwave's own message (`T012: title`, the summary, what verified it), whatever commits the
     // agent made on its branch itself.
-    const committed = await commitAll(dir, req.message, this.root);
+    const committed = await commitAll(dir, req.message, this.root, req.tickEditsTrackedFiles ? 'tracked' : 'all');
     if (!committed.ok) {
       await git(dir, ['reset', '--hard', '--quiet', head]);
       return fail(committed.error);
@@ -273,11 +283,18 @@ export class MergeQueue {
     return clean.ok ? ok(undefined) : err(describeGitError(clean.error));
   }
 
-  /** Move the integration branch (and the user's working tree, when it has it checked out) to `tip`. */
-  private async deliver(head: string, tip: string): Promise<Result<Merged, MergeFailure>> {
-    // Where the user's tree is, and on which branch, in one question: `<commit>\n<refs/heads/… or HEAD>`.
+  /** Where the user's tree is, and on which branch (`refs/heads/…`, or `HEAD` when detached). */
+  private async userHead(): Promise<[string?, string?]> {
+    const known = readRef(this.root, 'HEAD');
+    if (known) return [known.commit, known.branch ?? 'HEAD'];
     const current = await git(this.root, ['rev-parse', 'HEAD', '--symbolic-full-name', 'HEAD']);
     const [at, on] = current.ok ? current.value.split('\n') : [];
+    return [at, on];
+  }
+
+  /** Move the integration branch (and the user's working tree, when it has it checked out) to `tip`. */
+  private async deliver(head: string, tip: string): Promise<Result<Merged, MergeFailure>> {
+    const [at, on] = await this.userHead();
     if (on === `refs/heads/${this.branch}`) {
       if (at !== head) return err({ kind: 'error', message: `${this.branch} moved during the merge` });
       // Killed inside the fast-forward, git would leave the user's tree half way between the two

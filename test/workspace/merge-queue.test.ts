@@ -38,6 +38,19 @@ function setup(branches: Record<string, Record<string, string>>) {
 }
 
 describe('merge queue', () => {
+  it('commits a tick that only edits tracked files with --all: the tick is in the commit', async () => {
+    const { repo, queue, request } = setup({ T1: { 'a.txt': 'a\n' } });
+    const r = await queue.enqueue({ ...request('T1'), tickEditsTrackedFiles: true });
+    await queue.close();
+    expect(r.ok).toBe(true);
+    expect(repo.git('show', '--format=', '--name-only', 'HEAD').trim().split('\n').sort()).toEqual([
+      'a.txt',
+      'plan.md',
+    ]);
+    expect(repo.git('show', 'HEAD:plan.md')).toBe('# Plan\n- [x] T1\n');
+    expect(repo.git('status', '--porcelain').trim()).toBe('');
+  });
+
   it('lands merges that wait together as one batch: a commit each with its tick, one fast-forward', async () => {
     const { repo, queue, request, moves } = setup({
       T1: { 'a.txt': 'a\n' },
