@@ -160,6 +160,11 @@ export interface PlanFormat {
    */
   writeStatus(plan: Plan, taskId: string, status: 'done'): Promise<Result<void, Diagnostic>>;
   /**
+   * `writeStatus` only edits files the plan was read from, never makes one: a merge commits a tick
+   * with `git commit --all`, without scanning the checkout for new files first.
+   */
+  readonly ticksEditOnly?: boolean;
+  /**
    * Formats with books of their own (a specs tree's `.claude/execution/execution.json`, a
    * platform-mode execution log) bring them up to date. Called one at a time as tasks start and
    * finish, and once when the run ends (`progress.status` is no longer `running`).

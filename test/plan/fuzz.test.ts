@@ -1,4 +1,14 @@
-import { accessSync, constants, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  accessSync,
+  constants,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import fc from 'fast-check';
@@ -1065,12 +1075,20 @@ const RUNNABLE = new Set(['pending', 'in-progress', 'failed']);
 async function tickAll(format: PlanFormat, path: string): Promise<Plan> {
   const read = await format.read(path);
   if (!read.ok) throw new Error(`generated plan did not read:\n${read.error.map(formatDiagnostic).join('\n')}`);
+  const root = statSync(path).isDirectory() ? path : dirname(path);
+  const before = format.ticksEditOnly ? filesUnder(root) : undefined;
   for (const t of read.value.tasks) {
     if (!RUNNABLE.has(t.status)) continue;
     const r = await format.writeStatus(read.value, t.id, 'done');
     if (!r.ok) throw new Error(`writeStatus ${t.id}: ${formatDiagnostic(r.error)}`);
   }
+  // A format whose ticks only edit must not have made a file: a merge commits its ticks with --all.
+  if (before) expect(filesUnder(root)).toEqual(before);
   return read.value;
+}
+
+function filesUnder(dir: string): string[] {
+  return (readdirSync(dir, { recursive: true }) as string[]).sort();
 }
 
 /** The generator's tasks and the plan's agree: the same number, the same explicit ids, in order. */

@@ -82,6 +82,8 @@ export const kiroFormat: PlanFormat = {
     return readKiroFile(only);
   },
 
+  ticksEditOnly: true,
+
   async writeStatus(plan: Plan, taskId: string, status: 'done'): Promise<Result<void, Diagnostic>> {
     if (status !== 'done') return err(errorAt(undefined, `cannot record status ${String(status)} in a Kiro plan`));
     return tickKiroTask(plan.path, taskId);

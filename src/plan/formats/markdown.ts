@@ -91,6 +91,8 @@ export const markdownFormat: PlanFormat = {
     return withDecodeWarnings(parsed, read.value.warnings);
   },
 
+  ticksEditOnly: true,
+
   async writeStatus(plan: Plan, taskId: string, status: 'done'): Promise<Result<void, Diagnostic>> {
     if (status !== 'done') return err(errorAt(undefined, `cannot record status ${String(status)} in a markdown plan`));
     return tickMarkdownTask(plan.path, taskId);

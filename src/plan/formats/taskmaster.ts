@@ -71,6 +71,8 @@ export const taskmasterFormat: PlanFormat = {
     return readTaskmasterPlan(resolve(path), options);
   },
 
+  ticksEditOnly: true,
+
   async writeStatus(plan: Plan, taskId: string, status: 'done'): Promise<Result<void, Diagnostic>> {
     if (status !== 'done') {
       return err(errorAt(undefined, `cannot record status ${String(status)} in a Taskmaster plan`));
