@@ -1,7 +1,28 @@
 import { randomBytes } from 'node:crypto';
 import { closeSync, fsyncSync, openSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs';
-import { basename, dirname, join } from 'node:path';
+import { basename, dirname, join, resolve, sep } from 'node:path';
 import { faultPoint } from './fault.js';
+
+/** Folders whose files need no fsync: scratch checkouts whose content goes into a git commit. */
+const scratch = new Set<string>();
+
+/**
+ * Writes under `dir` stay atomic but skip their fsyncs: the merge queue's checkout, where a tick is
+ * committed to git right after it is written (git does not fsync what it reads from there either)
+ * and a crash throws the whole checkout away. Returns the undo.
+ */
+export function markScratch(dir: string): () => void {
+  const full = resolve(dir);
+  const key = full.endsWith(sep) ? full : full + sep;
+  scratch.add(key);
+  return () => scratch.delete(key);
+}
+
+function durable(path: string): boolean {
+  const full = resolve(path);
+  for (const dir of scratch) if (full.startsWith(dir)) return false;
+  return true;
+}
 
 /**
  * Replace `path` with `data` so that a reader (or a crash) sees either the old file or the new one,
@@ -17,10 +38,11 @@ export function writeFileAtomic(path: string, data: string | Uint8Array): void {
   } catch {
     // New file: default mode.
   }
+  const sync = durable(path);
   const fd = openSync(tmp, 'w', mode);
   try {
     writeSync(fd, typeof data === 'string' ? Buffer.from(data, 'utf8') : data);
-    fsyncSync(fd);
+    if (sync) fsyncSync(fd);
   } catch (e) {
     closeSync(fd);
     try {
@@ -31,7 +53,7 @@ export function writeFileAtomic(path: string, data: string | Uint8Array): void {
   closeSync(fd);
   faultPoint('atomic:before-rename');
   renameSync(tmp, path);
-  fsyncDir(dir);
+  if (sync) fsyncDir(dir);
   faultPoint('atomic:after-rename');
 }
 
