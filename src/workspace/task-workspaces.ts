@@ -36,6 +36,8 @@ export interface TaskWorkspacesOptions {
   killGraceMs?: number;
   /** Writes task `taskId`'s tick (and the plan's own books) into the checkout at `dir`. */
   tick(dir: string, taskId: string): Promise<Result<void, string>>;
+  /** The tick only edits files git already tracks (see MergeRequest). */
+  tickEditsTrackedFiles?: boolean;
 }
 
 export interface ConflictToResolve {
@@ -47,13 +49,16 @@ export interface ConflictToResolve {
 const MARKER = /^(?:<{7}|={7}|>{7})(?: |$)/m;
 
 /**
- * Each task's worktree from start to end: created from the integration head, set up, committed
- * when the agent is done, merged by the queue, removed. A task that fails keeps its work on its
- * branch (committed, so removing the worktree loses nothing); a task that succeeds leaves nothing.
+ * Each task's worktree from start to end: created from the integration head (or taken over from a
+ * task that merged), set up, committed when the agent is done, merged by the queue, handed on or
+ * removed. A task that fails keeps its work on its branch (committed, so removing the worktree loses
+ * nothing); a task that succeeds leaves nothing once the run closes.
  */
 export class TaskWorkspaces {
   private readonly queue: MergeQueue;
   private readonly mergedBranches: string[] = [];
+  /** Worktrees of tasks that merged, clean at their commit: the next tasks take them over. */
+  private readonly spares: string[] = [];
   readonly integrationBranch: string;
 
   constructor(private readonly o: TaskWorkspacesOptions) {
@@ -64,7 +69,15 @@ export class TaskWorkspaces {
   async open(task: Task, signal: AbortSignal): Promise<Result<TaskWorkspace, string>> {
     const head = await this.queue.startingPoint();
     if (!head.ok) return head;
-    const ws = await createTaskWorkspace(this.o.root, this.o.stateDir, this.o.runId, task.id, head.value, this.o.copy);
+    const ws = await createTaskWorkspace(
+      this.o.root,
+      this.o.stateDir,
+      this.o.runId,
+      task.id,
+      head.value,
+      this.o.copy,
+      this.spares.pop(),
+    );
     if (!ws.ok) return ws;
     for (const cmd of this.o.setup ?? []) {
       const argv = typeof cmd === 'string' ? ['sh', '-c', cmd] : cmd;
@@ -127,6 +140,7 @@ export class TaskWorkspaces {
       branch: ws.branch,
       message,
       tick: (dir: string) => this.o.tick(dir, task.id),
+      tickEditsTrackedFiles: this.o.tickEditsTrackedFiles,
     };
     let merged = await this.queue.enqueue(request);
     if (!merged.ok && merged.error.kind === 'conflict') {
@@ -144,9 +158,10 @@ export class TaskWorkspaces {
       }
       return this.failMerge(ws, task, describeFailure(merged.error));
     }
-    await timed('worktree remove', () => removeWorktree(this.o.root, ws.dir));
-    // Merged: its branch goes with the others when the run closes (one git process for them all; a
-    // run that dies first leaves them to the next run's clean-up, which removes merged branches).
+    // Merged: its worktree waits for the next task, and its branch goes with the others when the run
+    // closes (one git process for them all; a run that dies first leaves them to the next run's
+    // clean-up, which removes merged branches and every worktree).
+    this.spares.push(ws.dir);
     this.mergedBranches.push(ws.branch);
     return ok({ commit: merged.value.commit });
   }
@@ -155,26 +170,43 @@ export class TaskWorkspaces {
    * Did the agent stay in its worktree? Its branch must still be checked out there, and it must not
    * have written the files it works on into the user's working tree instead (an agent confused about
    * its directory). Only those files count, and only writes since `since` (when the agent started): a
-   * person editing other files meanwhile, or these files earlier, is not the agent.
+   * person editing other files meanwhile, or these files earlier, is not the agent. `changed`: what
+   * the verification found the task changed in its worktree, when it read that (else git is asked).
    */
-  async checkStayed(ws: TaskWorkspace, task: Task, since: number): Promise<string | undefined> {
+  async checkStayed(
+    ws: TaskWorkspace,
+    task: Task,
+    since: number,
+    changed?: readonly string[],
+  ): Promise<string | undefined> {
     const on = await checkedOutBranch(ws.dir);
     if (on !== `refs/heads/${ws.branch}`) {
       const now = on?.replace(/^refs\/heads\//, '') ?? '(a detached HEAD)';
       return `the agent switched its worktree from ${ws.branch} to ${now}; its work is not merged`;
     }
-    const root = await statusPaths(this.o.root);
     // File times are a little coarse: a write at the very start may carry a time just before it.
-    const fresh = root.filter((f) => {
+    const writtenSince = (f: string) => {
       try {
         return statSync(join(this.o.root, f)).mtimeMs >= since - 20;
       } catch {
-        return false; // Deleted: nothing of the agent's to find there.
+        return false; // Absent or deleted: nothing of the agent's to find there.
       }
-    });
-    if (fresh.length === 0) return undefined;
-    const theirs = new Set([...task.files, ...(await statusPaths(ws.dir))]);
-    const outside = fresh.filter((f) => theirs.has(f));
+    };
+    let outside: string[];
+    if (changed) {
+      // The task's own files first, by their times alone: most often none was written in the user's
+      // tree since, and git need not read it at all. Those that were, git says whether they differ.
+      const fresh = [...new Set([...task.files, ...changed])].filter(writtenSince);
+      if (fresh.length === 0) return undefined;
+      // (A long list is cheaper read whole than passed as arguments.)
+      const dirty = new Set(await statusPaths(this.o.root, fresh.length <= 500 ? fresh : undefined));
+      outside = fresh.filter((f) => dirty.has(f));
+    } else {
+      const fresh = (await statusPaths(this.o.root)).filter(writtenSince);
+      if (fresh.length === 0) return undefined;
+      const theirs = new Set([...task.files, ...(await statusPaths(ws.dir))]);
+      outside = fresh.filter((f) => theirs.has(f));
+    }
     if (outside.length === 0) return undefined;
     return `the agent wrote outside its worktree, into your working tree: ${outside.join(', ')} (left as they are)`;
   }
@@ -195,6 +227,7 @@ export class TaskWorkspaces {
 
   async close(): Promise<void> {
     await this.queue.close();
+    for (const dir of this.spares.splice(0)) await removeWorktree(this.o.root, dir);
     await deleteBranches(this.o.root, this.mergedBranches.splice(0));
     await worktreeGit(this.o.root, ['worktree', 'prune']);
   }
@@ -236,9 +269,13 @@ export class TaskWorkspaces {
   }
 }
 
-/** The paths `git status` lists in a checkout: changed, staged and untracked ones (a rename's both). */
-async function statusPaths(dir: string): Promise<string[]> {
-  const r = await git(dir, ['status', '--porcelain=v1', '-z', '--untracked-files=all']);
+/**
+ * The paths `git status` lists in a checkout: changed, staged and untracked ones (a rename's both);
+ * only among `paths` when given (taken literally: a file name with `*` in it is that file).
+ */
+async function statusPaths(dir: string, paths?: readonly string[]): Promise<string[]> {
+  const only = paths ? ['--', ...paths] : [];
+  const r = await git(dir, ['--literal-pathspecs', 'status', '--porcelain=v1', '-z', '--untracked-files=all', ...only]);
   if (!r.ok) return [];
   const fields = r.value.split('\0');
   const out: string[] = [];

@@ -1,8 +1,8 @@
-import { cpSync, existsSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
-import { dirname, join, sep } from 'node:path';
+import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname, isAbsolute, join, relative, sep } from 'node:path';
 import { err, ok, type Result } from '../result.js';
 import { faultPoint } from '../util/fault.js';
-import { describeGitError, git } from './git.js';
+import { describeGitError, git, gitDirOf } from './git.js';
 
 /*
  * One git worktree per task, on its own branch `taskwave/<run>/<task>`, created from the head of the
@@ -44,14 +44,21 @@ let worktreeOps: Promise<unknown> = Promise.resolve();
  * worktrees while one is being made or removed.
  */
 export function worktreeGit(root: string, args: string[]): ReturnType<typeof git> {
-  const next = worktreeOps.then(() => git(root, args));
+  return worktreeOp(() => git(root, args));
+}
+
+/** `fn` in turn with the git commands above: it changes git's records of worktrees too. */
+function worktreeOp<T>(fn: () => T | Promise<T>): Promise<T> {
+  const next = worktreeOps.then(fn);
   worktreeOps = next.catch(() => undefined);
   return next;
 }
 
 /**
- * Create (or re-create, after a crash) the worktree of a task at `base`. Files listed in `copy`
- * (untracked ones such as `.env`) are copied in from the root.
+ * Create (or re-create, after a crash) the worktree of a task at `base`. `spare`, the worktree of a
+ * task that merged, is taken over when it can be (see `takeOver`): a checkout and a clean instead of a
+ * new worktree, which in a large repository is seconds per task. Files listed in `copy` (untracked
+ * ones such as `.env`) are copied in from the root.
  */
 export async function createTaskWorkspace(
   root: string,
@@ -60,14 +67,20 @@ export async function createTaskWorkspace(
   taskId: string,
   base: string,
   copy: readonly string[] = [],
+  spare?: string,
 ): Promise<Result<TaskWorkspace, string>> {
   const dir = join(worktreesDir(stateDir, runId), refSafe(taskId));
   const branch = branchFor(runId, taskId);
   if (existsSync(dir)) await removeWorktree(root, dir);
-  mkdirSync(dirname(dir), { recursive: true });
-  // -B: a branch left by an interrupted attempt of the same run starts again from `base`.
-  const r = await worktreeGit(root, ['worktree', 'add', '--quiet', '-B', branch, dir, base]);
-  if (!r.ok) return err(`cannot create the worktree of ${taskId}: ${describeGitError(r.error)}`);
+  const taken = spare !== undefined && (await takeOver(spare, dir, branch, base));
+  if (!taken) {
+    // A spare that could not be taken over goes, wherever it got to.
+    for (const left of spare ? [spare, dir] : []) if (existsSync(left)) await removeWorktree(root, left);
+    mkdirSync(dirname(dir), { recursive: true });
+    // -B: a branch left by an interrupted attempt of the same run starts again from `base`.
+    const r = await worktreeGit(root, ['worktree', 'add', '--quiet', '-B', branch, dir, base]);
+    if (!r.ok) return err(`cannot create the worktree of ${taskId}: ${describeGitError(r.error)}`);
+  }
   faultPoint('worktree:created');
   for (const rel of copy) {
     const from = join(root, rel);
@@ -79,6 +92,48 @@ export async function createTaskWorkspace(
     }
   }
   return ok({ dir, branch, base });
+}
+
+/** In a worktree's git directory: an operation under way that a forced checkout would not end. */
+const UNDER_WAY = [
+  'MERGE_HEAD',
+  'CHERRY_PICK_HEAD',
+  'REVERT_HEAD',
+  'BISECT_LOG',
+  'rebase-merge',
+  'rebase-apply',
+  'sequencer',
+];
+
+/**
+ * Turn `spare`, a finished task's worktree, into a fresh one at `dir` on `branch` at `base`: the
+ * folder is renamed to the new task's name (an agent's sessions are kept by folder), git's record is
+ * pointed at it (the `gitdir` file of gitrepository-layout(5), what `git worktree move` writes), then
+ * a forced checkout and a clean of everything untracked and ignored leave what `worktree add` would.
+ * False when it cannot be done safely (locked, an operation under way, a step failed): the caller
+ * removes it and makes a new one.
+ */
+async function takeOver(spare: string, dir: string, branch: string, base: string): Promise<boolean> {
+  const admin = gitDirOf(spare);
+  if (!admin || admin === join(spare, '.git')) return false;
+  if (['locked', ...UNDER_WAY].some((f) => existsSync(join(admin, f)))) return false;
+  const moved = await worktreeOp(() => {
+    try {
+      const link = readFileSync(join(admin, 'gitdir'), 'utf8').trim();
+      renameSync(spare, dir);
+      const dotGit = join(dir, '.git');
+      // Absolute as git wrote it, or relative to the record (worktree.useRelativePaths).
+      writeFileSync(join(admin, 'gitdir'), `${isAbsolute(link) ? dotGit : relative(admin, dotGit)}\n`);
+      return true;
+    } catch {
+      return false;
+    }
+  });
+  if (!moved) return false;
+  const co = await git(dir, ['checkout', '--quiet', '--force', '-B', branch, base]);
+  if (!co.ok) return false;
+  const clean = await git(dir, ['clean', '-ffdxq']);
+  return clean.ok;
 }
 
 /** Remove a worktree (its files, and git's record of it). The branch stays. */

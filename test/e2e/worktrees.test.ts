@@ -157,6 +157,36 @@ describe('worktrees', () => {
     expect((await runCli(['run', 'tasks.md', '--only', 'T001'], bare.dir)).code).toBe(1);
   });
 
+  it("hands a merged task's worktree on to the next task, checked out afresh: nothing of the last task's is left", async () => {
+    const plan = [1, 2, 3].map((n) => `## Phase ${n}\n\n- [ ] T00${n} Write \`${'abc'[n - 1]}.txt\`\n`).join('\n');
+    const extraConfig = 'workspace:\n  copy: [".env"]\n';
+    const ignored = '.agent-script.json\n.agent-log.jsonl\n.env\nbuild/\n';
+    const repo = makeRepo({ 'tasks.md': plan, '.gitignore': ignored }, { extraConfig });
+    repo.write('.env', 'TOKEN=x\n');
+    repo.script({
+      // Build output git ignores: gone before the next task (so is .env, copied in again).
+      T001: { write: { 'a.txt': 'A\n', 'build/out.bin': 'x' } },
+      T002: { requireFile: '.env', refuseFile: 'build/out.bin', write: { 'b.txt': 'B\n' } },
+      T003: { requireFile: 'b.txt', refuseFile: 'build/out.bin' },
+    });
+    const r = await runCli(['run', 'tasks.md'], repo.dir);
+    expect(r.code).toBe(0);
+    const log = starts(repo.agentLog());
+    expect(log.map((e) => e.id)).toEqual(['T001', 'T002', 'T003']);
+    // Each in a folder named after itself, all three the same worktree of git's (T001's record).
+    for (const e of log) expect(e.cwd).toMatch(new RegExp(`/\\.taskwave/worktrees/[^/]+/${e.id}$`));
+    expect(new Set(log.map((e) => e.dotGit)).size).toBe(1);
+    expect(log[0]?.dotGit).toMatch(/\/\.git\/worktrees\/T001$/);
+    expect(repo.read('tasks.md')).toBe(plan.replaceAll('- [ ] T', '- [x] T'));
+    expect(repo.git('log', '--format=%s', '-3').trim().split('\n')).toEqual([
+      'T003: Write `c.txt`',
+      'T002: Write `b.txt`',
+      'T001: Write `a.txt`',
+    ]);
+    expect(leftovers(repo)).toEqual({ branches: '', worktrees: 1 });
+    expect(existsSync(join(repo.dir, '.git', 'worktrees'))).toBe(false);
+  });
+
   it('a failing setup command fails the task with its output', async () => {
     const repo = makeRepo(
       { 'tasks.md': PLAN },

@@ -28,6 +28,8 @@ export interface AgentLogEntry {
   title?: string;
   runId?: string;
   cwd?: string;
+  /** Its workspace's `.git` file: which of git's worktree records it is. */
+  dotGit?: string;
   stdin?: string;
   promptFileMatches?: boolean;
   exit?: number;

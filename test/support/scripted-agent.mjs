@@ -2,13 +2,13 @@
 // The agent the tests control. What it does for each task comes from the JSON file named by
 // SCRIPTED_AGENT_SCRIPT: { "<taskId>" | "*": { sleepMs, exit, failAttempts, write: {path: text},
 // append: {path: text}, printEnv: NAME, hang, ignoreSigint, lines, spawnChild, requireFile: path,
-// stderr: the text printed when it fails, failRuns: N, rawOut: base64 bytes written to stdout as they
+// refuseFile: path (fails when it exists), stderr: the text printed when it fails, failRuns: N, rawOut: base64 bytes written to stdout as they
 // are, remove: [paths], git: [[args…]…] run in its workspace, crash: die by SIGKILL after writing,
 // noChange, onConflict / onRepair: { …the same keys, used instead when the prompt asks to resolve a
 // merge conflict / to fix a failed gate } } }.
 // Every call is logged as one JSON line to SCRIPTED_AGENT_LOG: what it was given, when it started and ended.
 import { spawn, spawnSync } from 'node:child_process';
-import { appendFileSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 
 const id = process.env.TASKWAVE_TASK_ID ?? '?';
@@ -32,10 +32,16 @@ const record = (event, extra = {}) => {
   appendFileSync(logFile, `${JSON.stringify({ event, id, attempt, time: Date.now(), pid: process.pid, ...extra })}\n`);
 };
 
+let dotGit;
+try {
+  dotGit = readFileSync('.git', 'utf8').trim();
+} catch {}
+
 record('start', {
   title: process.env.TASKWAVE_TASK_TITLE,
   runId: process.env.TASKWAVE_RUN_ID,
   cwd: process.cwd(),
+  dotGit,
   stdin,
   promptFileMatches: promptFromFile === stdin,
   conflict,
@@ -92,6 +98,10 @@ if (plan.requireFile) {
     console.error(`missing ${plan.requireFile}`);
     fail = 3;
   }
+}
+if (plan.refuseFile && existsSync(resolve(process.cwd(), plan.refuseFile))) {
+  console.error(`left over: ${plan.refuseFile}`);
+  fail = 3;
 }
 // Unless told otherwise (`noChange`, or files of its own to write), the agent does what a real one
 // would: writes the files its task names in backticks (taskwave checks they exist), or leaves a trace
