@@ -245,7 +245,8 @@ export function createTaskRunner(deps: TaskRunnerDeps) {
       const agentStarted = Date.now();
       let r = await workAndVerify(task, agent, prompt, place.dir, place.base, attempt, signal);
       if (r.ok) {
-        const strayed = await timed('outside-worktree check', () => ws.checkStayed(place, task, agentStarted));
+        const changed = deps.verifier?.changedPaths(place.dir);
+        const strayed = await timed('outside-worktree check', () => ws.checkStayed(place, task, agentStarted, changed));
         if (strayed) r = err({ reason: 'left-worktree', message: strayed });
       }
       if (!r.ok) {

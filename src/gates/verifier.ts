@@ -30,6 +30,8 @@ export interface Verifier {
   baseline(dir: string): Promise<string | undefined>;
   /** Built-in checks, then the task's gates, in `dir`; each result is logged. The first failure, if any. */
   verify(task: Task, dir: string, base: string | undefined, attempt: number): Promise<VerifyFailure | undefined>;
+  /** The paths the last verification in `dir` found changed since its base (undefined: none read them). */
+  changedPaths(dir: string): readonly string[] | undefined;
   repairPrompt(taskPrompt: string, failure: VerifyFailure, repair: number, maxRepairs: number): string;
   /** A failure worth running the agent again for, without counting as a repair. */
   isTransient(error: TaskError): boolean;
@@ -66,6 +68,7 @@ export interface VerifierOptions {
  * the named files, then the project's own gates, which take turns on the machine.
  */
 export function createVerifier(o: VerifierOptions): Verifier {
+  const lastChanged = new Map<string, readonly string[]>();
   return {
     async baseline(dir) {
       const head = await git(dir, ['rev-parse', '--verify', '--quiet', 'HEAD']);
@@ -80,7 +83,12 @@ export function createVerifier(o: VerifierOptions): Verifier {
       };
       if (base) {
         // One reading of what the task changed, for every check below.
-        const at = { cwd: dir, base, changes: readChanges(dir, base) };
+        lastChanged.delete(dir);
+        const changes = readChanges(dir, base).then((r) => {
+          if (r.ok) lastChanged.set(dir, r.value.changed);
+          return r;
+        });
+        const at = { cwd: dir, base, changes };
         const changed = record(
           await checkChangedSomething({ ...at, task, allowEmpty: o.allowEmpty, ignore: o.ignore }),
         );
@@ -98,6 +106,10 @@ export function createVerifier(o: VerifierOptions): Verifier {
       if (!named.ok) return { kind: 'gate', result: named };
       const failed = await runGates(o.taskGates, dir, scope, o, attempt);
       return failed ? { kind: 'gate', result: failed } : undefined;
+    },
+
+    changedPaths(dir) {
+      return lastChanged.get(dir);
     },
 
     repairPrompt(taskPrompt, failure, repair, maxRepairs) {

@@ -124,6 +124,28 @@ describe('misbehaving agents', () => {
     expect(repo.read('tasks.md')).toBe(PLAN);
   });
 
+  it('a file the task made in its worktree and in the user\u2019s tree is refused; the same file landed by another task is not', async () => {
+    const plan = '# Tasks\n\n- [ ] T001 [P] First\n- [ ] T002 [P] Second\n- [ ] T003 [P] Third\n';
+    const repo = makeRepo({ 'tasks.md': plan });
+    repo.script({
+      // Not named by its task: known only as something it changed in its worktree.
+      T001: { write: { [join(repo.dir, 'notes/t1.txt')]: 'stray\n', 'notes/t1.txt': 't1\n' } },
+      // The same new file as T003, which lands first: a fresh file in the user's tree, but git's own.
+      T002: { sleepMs: 1500, write: { 'shared.txt': 'same\n' } },
+      T003: { write: { 'shared.txt': 'same\n' } },
+    });
+    const r = await runCli(['run', 'tasks.md'], repo.dir);
+    expect(r.code).toBe(1);
+    const exec = execution(repo.dir);
+    expect(exec.tasks.T001.error).toBe(
+      'refused: the agent wrote outside its worktree, into your working tree: notes/t1.txt (left as they are)',
+    );
+    expect(repo.read('notes/t1.txt')).toBe('stray\n');
+    expect(exec.tasks.T002.status).toBe('done');
+    expect(exec.tasks.T003.status).toBe('done');
+    expect(repo.read('shared.txt')).toBe('same\n');
+  });
+
   it('an agent that commits itself is fine; one that switches its worktree to another branch is refused', async () => {
     const repo = makeRepo({ 'tasks.md': PLAN });
     repo.script({
