@@ -249,7 +249,7 @@ try {
 
   const methods = [
     {
-      method: 'git worktree add (today)',
+      method: "git worktree add (taskwave: a slot's first task)",
       args: 'worktree add --quiet -B <branch> <dir> <base>; worktree remove --force --force',
       create: (dir, b) => git(repo, addArgs(dir, b)),
       remove: removeWt,
@@ -317,7 +317,7 @@ try {
       caveat: "a repository of its own: a push after each commit, not the user's config or hooks",
     },
     {
-      method: "reuse a finished task's worktree",
+      method: "reuse a finished task's worktree (taskwave: the rest)",
       args: 'checkout -f -B <branch> <base>; clean -ffdxq; release: checkout --detach',
       dirOf: () => join(wtDir, 'pool'),
       create: (dir, b) => {
@@ -335,7 +335,8 @@ try {
         git(repo, ['branch', '-D', '--quiet', 'bench/prev']);
       },
       after: () => removeWt(join(wtDir, 'pool')),
-      caveat: 'only the files that differ are written',
+      caveat:
+        'only the files that differ are written; taskwave also renames the folder to the new task (no cost) and does not detach on release (its branch goes after the worktree)',
     },
     {
       method: `sparse checkout (cone, ${Math.ceil(TOP / 10)} of ${TOP} top folders)`,
