@@ -7,7 +7,7 @@ import { faultPoint } from '../util/fault.js';
 import { runInProcessGroup } from '../util/process-group.js';
 import { timed } from '../util/timings.js';
 import { commitAll, taskCommitMessage } from './commit.js';
-import { git, gitDirOf, identityArgs } from './git.js';
+import { git, identityArgs, readRef } from './git.js';
 import { type MergeFailure, MergeQueue } from './merge-queue.js';
 import {
   createTaskWorkspace,
@@ -291,15 +291,8 @@ async function statusPaths(dir: string, paths?: readonly string[]): Promise<stri
 
 /** `refs/heads/…` checked out at `dir`, read from its HEAD file; undefined when detached. */
 async function checkedOutBranch(dir: string): Promise<string | undefined> {
-  const gitDir = gitDirOf(dir);
-  if (gitDir) {
-    try {
-      const m = /^ref: (\S+)/.exec(readFileSync(join(gitDir, 'HEAD'), 'utf8'));
-      return m?.[1];
-    } catch {
-      // Fall through to git.
-    }
-  }
+  const known = readRef(dir, 'HEAD');
+  if (known) return known.branch;
   const head = await git(dir, ['symbolic-ref', '--quiet', 'HEAD']);
   return head.ok ? head.value.trim() : undefined;
 }

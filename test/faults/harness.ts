@@ -1,10 +1,9 @@
-import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadExecution } from '../../src/state/execution.js';
 import { readJournal } from '../../src/state/journal.js';
-import { BIN, type CliResult, makeRepo, type TempRepo } from '../support/repo.js';
+import { type CliResult, makeRepo, startCli, type TempRepo } from '../support/repo.js';
 
 /*
  * Crash anywhere: a run of taskwave is killed (SIGKILL, no chance to clean up) at one of its fault
@@ -56,30 +55,15 @@ export function runDetached(
   env: Record<string, string>,
   killAfterMs?: number,
 ): Promise<CliResult> {
-  const child = spawn(process.execPath, [BIN, ...args], {
-    cwd,
-    env: { ...process.env, CI: '1', NO_COLOR: '1', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-    detached: true,
-  });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.setEncoding('utf8').on('data', (d: string) => {
-    stdout += d;
-  });
-  child.stderr.setEncoding('utf8').on('data', (d: string) => {
-    stderr += d;
-  });
+  const { child, done } = startCli(args, cwd, env, true);
   const timer = killAfterMs !== undefined ? setTimeout(() => killGroup(child.pid), killAfterMs) : undefined;
-  return new Promise((resolve) => {
-    child.on('exit', () => {
-      clearTimeout(timer);
-      // Whatever taskwave had started and was still running (a git command) dies with it, as in a
-      // power cut: the next run must cope with what it left half done.
-      killGroup(child.pid);
-    });
-    child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr }));
+  child.on('exit', () => {
+    clearTimeout(timer);
+    // Whatever taskwave had started and was still running (a git command) dies with it, as in a
+    // power cut: the next run must cope with what it left half done.
+    killGroup(child.pid);
   });
+  return done;
 }
 
 function killGroup(pid: number | undefined): void {

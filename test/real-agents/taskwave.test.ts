@@ -253,6 +253,26 @@ describe('taskwave run with the real agent CLIs', () => {
     expect(t3).toBeGreaterThanOrEqual(Math.max(journalSpan(r, 'T001')[1], journalSpan(r, 'T002')[1]));
   }
 
+  /** Each task's steps of the script reached the model once, through `api`. */
+  function expectPlanSteps(s: ModelServer, api: 'anthropic' | 'openai') {
+    expect(
+      modelCalls(s, api)
+        .map((r) => `${r.marker} ${r.step?.kind}`)
+        .sort(),
+    ).toEqual(
+      [
+        'Task T001: write',
+        'Task T001: shell',
+        'Task T001: text',
+        'Task T002: write',
+        'Task T002: shell',
+        'Task T002: text',
+        'Task T003: shell',
+        'Task T003: text',
+      ].sort(),
+    );
+  }
+
   function expectFilesAndCommits(r: TempRepo) {
     expect(r.read('src/a.txt')).toBe('alpha\n');
     expect(r.read('src/b.txt')).toBe('beta\n');
@@ -310,22 +330,7 @@ describe('taskwave run with the real agent CLIs', () => {
         result: 'T001 is done: src/a.txt written.',
       });
 
-      expect(
-        modelCalls(server, 'anthropic')
-          .map((r) => `${r.marker} ${r.step?.kind}`)
-          .sort(),
-      ).toEqual(
-        [
-          'Task T001: write',
-          'Task T001: shell',
-          'Task T001: text',
-          'Task T002: write',
-          'Task T002: shell',
-          'Task T002: text',
-          'Task T003: shell',
-          'Task T003: text',
-        ].sort(),
-      );
+      expectPlanSteps(server, 'anthropic');
       expect(trap.trapped).toEqual([]);
     },
     TEST_TIMEOUT_MS,
@@ -362,22 +367,7 @@ describe('taskwave run with the real agent CLIs', () => {
       expect(lines[0]).toMatchObject({ type: 'thread.started', thread_id: exec.tasks.T001?.sessionId });
       expect(lines.at(-1)).toMatchObject({ type: 'turn.completed' });
 
-      expect(
-        modelCalls(server, 'openai')
-          .map((r) => `${r.marker} ${r.step?.kind}`)
-          .sort(),
-      ).toEqual(
-        [
-          'Task T001: write',
-          'Task T001: shell',
-          'Task T001: text',
-          'Task T002: write',
-          'Task T002: shell',
-          'Task T002: text',
-          'Task T003: shell',
-          'Task T003: text',
-        ].sort(),
-      );
+      expectPlanSteps(server, 'openai');
       expect(trap.trapped).toEqual([]);
     },
     TEST_TIMEOUT_MS,

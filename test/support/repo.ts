@@ -108,11 +108,13 @@ export function runCli(args: string[], cwd: string, env: Record<string, string> 
   return child.done;
 }
 
-export function startCli(args: string[], cwd: string, env: Record<string, string> = {}) {
+/** `detached`: in a process group of its own, which a test can kill whole (the crash tests). */
+export function startCli(args: string[], cwd: string, env: Record<string, string> = {}, detached = false) {
   const child = spawn(process.execPath, [BIN, ...args], {
     cwd,
     env: { ...process.env, CI: '1', NO_COLOR: '1', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
+    detached,
   });
   let stdout = '';
   let stderr = '';
