@@ -204,6 +204,12 @@ export async function runCommand(planPath: string, given: RunFlags, resume?: Exe
     // In worktrees the plan's own books travel with the ticks, through the merge queue; in place they
     // are written as the run goes.
     const planBooks = inPlace ? new PlanBooks(format, plan, state, warn) : undefined;
+    // The files the plan is written in: the plan file, or each tasks file of a folder format.
+    const planFiles = [...new Set([plan.path, ...plan.tasks.map((t) => t.source.file)])]
+      .filter((f) => !isDirectory(f))
+      .map((f) => relative(root, f));
+    // Ticks that only edit the (committed) plan files, with no books of the format's own.
+    const ticksEditPlanFiles = format.ticksEditOnly === true && !format.recordProgress;
     const workspaces = gitStart
       ? new TaskWorkspaces({
           root,
@@ -214,8 +220,7 @@ export async function runCommand(planPath: string, given: RunFlags, resume?: Exe
           copy: config.workspace?.copy,
           killGraceMs: config.killGrace !== undefined ? parseDuration(config.killGrace) : undefined,
           tick: (dir, taskId) => tickIn(dir, format, plan, root, taskId, state),
-          // Ticks that only edit the (committed) plan files, with no books of the format's own.
-          tickEditsTrackedFiles: format.ticksEditOnly === true && !format.recordProgress,
+          tickEditsTrackedFiles: ticksEditPlanFiles,
         })
       : undefined;
     // Books first: an event is on disk before anyone is shown it.
@@ -240,12 +245,7 @@ export async function runCommand(planPath: string, given: RunFlags, resume?: Exe
       redact,
       killGraceMs,
       allowEmpty: flags.allowEmpty,
-      // The files the plan is written in: the plan file, or each tasks file of a folder format.
-      planFiles: workspaces
-        ? [...new Set([plan.path, ...plan.tasks.map((t) => t.source.file)])]
-            .filter((f) => !isDirectory(f))
-            .map((f) => relative(root, f))
-        : undefined,
+      planFiles: workspaces ? planFiles : undefined,
       log: (e) => log.log(e),
     };
 
@@ -285,7 +285,9 @@ export async function runCommand(planPath: string, given: RunFlags, resume?: Exe
       verifier: makeVerifier(gateCtx),
       repairAttempts: config.repair?.attempts,
       retryAttempts: config.retry?.attempts,
-      commitInPlace: workspaces ? undefined : await inPlaceCommitter(root, ctx.git && flags.commit !== false),
+      commitInPlace: workspaces
+        ? undefined
+        : await inPlaceCommitter(root, ctx.git && flags.commit !== false, ticksEditPlanFiles ? planFiles : undefined),
       gatesOf: (id) => state.tasks[id]?.gates ?? [],
       log: (e) => log.log(e),
     });

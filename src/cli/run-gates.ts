@@ -10,6 +10,7 @@ import { err, ok, type Result } from '../result.js';
 import { parseDuration } from '../util/duration.js';
 import { commitAllAt, taskCommitMessage } from '../workspace/commit.js';
 import { git } from '../workspace/git.js';
+import type { StagedIndex } from '../workspace/staged-index.js';
 import type { TaskWorkspaces } from '../workspace/task-workspaces.js';
 import type { Config } from './config.js';
 
@@ -117,14 +118,25 @@ export function runFinalGates(
 /**
  * In place: commit what a task changed (and its tick) once it is verified — unless the tree held
  * changes of the user's own when the run started (they would be swept into the commit) or `--no-commit`.
+ * `tickFiles`: all that a tick writes, when known (tracked files): the tree as the verification
+ * staged it is then committed with them, without staging the tree again.
  */
 export async function inPlaceCommitter(
   root: string,
   enabled: boolean,
-): Promise<((task: Task, summary: string | undefined) => Promise<Result<string | undefined, string>>) | undefined> {
+  tickFiles?: readonly string[],
+): Promise<
+  | ((task: Task, summary: string | undefined, staged?: StagedIndex) => Promise<Result<string | undefined, string>>)
+  | undefined
+> {
   if (!enabled) return undefined;
   const head = await git(root, ['rev-parse', '--verify', '--quiet', 'HEAD']);
   const status = await git(root, ['status', '--porcelain']);
   if (!head.ok || !status.ok || status.value.trim() !== '') return undefined;
-  return (task, summary) => commitAllAt(root, taskCommitMessage(task.id, task.title, summary));
+  return (task, summary, staged) =>
+    commitAllAt(
+      root,
+      taskCommitMessage(task.id, task.title, summary),
+      staged && tickFiles ? { staged, include: tickFiles } : {},
+    );
 }

@@ -4,11 +4,12 @@ import { renderConflictPrompt, renderTaskPrompt } from '../agents/prompt.js';
 import type { AgentAdapter, AgentSuccess } from '../agents/types.js';
 import { type RunEvent, type TaskError, type Usage, usageSince } from '../events.js';
 import type { GateResult } from '../gates/types.js';
-import type { Verifier } from '../gates/verifier.js';
+import type { Verified, Verifier, VerifyFailure } from '../gates/verifier.js';
 import type { Plan, PlanFormat, Task } from '../plan/types.js';
 import { err, ok, type Result } from '../result.js';
 import { timed } from '../util/timings.js';
-import type { TaskWorkspaces } from '../workspace/task-workspaces.js';
+import type { StagedIndex } from '../workspace/staged-index.js';
+import type { ConflictToResolve, TaskWorkspaces } from '../workspace/task-workspaces.js';
 import type { TaskOutcome } from './scheduler.js';
 
 export interface TaskRunnerDeps {
@@ -40,8 +41,15 @@ export interface TaskRunnerDeps {
   repairAttempts?: number;
   /** Retries after a transient agent failure (default 3). */
   retryAttempts?: number;
-  /** In place: commit the task's changes and tick once verified (undefined: commit nothing). */
-  commitInPlace?(task: Task, summary: string | undefined): Promise<Result<string | undefined, string>>;
+  /**
+   * In place: commit the task's changes and tick once verified (undefined: commit nothing). `staged`:
+   * the tree as verified, staged (see `commitAll`).
+   */
+  commitInPlace?(
+    task: Task,
+    summary: string | undefined,
+    staged?: StagedIndex,
+  ): Promise<Result<string | undefined, string>>;
   sleep?(ms: number, signal: AbortSignal): Promise<void>;
   /** The gate results of a task's latest attempt (the books keep them), for its commit message. */
   gatesOf?(id: string): readonly GateResult[];
@@ -87,12 +95,16 @@ export function createTaskRunner(deps: TaskRunnerDeps) {
 
   /** In place, the commit the last verified task made: the next task starts there (no need to ask git). */
   let inPlaceHead: string | undefined;
-  const tickInPlace = (task: Task, summary: string | undefined): Promise<Result<string | undefined, TaskError>> => {
+  const tickInPlace = (
+    task: Task,
+    summary: string | undefined,
+    staged: StagedIndex | undefined,
+  ): Promise<Result<string | undefined, TaskError>> => {
     const next = writeQueue.then(async (): Promise<Result<string | undefined, TaskError>> => {
       const r = await deps.format.writeStatus(deps.plan, task.id, 'done');
       if (!r.ok) return err({ reason: 'write-back-failed', message: r.error.message });
       if (!deps.commitInPlace) return ok(undefined);
-      const c = await deps.commitInPlace(task, summary);
+      const c = await deps.commitInPlace(task, summary, staged);
       if (c.ok && c.value) inPlaceHead = c.value;
       return c.ok ? c : err({ reason: 'write-back-failed', message: `could not commit it: ${c.error}` });
     });
@@ -171,7 +183,8 @@ export function createTaskRunner(deps: TaskRunnerDeps) {
 
   /**
    * Agent, then gates, until the gates pass or the repairs are used up. Returns the last run's
-   * success (its summary); what each run cost is on the record through `agent-finished`.
+   * success (its summary) and what its verification found; what each run cost is on the record
+   * through `agent-finished`. A staged copy in `verified` is the caller's to dispose of.
    */
   const workAndVerify = async (
     task: Task,
@@ -181,7 +194,7 @@ export function createTaskRunner(deps: TaskRunnerDeps) {
     base: string | undefined,
     attempt: number,
     signal: AbortSignal,
-  ): Promise<Result<AgentSuccess, TaskError>> => {
+  ): Promise<Result<{ agent: AgentSuccess; verified: Verified }, TaskError>> => {
     let prompt = basePrompt;
     const maxRepairs = deps.repairAttempts ?? 2;
     for (let repair = 0; ; repair++) {
@@ -189,11 +202,15 @@ export function createTaskRunner(deps: TaskRunnerDeps) {
       const r = await runAgent({ task, agent, prompt, promptFile: file, cwd: dir, attempt, signal });
       if (!r.ok) return r;
       const verifier = deps.verifier;
-      const failure = verifier
+      const checked: Result<Verified, VerifyFailure> = verifier
         ? await timed('verify (built-in checks and gates)', () => verifier.verify(task, dir, base, attempt))
-        : undefined;
-      if (signal.aborted) return err({ reason: 'cancelled' });
-      if (!failure) return r;
+        : ok({});
+      if (signal.aborted) {
+        if (checked.ok) checked.value.staged?.dispose();
+        return err({ reason: 'cancelled' });
+      }
+      if (checked.ok) return ok({ agent: r.value, verified: checked.value });
+      const failure = checked.error;
       if (failure.kind === 'secret') return err({ reason: 'secret-in-diff', findings: failure.findings ?? [] });
       if (repair >= maxRepairs) {
         if (failure.kind === 'unverified') return err({ reason: 'unverified', message: failure.result.message ?? '' });
@@ -231,57 +248,69 @@ export function createTaskRunner(deps: TaskRunnerDeps) {
         const base = deps.verifier ? (inPlaceHead ?? (await deps.verifier.baseline(deps.root))) : undefined;
         const r = await workAndVerify(task, agent, prompt, deps.root, base, attempt, signal);
         if (!r.ok) return r;
-        const ticked = await tickInPlace(
-          task,
-          commitBody(r.value.summary, agent.name, attempt, deps.gatesOf?.(task.id) ?? []),
-        );
-        if (!ticked.ok) return ticked;
-        return ok({ ...outcomeOf(r.value), ...(ticked.value ? { commit: ticked.value } : {}) });
+        const { staged } = r.value.verified;
+        try {
+          const body = commitBody(r.value.agent.summary, agent.name, attempt, deps.gatesOf?.(task.id) ?? []);
+          const ticked = await tickInPlace(task, body, staged);
+          if (!ticked.ok) return ticked;
+          return ok({ ...outcomeOf(r.value.agent), ...(ticked.value ? { commit: ticked.value } : {}) });
+        } finally {
+          staged?.dispose();
+        }
       }
 
       const opened = await timed('worktree create', () => ws.open(task, signal));
       if (!opened.ok) return err({ reason: 'workspace-failed', message: opened.error });
       const place = opened.value;
       const agentStarted = Date.now();
-      let r = await workAndVerify(task, agent, prompt, place.dir, place.base, attempt, signal);
-      if (r.ok) {
-        const changed = deps.verifier?.changedPaths(place.dir);
-        const strayed = await timed('outside-worktree check', () => ws.checkStayed(place, task, agentStarted, changed));
-        if (strayed) r = err({ reason: 'left-worktree', message: strayed });
+      const r = await workAndVerify(task, agent, prompt, place.dir, place.base, attempt, signal);
+      const staged = r.ok ? r.value.verified.staged : undefined;
+      try {
+        const strayed = r.ok
+          ? await timed('outside-worktree check', () =>
+              ws.checkStayed(place, task, agentStarted, r.value.verified.changed),
+            )
+          : undefined;
+        if (!r.ok || strayed) {
+          const kept = await ws.abandon(place, task, `attempt ${attempt} failed`);
+          if (kept) deps.log({ type: 'warning', message: `the work ${task.id} did is kept on branch ${kept}` });
+          return r.ok ? err({ reason: 'left-worktree', message: strayed as string }) : r;
+        }
+        const body = commitBody(r.value.agent.summary, agent.name, attempt, deps.gatesOf?.(task.id) ?? []);
+        const resolveConflict = async (conflict: ConflictToResolve): Promise<boolean> => {
+          // One chance for the agent to resolve a conflict with what landed meanwhile, in its worktree.
+          const conflictPrompt = renderConflictPrompt(prompt, conflict.files, ws.integrationBranch);
+          const file = savePrompt(task, attempt, conflictPrompt, '.conflict');
+          deps.log({
+            type: 'task-activity',
+            taskId: task.id,
+            kind: 'text',
+            text: `resolving a merge conflict in ${conflict.files.join(', ')}`,
+          });
+          const again = await runAgent({
+            task,
+            agent,
+            prompt: conflictPrompt,
+            promptFile: file,
+            cwd: place.dir,
+            attempt,
+            signal,
+          });
+          if (!again.ok) return false;
+          // The resolution must pass the gates too: a merged conflict can break the build.
+          // Against the head it merged in: what landed meanwhile (other tasks' ticks included) is not its change.
+          if (!deps.verifier) return true;
+          const checked = await deps.verifier.verify(task, place.dir, conflict.head, attempt);
+          // The resolution is committed by the merge that follows, not from this copy.
+          if (checked.ok) checked.value.staged?.dispose();
+          return checked.ok;
+        };
+        const merged = await ws.finish(place, task, body, resolveConflict, staged);
+        if (!merged.ok) return merged;
+        return ok({ ...outcomeOf(r.value.agent), commit: merged.value.commit });
+      } finally {
+        staged?.dispose();
       }
-      if (!r.ok) {
-        const kept = await ws.abandon(place, task, `attempt ${attempt} failed`);
-        if (kept) deps.log({ type: 'warning', message: `the work ${task.id} did is kept on branch ${kept}` });
-        return r;
-      }
-      const body = commitBody(r.value.summary, agent.name, attempt, deps.gatesOf?.(task.id) ?? []);
-      const merged = await ws.finish(place, task, body, async (conflict) => {
-        // One chance for the agent to resolve a conflict with what landed meanwhile, in its worktree.
-        const conflictPrompt = renderConflictPrompt(prompt, conflict.files, ws.integrationBranch);
-        const file = savePrompt(task, attempt, conflictPrompt, '.conflict');
-        deps.log({
-          type: 'task-activity',
-          taskId: task.id,
-          kind: 'text',
-          text: `resolving a merge conflict in ${conflict.files.join(', ')}`,
-        });
-        const again = await runAgent({
-          task,
-          agent,
-          prompt: conflictPrompt,
-          promptFile: file,
-          cwd: place.dir,
-          attempt,
-          signal,
-        });
-        if (!again.ok) return false;
-        // The resolution must pass the gates too: a merged conflict can break the build.
-        // Against the head it merged in: what landed meanwhile (other tasks' ticks included) is not its change.
-        const failure = deps.verifier ? await deps.verifier.verify(task, place.dir, conflict.head, attempt) : undefined;
-        return failure === undefined;
-      });
-      if (!merged.ok) return merged;
-      return ok({ ...outcomeOf(r.value), commit: merged.value.commit });
     },
   };
 }

@@ -1,6 +1,8 @@
 import type { RunEvent, TaskError } from '../events.js';
 import type { Task } from '../plan/types.js';
+import { err, ok, type Result } from '../result.js';
 import { git } from '../workspace/git.js';
+import { StagedIndex } from '../workspace/staged-index.js';
 import {
   checkChangedSomething,
   checkNamedFilesExist,
@@ -14,7 +16,7 @@ import type { SecretRules } from './secrets.js';
 import type { Semaphore } from './semaphore.js';
 import { backoffMs, isTransient } from './transient.js';
 import type { GateResult, GateScope, GateSpec } from './types.js';
-import { readChanges } from './worktree-diff.js';
+import { changesIn, type WorktreeChanges } from './worktree-diff.js';
 
 /** Why a task's result is not verified. */
 export interface VerifyFailure {
@@ -24,14 +26,24 @@ export interface VerifyFailure {
   findings?: string[];
 }
 
+/** What a passed verification found, for the steps after it. */
+export interface Verified {
+  /** The paths the task changed since its base (when it had one to compare with). */
+  changed?: readonly string[];
+  /**
+   * The checkout as verified, staged in a copy of its index, when nothing ran in the checkout after
+   * it was read (no gate command): the task's commit can be made from it. Whoever receives it disposes
+   * of it.
+   */
+  staged?: StagedIndex;
+}
+
 /** What the task runner needs from the gates stage. */
 export interface Verifier {
   /** The commit a task starts from in place (worktrees know theirs). */
   baseline(dir: string): Promise<string | undefined>;
   /** Built-in checks, then the task's gates, in `dir`; each result is logged. The first failure, if any. */
-  verify(task: Task, dir: string, base: string | undefined, attempt: number): Promise<VerifyFailure | undefined>;
-  /** The paths the last verification in `dir` found changed since its base (undefined: none read them). */
-  changedPaths(dir: string): readonly string[] | undefined;
+  verify(task: Task, dir: string, base: string | undefined, attempt: number): Promise<Result<Verified, VerifyFailure>>;
   repairPrompt(taskPrompt: string, failure: VerifyFailure, repair: number, maxRepairs: number): string;
   /** A failure worth running the agent again for, without counting as a repair. */
   isTransient(error: TaskError): boolean;
@@ -68,7 +80,41 @@ export interface VerifierOptions {
  * the named files, then the project's own gates, which take turns on the machine.
  */
 export function createVerifier(o: VerifierOptions): Verifier {
-  const lastChanged = new Map<string, readonly string[]>();
+  const checkAndRunGates = async (
+    task: Task,
+    dir: string,
+    attempt: number,
+    read: { base?: string; changes?: Promise<Result<WorktreeChanges, string>> },
+  ): Promise<Result<Verified, VerifyFailure>> => {
+    const scope: GateScope = { kind: 'task', taskId: task.id };
+    const record = <R extends GateResult>(result: R): R => {
+      o.log({ type: 'gate-finished', scope, result, attempt });
+      return result;
+    };
+    let changed: readonly string[] | undefined;
+    if (read.base && read.changes) {
+      // One reading of what the task changed, for every check below.
+      const at = { cwd: dir, base: read.base, changes: read.changes };
+      const found = record(await checkChangedSomething({ ...at, task, allowEmpty: o.allowEmpty, ignore: o.ignore }));
+      if (!found.ok) return err({ kind: 'unverified', result: found });
+      const secrets = record(await checkNoSecrets({ ...at, rules: o.secrets }));
+      if (!secrets.ok) return err({ kind: 'secret', result: secrets, findings: secrets.findings });
+      if (o.planFiles && o.planFiles.length > 0) {
+        const plan = record(await checkPlanUntouched({ ...at, planFiles: o.planFiles }));
+        if (!plan.ok) return err({ kind: 'gate', result: plan });
+      }
+      const deletions = record(await checkNoUnaskedDeletions({ ...at, task }));
+      if (!deletions.ok) return err({ kind: 'gate', result: deletions });
+      const seen = await at.changes;
+      if (seen.ok) changed = seen.value.changed;
+    }
+    const named = record(checkNamedFilesExist({ cwd: dir, task }));
+    if (!named.ok) return err({ kind: 'gate', result: named });
+    const failed = await runGates(o.taskGates, dir, scope, o, attempt);
+    if (failed) return err({ kind: 'gate', result: failed });
+    return ok(changed ? { changed } : {});
+  };
+
   return {
     async baseline(dir) {
       const head = await git(dir, ['rev-parse', '--verify', '--quiet', 'HEAD']);
@@ -76,40 +122,22 @@ export function createVerifier(o: VerifierOptions): Verifier {
     },
 
     async verify(task, dir, base, attempt) {
-      const scope: GateScope = { kind: 'task', taskId: task.id };
-      const record = <R extends GateResult>(result: R): R => {
-        o.log({ type: 'gate-finished', scope, result, attempt });
-        return result;
-      };
-      if (base) {
-        // One reading of what the task changed, for every check below.
-        lastChanged.delete(dir);
-        const changes = readChanges(dir, base).then((r) => {
-          if (r.ok) lastChanged.set(dir, r.value.changed);
-          return r;
-        });
-        const at = { cwd: dir, base, changes };
-        const changed = record(
-          await checkChangedSomething({ ...at, task, allowEmpty: o.allowEmpty, ignore: o.ignore }),
-        );
-        if (!changed.ok) return { kind: 'unverified', result: changed };
-        const secrets = record(await checkNoSecrets({ ...at, rules: o.secrets }));
-        if (!secrets.ok) return { kind: 'secret', result: secrets, findings: secrets.findings };
-        if (o.planFiles && o.planFiles.length > 0) {
-          const plan = record(await checkPlanUntouched({ ...at, planFiles: o.planFiles }));
-          if (!plan.ok) return { kind: 'gate', result: plan };
-        }
-        const deletions = record(await checkNoUnaskedDeletions({ ...at, task }));
-        if (!deletions.ok) return { kind: 'gate', result: deletions };
+      if (!base) return checkAndRunGates(task, dir, attempt, {});
+      const staged = await StagedIndex.take(dir);
+      if (!staged.ok) {
+        // Unreadable checkout: the checks below say so, as they read the changes.
+        return checkAndRunGates(task, dir, attempt, { base, changes: Promise.resolve(staged) });
       }
-      const named = record(checkNamedFilesExist({ cwd: dir, task }));
-      if (!named.ok) return { kind: 'gate', result: named };
-      const failed = await runGates(o.taskGates, dir, scope, o, attempt);
-      return failed ? { kind: 'gate', result: failed } : undefined;
-    },
-
-    changedPaths(dir) {
-      return lastChanged.get(dir);
+      let handedOver = false;
+      try {
+        const r = await checkAndRunGates(task, dir, attempt, { base, changes: changesIn(staged.value, base) });
+        // Gate commands may have changed the checkout since it was staged: the copy is no longer it.
+        if (!r.ok || o.taskGates.length > 0) return r;
+        handedOver = true;
+        return ok({ ...r.value, staged: staged.value });
+      } finally {
+        if (!handedOver) staged.value.dispose();
+      }
     },
 
     repairPrompt(taskPrompt, failure, repair, maxRepairs) {

@@ -1,9 +1,6 @@
-import { copyFileSync, existsSync, mkdtempSync, rmSync, statSync, utimesSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
 import { err, ok, type Result } from '../result.js';
-import { errorMessage } from '../util/error-message.js';
-import { describeGitError, git, gitDirOf } from '../workspace/git.js';
+import { describeGitError, git } from '../workspace/git.js';
+import { StagedIndex } from '../workspace/staged-index.js';
 import type { AddedLine } from './secrets.js';
 
 /*
@@ -23,29 +20,42 @@ export interface WorktreeChanges {
 }
 
 /** The changes in the checkout at `cwd` since commit `base`. */
-export function readChanges(cwd: string, base: string): Promise<Result<WorktreeChanges, string>> {
-  return withIntentToAdd(cwd, async (env) => {
-    const r = await git(
-      cwd,
-      [
-        'diff',
-        '--patch-with-raw',
-        '-z',
-        '--no-color',
-        '--no-ext-diff',
-        '--no-textconv',
-        '-U0',
-        '-M',
-        '--src-prefix=a/',
-        '--dst-prefix=b/',
-        base,
-        '--',
-      ],
-      { env },
-    );
-    if (!r.ok) return err(describeGitError(r.error));
-    return ok(parseRawAndPatch(r.value));
-  });
+export async function readChanges(cwd: string, base: string): Promise<Result<WorktreeChanges, string>> {
+  const staged = await StagedIndex.take(cwd);
+  if (!staged.ok) return staged;
+  try {
+    return await changesIn(staged.value, base);
+  } finally {
+    staged.value.dispose();
+  }
+}
+
+/**
+ * The changes since commit `base` in the checkout `staged` was taken of. Everything in it is staged
+ * in that copy of its index, so `git diff <base>` shows new files too, while the checkout's own index
+ * (the agent's staged state) is left as it was.
+ */
+export async function changesIn(staged: StagedIndex, base: string): Promise<Result<WorktreeChanges, string>> {
+  const r = await git(
+    staged.cwd,
+    [
+      'diff',
+      '--patch-with-raw',
+      '-z',
+      '--no-color',
+      '--no-ext-diff',
+      '--no-textconv',
+      '-U0',
+      '-M',
+      '--src-prefix=a/',
+      '--dst-prefix=b/',
+      base,
+      '--',
+    ],
+    { env: staged.env },
+  );
+  if (!r.ok) return err(describeGitError(r.error));
+  return ok(parseRawAndPatch(r.value));
 }
 
 /**
@@ -76,49 +86,6 @@ function parseRawAndPatch(out: string): WorktreeChanges {
   }
   if (out[i] === '\0') i++;
   return { changed, deleted, added: parseAddedLines(out.slice(i)) };
-}
-
-/**
- * Run `fn` with an environment whose GIT_INDEX_FILE is a copy of the worktree's index in which every
- * untracked (not ignored) file is marked intent-to-add, so `git diff <base>` shows new files too. The
- * real index is never touched: the agent's staged state stays as it left it, and there is no
- * index.lock to race with.
- */
-async function withIntentToAdd<T>(
-  cwd: string,
-  fn: (env: Record<string, string>) => Promise<Result<T, string>>,
-): Promise<Result<T, string>> {
-  const realIndex = await indexPath(cwd);
-  if (!realIndex.ok) return realIndex;
-  let dir: string | undefined;
-  try {
-    dir = mkdtempSync(join(tmpdir(), 'taskwave-index-'));
-    const index = join(dir, 'index');
-    // No index yet (nothing ever staged): git starts an empty one. The copy keeps the index's own
-    // time: git trusts an entry's file times only when they are older than the index, so a copy made
-    // later would hide a same-size edit made in the second the worktree was checked out.
-    if (existsSync(realIndex.value)) {
-      copyFileSync(realIndex.value, index);
-      const at = statSync(realIndex.value);
-      utimesSync(index, at.atime, at.mtime);
-    }
-    const env = { GIT_INDEX_FILE: index };
-    // --ignore-errors, and its exit status unheeded: one path git cannot add (a nested repository
-    // without a commit) must not hide the rest. A worktree git cannot read fails in `fn` anyway.
-    await git(cwd, ['add', '--intent-to-add', '--all', '--ignore-errors', '--', ':/'], { env });
-    return await fn(env);
-  } catch (e) {
-    return err(errorMessage(e));
-  } finally {
-    if (dir) rmSync(dir, { recursive: true, force: true });
-  }
-}
-
-async function indexPath(cwd: string): Promise<Result<string, string>> {
-  const gitDir = gitDirOf(cwd);
-  if (gitDir) return ok(join(gitDir, 'index'));
-  const where = await git(cwd, ['rev-parse', '--git-path', 'index']);
-  return where.ok ? ok(resolve(cwd, where.value.trim())) : err(describeGitError(where.error));
 }
 
 const HUNK = /^@@ -\d+(?:,\d+)? \+(\d+)(?:,\d+)? @@/;

@@ -261,7 +261,10 @@ export class MergeQueue {
     }
     // taskwave's own message (`T012: title`, the summary, what verified it), whatever commits the
     // agent made on its branch itself.
-    const committed = await commitAll(dir, req.message, this.root, req.tickEditsTrackedFiles ? 'tracked' : 'all');
+    const committed = await commitAll(dir, req.message, {
+      identityOf: this.root,
+      which: req.tickEditsTrackedFiles ? 'tracked' : 'all',
+    });
     if (!committed.ok) {
       await git(dir, ['reset', '--hard', '--quiet', head]);
       return fail(committed.error);

@@ -9,6 +9,7 @@ import { timed } from '../util/timings.js';
 import { commitAll, taskCommitMessage } from './commit.js';
 import { git, identityArgs, readRef } from './git.js';
 import { type MergeFailure, MergeQueue } from './merge-queue.js';
+import type { StagedIndex } from './staged-index.js';
 import {
   createTaskWorkspace,
   deleteBranch,
@@ -108,7 +109,9 @@ export class TaskWorkspaces {
    */
   async abandon(ws: TaskWorkspace, task: Task, why: string): Promise<string | undefined> {
     await git(ws.dir, ['merge', '--abort']);
-    const c = await commitAll(ws.dir, taskCommitMessage(task.id, `${task.title} (unfinished: ${why})`), this.o.root);
+    const c = await commitAll(ws.dir, taskCommitMessage(task.id, `${task.title} (unfinished: ${why})`), {
+      identityOf: this.o.root,
+    });
     if (c.ok && c.value) faultPoint('worktree:committed');
     await removeWorktree(this.o.root, ws.dir);
     const ahead = await git(this.o.root, ['rev-list', '--count', `${ws.base}..${ws.branch}`]);
@@ -130,9 +133,13 @@ export class TaskWorkspaces {
     /** The commit's body: the agent's summary and what verified the task. */
     body: string | undefined,
     resolve: (conflict: ConflictToResolve) => Promise<boolean>,
+    /** The worktree as verified, staged (see `commitAll`). */
+    staged?: StagedIndex,
   ): Promise<Result<{ commit: string }, TaskError>> {
     const message = taskCommitMessage(task.id, task.title, body);
-    const committed = await timed('commit in the worktree', () => commitAll(ws.dir, message, this.o.root));
+    const committed = await timed('commit in the worktree', () =>
+      commitAll(ws.dir, message, { identityOf: this.o.root, ...(staged ? { staged } : {}) }),
+    );
     if (committed.ok && committed.value) faultPoint('worktree:committed');
     if (!committed.ok) return this.failMerge(ws, task, committed.error);
     const request = {

@@ -209,6 +209,14 @@ describe('worktrees', () => {
       'T002: Write `b.txt`',
       'T001: Write `a.txt`',
     ]);
+    // Each commit holds the task's file and its tick (the tick written after the task was verified).
+    expect(committed.git('show', '--name-only', '--format=', 'HEAD~1').trim().split('\n')).toEqual([
+      'b.txt',
+      'tasks.md',
+    ]);
+    expect(committed.git('show', 'HEAD~1:tasks.md')).toBe(
+      PLAN.replace('- [ ] T001', '- [x] T001').replace('- [ ] T002', '- [x] T002'),
+    );
     expect(committed.git('status', '--porcelain').trim()).toBe('');
 
     const repo = makeRepo({ 'tasks.md': PLAN });

@@ -1,0 +1,122 @@
+import { constants, copyFileSync, existsSync, mkdtempSync, renameSync, rmSync, statSync, utimesSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { err, ok, type Result } from '../result.js';
+import { errorMessage } from '../util/error-message.js';
+import { describeGitError, git, gitDirOf, readRef } from './git.js';
+
+/**
+ * A copy of a checkout's index with everything in the checkout staged (`git add --all`), in a folder
+ * of its own. The verification reads what a task changed through it, and the task's commit is made
+ * from it (installed as the checkout's index): the checkout is scanned and its new files hashed once
+ * per task, not once to verify and again to commit, and what is committed is what was verified. The
+ * checkout's own index is untouched until `install`, so a task that fails verification leaves the
+ * agent's staging (or the user's, in place) as it was.
+ */
+export class StagedIndex {
+  private constructor(
+    /** The checkout. */
+    readonly cwd: string,
+    /** The copy, for GIT_INDEX_FILE. */
+    readonly file: string,
+    private readonly folder: string,
+    private readonly realIndex: string,
+    private readonly realStamp: string,
+    private readonly head: string | undefined,
+    /** Every path went in (git could read every file): the copy holds the whole checkout. */
+    readonly complete: boolean,
+  ) {}
+
+  /**
+   * Copy the index of the checkout at `cwd` and stage everything in the checkout into the copy.
+   * `--ignore-errors`: one path git cannot add (a nested repository without a commit) must not keep
+   * the others out of the verification's view; such a copy is not `complete`, and is not committed.
+   */
+  static async take(cwd: string): Promise<Result<StagedIndex, string>> {
+    const realIndex = await indexPath(cwd);
+    if (!realIndex.ok) return realIndex;
+    let folder: string | undefined;
+    try {
+      folder = mkdtempSync(join(tmpdir(), 'taskwave-index-'));
+      const file = join(folder, 'index');
+      // No index yet (nothing ever staged): git starts an empty one. The copy keeps the index's own
+      // time: git trusts an entry's file times only when they are older than the index, so a copy made
+      // later would hide a same-size edit made in the second the worktree was checked out.
+      if (existsSync(realIndex.value)) copyKeepingTimes(realIndex.value, file);
+      const stamp = stampOf(realIndex.value);
+      const head = readRef(cwd, 'HEAD')?.commit;
+      const add = await git(cwd, ['add', '--all', '--ignore-errors', '--', ':/'], { env: { GIT_INDEX_FILE: file } });
+      return ok(new StagedIndex(cwd, file, folder, realIndex.value, stamp, head, add.ok));
+    } catch (e) {
+      if (folder) rmSync(folder, { recursive: true, force: true });
+      return err(errorMessage(e));
+    }
+  }
+
+  /** The environment that points git at the copy. */
+  get env(): Record<string, string> {
+    return { GIT_INDEX_FILE: this.file };
+  }
+
+  /**
+   * Whether the copy can stand for the checkout's index: it is complete, and neither the checkout's
+   * own index nor its HEAD changed since it was taken (a person staging or committing in place
+   * meanwhile: a commit from the copy would revert their change).
+   */
+  committable(): boolean {
+    if (!this.complete || this.head === undefined) return false;
+    return stampOf(this.realIndex) === this.realStamp && readRef(this.cwd, 'HEAD')?.commit === this.head;
+  }
+
+  /**
+   * Make the copy the checkout's index, in place of staging the checkout again, if it still describes
+   * it (`committable`). Done as git does it: `index.lock` is created exclusively (while a git command
+   * at work in the checkout holds it: false, and nothing changes), the check is made while the lock is
+   * held, then the lock is renamed over the index. The copy's file times go with it, for the reason
+   * given in `take`.
+   */
+  install(): boolean {
+    if (!this.complete) return false;
+    const lock = `${this.realIndex}.lock`;
+    try {
+      copyKeepingTimes(this.file, lock, constants.COPYFILE_EXCL);
+    } catch {
+      return false;
+    }
+    try {
+      if (!this.committable()) throw new Error('changed since');
+      renameSync(lock, this.realIndex);
+      return true;
+    } catch {
+      rmSync(lock, { force: true });
+      return false;
+    }
+  }
+
+  dispose(): void {
+    rmSync(this.folder, { recursive: true, force: true });
+  }
+}
+
+function copyKeepingTimes(from: string, to: string, mode?: number): void {
+  copyFileSync(from, to, mode);
+  const at = statSync(from);
+  utimesSync(to, at.atime, at.mtime);
+}
+
+/** Enough of a file's identity to tell it was rewritten: git replaces an index by renaming a new one over it. */
+function stampOf(file: string): string {
+  try {
+    const s = statSync(file, { bigint: true });
+    return `${s.ino}:${s.size}:${s.mtimeNs}`;
+  } catch {
+    return 'absent';
+  }
+}
+
+async function indexPath(cwd: string): Promise<Result<string, string>> {
+  const gitDir = gitDirOf(cwd);
+  if (gitDir) return ok(join(gitDir, 'index'));
+  const where = await git(cwd, ['rev-parse', '--git-path', 'index']);
+  return where.ok ? ok(resolve(cwd, where.value.trim())) : err(describeGitError(where.error));
+}
