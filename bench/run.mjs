@@ -98,7 +98,12 @@ console.log(table(['method', 'create', 'remove', 'status', 'correct', 'notes'], 
 // command the same number of times with the same slots; where taskwave's own time went, per task.
 const over = execFileSync(
   process.execPath,
-  [new URL('./overhead.mjs', import.meta.url).pathname, process.env.BENCH_OVERHEAD_TASKS ?? '200', '4'],
+  [
+    new URL('./overhead.mjs', import.meta.url).pathname,
+    process.env.BENCH_OVERHEAD_TASKS ?? '200',
+    '4',
+    process.env.BENCH_OVERHEAD_ROUNDS ?? '3',
+  ],
   { encoding: 'utf8' },
 )
   .trim()
@@ -106,10 +111,12 @@ const over = execFileSync(
   .map((l) => JSON.parse(l));
 if (over[0]?.skipped) console.log(`\nPer-task overhead: skipped (${over[0].skipped})`);
 else {
-  console.log('\nPer-task overhead against GNU make (same agent command, same slots):');
+  console.log(
+    '\nPer-task overhead against GNU make (same agent command, same slots; the round with the median ratio):',
+  );
   console.log(
     table(
-      ['mode', 'tasks', 'slots', 'taskwave', 'make', 'ratio', 'per task', 'make per task'],
+      ['mode', 'tasks', 'slots', 'taskwave', 'make', 'ratio (median)', 'all rounds', 'per task', 'make per task'],
       over.map((o) => [
         o.mode,
         o.tasks,
@@ -117,6 +124,7 @@ else {
         `${o.ms} ms`,
         `${o.makeMs} ms`,
         o.ratio.toFixed(2),
+        (o.ratios ?? [o.ratio]).map((r) => r.toFixed(2)).join(' '),
         `${o.perTaskMs} ms`,
         `${o.makePerTaskMs} ms`,
       ]),

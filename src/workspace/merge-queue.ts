@@ -169,7 +169,9 @@ export class MergeQueue {
       const delivered = made.length > 0 && (await this.deliverBatch(head, batch.slice(0, made.length), made));
       alone = delivered ? batch.slice(made.length) : batch;
     }
-    this.ready = undefined;
+    // What did not land in the batch is merged one at a time from a fresh checkout; a batch that
+    // landed whole left the merge worktree clean at its tip, where the next merge starts.
+    if (alone.length > 0) this.ready = undefined;
     for (const w of alone) w.done(await this.mergeWithRetry(w.req));
   }
 

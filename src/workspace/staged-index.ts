@@ -1,4 +1,14 @@
-import { constants, copyFileSync, existsSync, mkdtempSync, renameSync, rmSync, statSync, utimesSync } from 'node:fs';
+import {
+  constants,
+  copyFileSync,
+  existsSync,
+  mkdtempSync,
+  renameSync,
+  rmdirSync,
+  rmSync,
+  statSync,
+  utimesSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { err, ok, type Result } from '../result.js';
@@ -94,7 +104,13 @@ export class StagedIndex {
   }
 
   dispose(): void {
-    rmSync(this.folder, { recursive: true, force: true });
+    try {
+      // The copy is all there is, unless git left its own lock beside it.
+      rmSync(this.file, { force: true });
+      rmdirSync(this.folder);
+    } catch {
+      rmSync(this.folder, { recursive: true, force: true });
+    }
   }
 }
 
