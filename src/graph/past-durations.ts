@@ -8,7 +8,8 @@ const MS_PER_MINUTE = 60_000;
  * How long each task of `tasks` took before, from the books as loaded (before this run starts
  * anything: starting a task clears its `durationMs`). A finished attempt, done or failed, gives its
  * duration; one cut short gives the time it ran as a lower bound (until it was stopped, or for a run
- * that died, until the last thing that run recorded). A record whose title is not the task's is a
+ * that died, until the last thing that run recorded), unless an earlier attempt that ran to its end
+ * took longer. A record whose title is not the task's is a
  * different task under a reused id and says nothing, and so do the books of another plan (`planPath`:
  * the plan's path relative to the repository root, as the books name it).
  */
@@ -30,7 +31,10 @@ export function pastDurations(
     // the status of the records it carries over, and its `updatedAt` says nothing of theirs.
     const end = rec.endedAt ?? (rec.status === 'running' ? books.updatedAt : undefined);
     const ran = rec.startedAt && end ? Date.parse(end) - Date.parse(rec.startedAt) : Number.NaN;
-    if (Number.isFinite(ran) && ran > 0) out.set(t.id, { minutes: ran / MS_PER_MINUTE, partial: true });
+    const last = rec.lastDurationMs;
+    if (typeof last === 'number' && Number.isFinite(last) && last >= 0 && !(ran > last)) {
+      out.set(t.id, { minutes: last / MS_PER_MINUTE });
+    } else if (Number.isFinite(ran) && ran > 0) out.set(t.id, { minutes: ran / MS_PER_MINUTE, partial: true });
   }
   return out;
 }

@@ -25,6 +25,11 @@ export interface TaskRecord {
   startedAt?: string;
   endedAt?: string;
   durationMs?: number;
+  /**
+   * How long the last attempt that ran to its end took, kept when a new attempt starts (which clears
+   * `durationMs`): a later attempt cut short must not erase what the task is known to take.
+   */
+  lastDurationMs?: number;
   usage?: Usage;
   commit?: string;
   /** The agent's session, resumed by a later attempt where the agent supports it. */
@@ -117,6 +122,7 @@ export function applyEvent(state: ExecutionState, e: JournalEntry): void {
         rec.agent = e.agent;
         rec.startedAt = e.time;
         rec.endedAt = undefined;
+        if (rec.durationMs !== undefined) rec.lastDurationMs = rec.durationMs;
         rec.durationMs = undefined;
         rec.error = undefined;
       }

@@ -44,5 +44,10 @@ describe('priorities from past durations', () => {
     const order = (runId: string | undefined) => starts.filter((e) => e.runId === runId).map((e) => e.id);
     expect(order(runs[0])).toEqual(['T001', 'T002']);
     expect(order(runs[1])).toEqual(['T002', 'T001']);
+    // The first run's figures stay on the books beside the new ones: an attempt cut short later
+    // does not erase what a task is known to take.
+    const after = JSON.parse(readFileSync(join(repo.dir, '.taskwave', 'execution.json'), 'utf8')) as ExecutionState;
+    expect(after.tasks.T002?.lastDurationMs).toBe(books.tasks.T002?.durationMs);
+    expect(after.tasks.T001?.lastDurationMs).toBe(books.tasks.T001?.durationMs);
   }, 60_000);
 });

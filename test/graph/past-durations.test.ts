@@ -41,6 +41,36 @@ describe('pastDurations', () => {
     expect(Object.fromEntries(past)).toEqual({ A: { minutes: 3, partial: true }, B: { minutes: 6, partial: true } });
   });
 
+  it('keeps what a finished attempt took when a later attempt was cut short sooner', () => {
+    const past = pastDurations(
+      books({
+        // Took 10 minutes once, then a new run started it and was stopped after 1.
+        A: {
+          status: 'cancelled',
+          lastDurationMs: 600_000,
+          startedAt: '2026-01-01T09:00:00.000Z',
+          endedAt: '2026-01-01T09:01:00.000Z',
+        },
+        // Took 1 minute once; the attempt cut short had already run 5: that lower bound is the better one.
+        B: {
+          status: 'cancelled',
+          lastDurationMs: 60_000,
+          startedAt: '2026-01-01T09:00:00.000Z',
+          endedAt: '2026-01-01T09:05:00.000Z',
+        },
+        // Still pending after a run that died: its last finished attempt still counts.
+        C: { status: 'pending', lastDurationMs: 120_000, startedAt: '2026-01-01T08:00:00.000Z' },
+      }),
+      'specs/tasks.md',
+      tasks,
+    );
+    expect(Object.fromEntries(past)).toEqual({
+      A: { minutes: 10 },
+      B: { minutes: 5, partial: true },
+      C: { minutes: 2 },
+    });
+  });
+
   it('says nothing of another plan, of a reused id with another title, or without books', () => {
     const b = books({ A: { durationMs: 60_000 }, B: { durationMs: 60_000, title: 'something else' } });
     expect(pastDurations(b, 'other/tasks.md', tasks).size).toBe(0);
