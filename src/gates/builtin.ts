@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import { isAbsolute, join, posix } from 'node:path';
 import type { Task } from '../plan/types.js';
 import type { Result } from '../result.js';
+import { git } from '../workspace/git.js';
 import { formatFinding, type SecretRules, scanAddedLines } from './secrets.js';
 import type { GateResult } from './types.js';
 import { readChanges, type WorktreeChanges } from './worktree-diff.js';
@@ -59,7 +60,7 @@ function changesOf(o: ChangesSource): Promise<Result<WorktreeChanges, string>> {
 }
 
 export interface ChangedSomethingOptions extends ChangesSource {
-  task: Pick<Task, 'tags' | 'title'>;
+  task: Pick<Task, 'tags' | 'title' | 'files'>;
   /** `--allow-empty`: a task that changes nothing is done. */
   allowEmpty?: boolean;
   /** Paths that do not count as a change (files taskwave copied into the worktree, `workspace.copy`). */
@@ -90,10 +91,14 @@ export async function checkChangedSomething(opts: ChangedSomethingOptions): Prom
   const ignored = (opts.ignore ?? []).map((p) => posix.normalize(p.replace(/\\/g, '/')).replace(/\/+$/, ''));
   const changed = files.value.changed.filter((f) => !ignored.some((p) => f === p || f.startsWith(`${p}/`)));
   if (changed.length === 0) {
+    const hidden = await ignoredNamedFiles(opts.cwd, opts.task);
     return builtinResult('changed-something', started, {
       ok: false,
-      outputTail: '',
-      message: 'the agent changed no file',
+      outputTail: hidden.join('\n'),
+      message:
+        hidden.length > 0
+          ? `the agent changed no file git would commit: the files the task names are ignored by git (${listed(hidden)})`
+          : 'the agent changed no file',
     });
   }
   return builtinResult('changed-something', started, {
@@ -101,6 +106,26 @@ export async function checkChangedSomething(opts: ChangedSomethingOptions): Prom
     outputTail: listTail(changed),
     message: `${changed.length} file(s) changed`,
   });
+}
+
+/**
+ * The files a task names that are there and that git ignores, each with the rule that does
+ * (`greet/index.js (.gitignore:2: greet/)`): work a commit would never carry. Asked only when a task
+ * seems to have changed nothing.
+ */
+async function ignoredNamedFiles(cwd: string, task: Pick<Task, 'files' | 'title'>): Promise<string[]> {
+  const present = filesToExist(task).filter((f) => existsSync(join(cwd, f)));
+  if (present.length === 0) return [];
+  const r = await git(cwd, ['check-ignore', '--verbose', '-z', '--stdin'], { input: `${present.join('\0')}\0` });
+  // Exit 1: none of them is ignored.
+  if (!r.ok) return [];
+  const fields = r.value.split('\0');
+  const out: string[] = [];
+  // Records of four fields: source, line number, pattern, path.
+  for (let i = 0; i + 3 < fields.length; i += 4) {
+    out.push(`${fields[i + 3]} (${fields[i]}:${fields[i + 1]}: ${fields[i + 2]})`);
+  }
+  return out;
 }
 
 /** A task that takes files away: which of the files it names should be gone is not knowable. */

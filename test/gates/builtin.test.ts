@@ -100,6 +100,22 @@ describe('changed-something', () => {
     });
   });
 
+  it('says so when what the task names is there but ignored by git: work a commit would never carry', async () => {
+    const { wt, base } = worktree();
+    wt.write('debug.log', 'written\n');
+    wt.write('node_modules/x/index.js', 'written\n');
+    const named = task({ title: 'Write the log', files: ['debug.log', 'node_modules/x/index.js', 'src/a.ts'] });
+    const r = await checkChangedSomething({ cwd: wt.dir, base, task: named });
+    expect(r).toMatchObject({
+      ok: false,
+      message:
+        'the agent changed no file git would commit: the files the task names are ignored by git (debug.log (.gitignore:2: *.log), node_modules/x/index.js (.gitignore:1: node_modules/))',
+    });
+    // Named files that are not ignored (src/a.ts) change nothing in the message.
+    const plain = await checkChangedSomething({ cwd: wt.dir, base, task: task({ files: ['src/a.ts'] }) });
+    expect(plain).toMatchObject({ ok: false, message: 'the agent changed no file' });
+  });
+
   it('passes on a new untracked file, a changed one, a deleted one, or a commit', async () => {
     {
       const { wt, base } = worktree();
