@@ -2,7 +2,7 @@
 // `npm run demo`: run the quickstart plan in a fresh copy (a temp git repository), so the demo can
 // be run again and again and never changes this checkout.
 import { spawnSync } from 'node:child_process';
-import { cpSync, mkdtempSync, rmSync } from 'node:fs';
+import { cpSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -10,9 +10,6 @@ import { fileURLToPath } from 'node:url';
 const repo = dirname(dirname(fileURLToPath(import.meta.url)));
 const dir = mkdtempSync(join(tmpdir(), 'taskwave-demo-'));
 cpSync(join(repo, 'examples', 'quickstart'), dir, { recursive: true });
-// The example's .gitignore keeps the demo's output out of taskwave's own clone (a run in place there);
-// in a repository of its own the output is the work, committed and merged like any task's.
-rmSync(join(dir, '.gitignore'), { force: true });
 const git = (...args) => spawnSync('git', args, { cwd: dir, stdio: 'ignore' });
 git('init', '-q', '-b', 'main');
 git('-c', 'user.name=taskwave demo', '-c', 'user.email=demo@taskwave.invalid', 'add', '-A');

@@ -1,18 +1,10 @@
 #!/usr/bin/env node
 // A stand-in for a coding agent, so the quickstart runs with no API key: it reads the prompt
 // taskwave gives it, narrates a few steps, and writes the files the task names in its workspace
-// (the task's worktree, or the working tree in place), in the folder this example sits in there
-// (so running the example from taskwave's own clone never touches the rest of the repository).
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { dirname, join, relative } from 'node:path';
-import { fileURLToPath } from 'node:url';
+// (the task's worktree, or the working tree in place: the folder taskwave starts it in).
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 
-// taskwave starts this script from the repository's own copy (a config's `./` is relative to the
-// config file): where this folder is in the repository is where it is in the workspace too.
-const script = dirname(fileURLToPath(import.meta.url));
-let top = script;
-while (!existsSync(join(top, '.git')) && dirname(top) !== top) top = dirname(top);
-const here = existsSync(join(top, '.git')) ? join(process.cwd(), relative(top, script)) : script;
 const prompt = readFileSync(0, 'utf8');
 const id = process.env.TASKWAVE_TASK_ID;
 const title = process.env.TASKWAVE_TASK_TITLE ?? '';
@@ -26,14 +18,12 @@ console.log('reading spec.md');
 await pause();
 for (const file of files) {
   console.log(`editing ${file}`);
-  const path = join(here, file);
+  const path = join(process.cwd(), file);
   mkdirSync(dirname(path), { recursive: true });
   writeFileSync(path, contentFor(file));
   await pause();
 }
-console.log(
-  `done: ${id} wrote ${files.length ? files.join(', ') : 'nothing'} (in ${relative(process.cwd(), here) || '.'})`,
-);
+console.log(`done: ${id} wrote ${files.length ? files.join(', ') : 'nothing'}`);
 
 function contentFor(file) {
   if (file.endsWith('package.json'))
