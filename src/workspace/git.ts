@@ -115,6 +115,18 @@ export function gitDirOf(dir: string): string | undefined {
   }
 }
 
+/**
+ * The git directory all worktrees share (branches, objects, the records of linked worktrees), from
+ * the git directory of one checkout (`gitDirOf`).
+ */
+export function commonDirOf(gitDir: string): string {
+  try {
+    return resolve(gitDir, readFileSync(join(gitDir, 'commondir'), 'utf8').trim());
+  } catch {
+    return gitDir; // The main checkout: its git directory is the common one.
+  }
+}
+
 /** The commit a ref points to. */
 export async function revParse(cwd: string, ref: string): Promise<Result<string, GitError>> {
   const r = await git(cwd, ['rev-parse', '--verify', '--quiet', `${ref}^{commit}`]);
@@ -132,12 +144,7 @@ const HASH = /^(?:[0-9a-f]{40}|[0-9a-f]{64})$/;
 export function readRef(dir: string, ref: string): { commit: string; branch?: string } | undefined {
   const gitDir = gitDirOf(dir);
   if (!gitDir) return undefined;
-  let common = gitDir;
-  try {
-    common = resolve(gitDir, readFileSync(join(gitDir, 'commondir'), 'utf8').trim());
-  } catch {
-    // The main checkout: its git directory is the common one.
-  }
+  const common = commonDirOf(gitDir);
   let name = ref;
   let branch: string | undefined;
   for (let depth = 0; depth < 5; depth++) {

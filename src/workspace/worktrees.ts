@@ -1,8 +1,8 @@
 import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { dirname, isAbsolute, join, relative, sep } from 'node:path';
+import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { err, ok, type Result } from '../result.js';
 import { faultPoint } from '../util/fault.js';
-import { describeGitError, git, gitDirOf } from './git.js';
+import { commonDirOf, describeGitError, git, gitDirOf } from './git.js';
 
 /*
  * One git worktree per task, on its own branch `taskwave/<run>/<task>`, created from the head of the
@@ -168,20 +168,13 @@ export function hasWorktrees(stateDir: string, runId: string): boolean {
 
 /**
  * Remove every worktree of run `runId` (its folder and git's records of them), unlocking the ones a
- * killed `git worktree add` left locked. Returns how many there were.
+ * killed `git worktree add` left locked, and dropping the records it left half written. Returns how
+ * many there were.
  */
 export async function removeRunWorktrees(root: string, stateDir: string, runId: string): Promise<number> {
   const dir = worktreesDir(stateDir, runId);
   let worktrees = 0;
-  // A `git worktree add` killed half way leaves its record locked ("initializing"): prune keeps it,
-  // and its branch stays checked out there (undeletable). The run's own worktrees are ours to unlock.
-  const listed = await worktreeGit(root, ['worktree', 'list', '--porcelain']);
-  for (const line of listed.ok ? listed.value.split('\n') : []) {
-    const path = line.startsWith('worktree ') ? line.slice('worktree '.length) : '';
-    if (path.includes(`${sep}.taskwave${sep}worktrees${sep}${runId}${sep}`)) {
-      await worktreeGit(root, ['worktree', 'unlock', path]);
-    }
-  }
+  await worktreeOp(() => releaseRecords(root, dir));
   if (existsSync(dir)) {
     for (const entry of readdirSync(dir)) {
       await removeWorktree(root, join(dir, entry));
@@ -211,4 +204,48 @@ export async function cleanupDeadRun(
   );
   await deleteBranches(root, gone);
   return { worktrees, branches: gone.length };
+}
+
+/**
+ * git's records of the worktrees in `dir` (`<common dir>/worktrees/<name>/`, gitrepository-layout(5)),
+ * read from the files: a `git worktree add` killed half way leaves its record locked ("initializing"),
+ * which prune keeps, and can leave it half written (an empty `commondir`), on which `git worktree
+ * list` and every other worktree command stop with "failed to read …/commondir". A complete record
+ * of ours is unlocked (git's `worktree unlock` removes the same file); a half-written one is removed.
+ * A record without its `gitdir` is ours when it is named after one of the folders in `dir` (git names
+ * a record after the folder, with a number added when the name is taken).
+ */
+function releaseRecords(root: string, dir: string): void {
+  const gitDir = gitDirOf(root);
+  if (!gitDir) return;
+  const records = join(commonDirOf(gitDir), 'worktrees');
+  let names: string[];
+  let folders: string[];
+  try {
+    names = readdirSync(records);
+  } catch {
+    return; // No linked worktree at all.
+  }
+  try {
+    folders = readdirSync(dir);
+  } catch {
+    folders = [];
+  }
+  const read = (file: string) => {
+    try {
+      return readFileSync(file, 'utf8').trim();
+    } catch {
+      return '';
+    }
+  };
+  for (const name of names) {
+    const record = join(records, name);
+    const link = read(join(record, 'gitdir'));
+    const ours = link
+      ? resolve(record, link).startsWith(dir + sep)
+      : folders.some((f) => name === f || (name.startsWith(f) && /^\d+$/.test(name.slice(f.length))));
+    if (!ours) continue;
+    const complete = link !== '' && read(join(record, 'commondir')) !== '' && read(join(record, 'HEAD')) !== '';
+    rmSync(complete ? join(record, 'locked') : record, { recursive: true, force: true });
+  }
 }

@@ -119,6 +119,26 @@ describe.concurrent('what a git command killed half way leaves', () => {
     expect(said).toMatch(/main\.lock/);
   });
 
+  it('a worktree add killed while writing its record (commondir empty, or no gitdir yet)', async () => {
+    const repo = await crashAt('worktree:created@3');
+    const runId = runIdOf(repo);
+    const records = join(repo.dir, '.git', 'worktrees');
+    const tear = { T009: 'commondir', T010: 'gitdir' } as const;
+    for (const name of ['T009', 'T010'] as const) {
+      const dir = join(repo.dir, '.taskwave', 'worktrees', runId, name);
+      repo.git('worktree', 'add', '--quiet', '--lock', '-b', `taskwave/${runId}/${name}`, dir, 'HEAD');
+    }
+    for (const [name, file] of Object.entries(tear)) {
+      // As git leaves it when killed between creating a file of the record and writing it.
+      writeFileSync(join(records, name, 'locked'), 'initializing');
+      if (file === 'commondir') writeFileSync(join(records, name, file), '');
+      else rmSync(join(records, name, file));
+    }
+    // Every worktree command stops on such a record; the next run must not leave it there.
+    expect(() => repo.git('worktree', 'list')).toThrow(/commondir/);
+    await resumeAndCheck(repo);
+  });
+
   it('leaves git lock files alone while the run that left them is alive', async () => {
     const repo = makeFaultRepo();
     repo.script(Object.fromEntries(TASKS.map((id) => [id, { sleepMs: 2000 }])));
