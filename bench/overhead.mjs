@@ -48,10 +48,28 @@ function makeRepo() {
   return dir;
 }
 
+/**
+ * CPU time used so far by the children this process waited for, in ms (Linux: `cutime` + `cstime`
+ * of /proc/self/stat, in ticks of 10 ms); undefined where there is no such file.
+ */
+function childrenCpuMs() {
+  try {
+    const stat = readFileSync('/proc/self/stat', 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[13]) + Number(fields[14])) * 10;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Wall time of `fn`, and the CPU time of the processes it ran (all of them: git, the agents). */
 function time(fn) {
+  const cpu0 = childrenCpuMs();
   const t0 = performance.now();
   fn();
-  return performance.now() - t0;
+  const ms = performance.now() - t0;
+  const cpu1 = childrenCpuMs();
+  return { ms, cpuMs: cpu0 === undefined || cpu1 === undefined ? undefined : cpu1 - cpu0 };
 }
 
 function make(jobs) {
@@ -68,7 +86,7 @@ function taskwave(args) {
   const timings = join(dir, '.timings.json');
   try {
     let r;
-    const ms = time(() => {
+    const { ms, cpuMs } = time(() => {
       r = spawnSync(process.execPath, [BIN, 'run', 'tasks.md', ...args], {
         cwd: dir,
         encoding: 'utf8',
@@ -78,7 +96,7 @@ function taskwave(args) {
     if (r.status !== 0) throw new Error(`taskwave run failed (exit ${r.status}):\n${r.stderr.slice(-2000)}`);
     const ticked = (readFileSync(join(dir, 'tasks.md'), 'utf8').match(/- \[x\]/g) ?? []).length;
     if (ticked !== TASKS) throw new Error(`only ${ticked} of ${TASKS} tasks ticked`);
-    return { ms, breakdown: JSON.parse(readFileSync(timings, 'utf8')) };
+    return { ms, cpuMs, breakdown: JSON.parse(readFileSync(timings, 'utf8')) };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -100,11 +118,22 @@ for (const [mode, args, jobs] of [
     const before = make(jobs);
     const tw = taskwave(args);
     const after = make(jobs);
-    const makeMs = (before + after) / 2;
-    rounds.push({ tw, makeMs, ratio: tw.ms / makeMs });
+    const makeMs = (before.ms + after.ms) / 2;
+    const makeCpuMs = before.cpuMs === undefined ? undefined : (before.cpuMs + after.cpuMs) / 2;
+    rounds.push({ tw, makeMs, makeCpuMs, ratio: tw.ms / makeMs });
   }
   const byRatio = [...rounds].sort((a, b) => a.ratio - b.ratio);
-  const { tw, makeMs, ratio } = byRatio[Math.floor((byRatio.length - 1) / 2)];
+  const { tw, makeMs, makeCpuMs, ratio } = byRatio[Math.floor((byRatio.length - 1) / 2)];
+  // CPU of every process of the run, taskwave's and git's and the agents', against make's: steadier
+  // than wall time on a shared machine, and what decides wall time when the cores are all busy.
+  const cpu =
+    tw.cpuMs !== undefined && makeCpuMs
+      ? {
+          cpuPerTaskMs: +(tw.cpuMs / TASKS).toFixed(1),
+          makeCpuPerTaskMs: +(makeCpuMs / TASKS).toFixed(1),
+          cpuRatio: +(tw.cpuMs / makeCpuMs).toFixed(2),
+        }
+      : {};
   console.log(
     JSON.stringify({
       mode,
@@ -114,6 +143,7 @@ for (const [mode, args, jobs] of [
       makeMs: Math.round(makeMs),
       ratio: +ratio.toFixed(2),
       ...(ROUNDS > 1 ? { ratios: rounds.map((r) => +r.ratio.toFixed(2)) } : {}),
+      ...cpu,
       perTaskMs: +(tw.ms / TASKS).toFixed(1),
       makePerTaskMs: +(makeMs / TASKS).toFixed(1),
       breakdown: Object.fromEntries(

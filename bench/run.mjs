@@ -116,7 +116,20 @@ else {
   );
   console.log(
     table(
-      ['mode', 'tasks', 'slots', 'taskwave', 'make', 'ratio (median)', 'all rounds', 'per task', 'make per task'],
+      [
+        'mode',
+        'tasks',
+        'slots',
+        'taskwave',
+        'make',
+        'ratio (median)',
+        'all rounds',
+        'per task',
+        'make per task',
+        'CPU per task',
+        'make CPU',
+        'CPU ratio',
+      ],
       over.map((o) => [
         o.mode,
         o.tasks,
@@ -127,6 +140,9 @@ else {
         (o.ratios ?? [o.ratio]).map((r) => r.toFixed(2)).join(' '),
         `${o.perTaskMs} ms`,
         `${o.makePerTaskMs} ms`,
+        o.cpuPerTaskMs !== undefined ? `${o.cpuPerTaskMs} ms` : 'n/a',
+        o.makeCpuPerTaskMs !== undefined ? `${o.makeCpuPerTaskMs} ms` : 'n/a',
+        o.cpuRatio !== undefined ? o.cpuRatio.toFixed(2) : 'n/a',
       ]),
     ),
   );
