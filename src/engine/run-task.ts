@@ -265,17 +265,16 @@ export function createTaskRunner(deps: TaskRunnerDeps) {
       const agentStarted = Date.now();
       const r = await workAndVerify(task, agent, prompt, place.dir, place.base, attempt, signal);
       const staged = r.ok ? r.value.verified.staged : undefined;
+      const giveUp = async <T>(failure: T): Promise<T> => {
+        const kept = await ws.abandon(place, task, `attempt ${attempt} failed`);
+        if (kept) deps.log({ type: 'warning', message: `the work ${task.id} did is kept on branch ${kept}` });
+        return failure;
+      };
       try {
-        const strayed = r.ok
-          ? await timed('outside-worktree check', () =>
-              ws.checkStayed(place, task, agentStarted, r.value.verified.changed),
-            )
-          : undefined;
-        if (!r.ok || strayed) {
-          const kept = await ws.abandon(place, task, `attempt ${attempt} failed`);
-          if (kept) deps.log({ type: 'warning', message: `the work ${task.id} did is kept on branch ${kept}` });
-          return r.ok ? err({ reason: 'left-worktree', message: strayed as string }) : r;
-        }
+        if (!r.ok) return await giveUp(r);
+        const { changed } = r.value.verified;
+        const strayed = await timed('outside-worktree check', () => ws.checkStayed(place, task, agentStarted, changed));
+        if (strayed) return await giveUp(err({ reason: 'left-worktree', message: strayed }));
         const body = commitBody(r.value.agent.summary, agent.name, attempt, deps.gatesOf?.(task.id) ?? []);
         const resolveConflict = async (conflict: ConflictToResolve): Promise<boolean> => {
           // One chance for the agent to resolve a conflict with what landed meanwhile, in its worktree.
