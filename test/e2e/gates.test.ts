@@ -72,6 +72,22 @@ describe('task gates and the repair loop', () => {
     );
   });
 
+  it("commits what the task's gates wrote too (the checkout is staged again after they ran)", async () => {
+    const repo = makeRepo(
+      { 'tasks.md': PLAN },
+      { extraConfig: 'gates:\n  task: ["cp src/app.txt src/app.built.txt"]\n' },
+    );
+    repo.script({ T001: { write: { 'src/app.txt': 'app\n' } } });
+    const r = await runCli(['run', 'tasks.md', '--only', 'T001'], repo.dir);
+    expect(r.code).toBe(0);
+    expect(repo.git('show', '--name-only', '--format=', 'HEAD').trim().split('\n')).toEqual([
+      'src/app.built.txt',
+      'src/app.txt',
+      'tasks.md',
+    ]);
+    expect(repo.git('status', '--porcelain').trim()).toBe('');
+  });
+
   it('fails the task after repair.attempts, keeps its work on its branch and blocks its dependents', async () => {
     const repo = makeRepo(
       { 'tasks.md': PLAN.replace('- [ ] T003 Write', '- [ ] T003 (depends on T001) Write') },
