@@ -52,9 +52,10 @@ export class StagedIndex {
       // No index yet (nothing ever staged): git starts an empty one. The copy keeps the index's own
       // time: git trusts an entry's file times only when they are older than the index, so a copy made
       // later would hide a same-size edit made in the second the worktree was checked out.
-      if (existsSync(realIndex.value)) copyKeepingTimes(realIndex.value, file);
+      // Stamped before it is copied: a change in between makes the copy stale, never the stamp.
       const stamp = stampOf(realIndex.value);
       const head = readRef(cwd, 'HEAD')?.commit;
+      if (existsSync(realIndex.value)) copyKeepingTimes(realIndex.value, file);
       const add = await git(cwd, ['add', '--all', '--ignore-errors', '--', ':/'], { env: { GIT_INDEX_FILE: file } });
       return ok(new StagedIndex(cwd, file, folder, realIndex.value, stamp, head, add.ok));
     } catch (e) {
