@@ -51,10 +51,10 @@ export interface PreparedRun {
  * before it.
  */
 export function prepareRun(plan: Plan, options: SelectOptions): Result<PreparedRun, Diagnostic[]> {
-  const first = selectTasks(plan, options, buildGraph(plan.tasks));
+  const graph = buildGraph(plan.tasks);
+  const first = selectTasks(plan, options, graph);
   if (!first.ok) return first;
   if (first.value.passedOver.length === 0) {
-    const graph = buildGraph(plan.tasks);
     return ok({
       tasks: plan.tasks.slice(),
       graph,
@@ -64,9 +64,9 @@ export function prepareRun(plan: Plan, options: SelectOptions): Result<PreparedR
   }
   const passed = new Set(first.value.passedOver);
   const tasks = bridgeDoneTasks(plan.tasks, (t) => t.status === 'done' || t.status === 'skipped' || passed.has(t.id));
-  const graph = buildGraph(tasks);
+  const bridged = buildGraph(tasks);
   // Again on the bridged graph: a named task may now need a prerequisite that is not selected.
-  const second = selectTasks({ ...plan, tasks }, options, graph);
+  const second = selectTasks({ ...plan, tasks }, options, bridged);
   if (!second.ok) return second;
-  return ok({ tasks, graph, selection: second.value, byId: new Map(tasks.map((t) => [t.id, t])) });
+  return ok({ tasks, graph: bridged, selection: second.value, byId: new Map(tasks.map((t) => [t.id, t])) });
 }

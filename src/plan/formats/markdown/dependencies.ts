@@ -80,6 +80,20 @@ export function resolveDependencies(
     addDep(task, { id: (tasks[target] as Task).id, kind, source: task.source });
   };
 
+  /**
+   * Every sink of the previous phase, as a dependency of task `t`. The sinks are distinct, so only
+   * the task's own few deps so far need checking: a phase of a thousand `[P]` tasks after another
+   * gives each task a thousand of these, and a set of them per task would cost more than the edges.
+   */
+  const addPhaseOrder = (t: number, sinks: readonly number[]): void => {
+    const task = tasks[t] as Task;
+    const had = new Set(task.deps.map((d) => d.id));
+    for (const s of sinks) {
+      const id = (tasks[s] as Task).id;
+      if (id !== task.id && !had.has(id)) task.deps.push({ id, kind: 'phase-order', source: task.source });
+    }
+  };
+
   const phaseOf = new Int32Array(tasks.length);
   phases.forEach((p, k) => {
     for (const t of p.tasks) phaseOf[t] = k;
@@ -99,7 +113,7 @@ export function resolveDependencies(
         run = [];
         previousSerial = t;
       }
-      for (const s of previousSinks) implied(t, s, 'phase-order');
+      addPhaseOrder(t, previousSinks);
     }
     for (const t of p.tasks) {
       for (const d of (tasks[t] as Task).deps) {
