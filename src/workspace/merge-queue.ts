@@ -22,6 +22,12 @@ export interface MergeRequest {
   taskId: string;
   /** The task's branch; absent for a change of taskwave's own (the plan's books at the end of a run). */
   branch?: string;
+  /**
+   * The integration head the branch started from (or last merged in). If the integration branch no
+   * longer descends from it (moved back, or rewritten, during the run), a squash would bring back
+   * what was taken off: the merge is refused instead.
+   */
+  base?: string;
   /** The message of the task's commit on the integration branch. */
   message: string;
   /** Writes the task's tick (and the plan's books) into `dir`, a checkout of the integration head. */
@@ -65,6 +71,12 @@ export class MergeQueue {
   private ready: string | undefined;
   /** The integration head as last seen or made by this queue: where new tasks start. */
   private lastHead: string | undefined;
+  /**
+   * Integration heads in the order this queue saw or made them, each descending from the ones before:
+   * whether a task's base is behind the head is then known without asking git. A head that does not
+   * descend from the last one (the branch moved back) starts the line again.
+   */
+  private readonly line = new Map<string, number>();
 
   constructor(
     private readonly root: string,
@@ -82,8 +94,38 @@ export class MergeQueue {
   async head(): Promise<Result<string, string>> {
     const r = await refCommit(this.root, `refs/heads/${this.branch}`);
     if (!r.ok) return err(describeGitError(r.error));
+    const before = this.lastHead;
+    if (before !== undefined && r.value !== before) {
+      const at = this.line.get(r.value);
+      if (at !== undefined) {
+        // Moved back to a head of ours: what came after it is off the branch.
+        for (const [commit, pos] of this.line) if (pos > at) this.line.delete(commit);
+      } else if (!(await isAncestor(this.root, before, r.value))) {
+        // Moved by someone else, and not on top of what we knew: the line starts again.
+        this.line.clear();
+      }
+    }
+    this.extendLine(r.value);
     this.lastHead = r.value;
     return r;
+  }
+
+  private extendLine(commit: string): void {
+    if (!this.line.has(commit)) this.line.set(commit, this.line.size);
+  }
+
+  /** A failure when the integration head `head` does not descend from the request's base. */
+  private async baseGone(req: MergeRequest, head: string): Promise<MergeFailure | undefined> {
+    if (!req.base || req.base === head) return undefined;
+    const at = this.line.get(req.base);
+    const headAt = this.line.get(head);
+    const behind =
+      at !== undefined && headAt !== undefined ? at <= headAt : await isAncestor(this.root, req.base, head);
+    if (behind) return undefined;
+    return {
+      kind: 'error',
+      message: `${this.branch} was moved back or rewritten during the run: ${req.taskId} started from ${req.base.slice(0, 12)}, which is no longer on it, and merging would bring back what was taken off`,
+    };
   }
 
   /**
@@ -160,6 +202,7 @@ export class MergeQueue {
       // What each merge made: its commit, or undefined when it changed nothing.
       const made: (string | undefined)[] = [];
       for (const w of batch) {
+        if (await this.baseGone(w.req, head)) break;
         const c = await this.commitOne(w.req, 'HEAD');
         if (!c.ok) break;
         const at = c.value ? await refCommit(this.mergeDir, 'HEAD') : undefined;
@@ -196,6 +239,7 @@ export class MergeQueue {
       faultPoint('merge:delivered');
       this.ready = tip;
       this.lastHead = tip;
+      this.extendLine(tip);
     }
     return delivered;
   }
@@ -227,6 +271,8 @@ export class MergeQueue {
     const start = await this.prepare();
     if (!start.ok) return fail(start.error);
     const head = start.value;
+    const gone = await this.baseGone(req, head);
+    if (gone) return err(gone);
     const c = await this.commitOne(req, head);
     if (!c.ok) return c;
     if (!c.value) {
@@ -329,4 +375,9 @@ export class MergeQueue {
     if (!upd.ok) return err({ kind: 'error', message: `${this.branch} moved during the merge` });
     return ok({ commit: tip });
   }
+}
+
+/** Whether commit `a` is `b` or one of its ancestors. */
+async function isAncestor(root: string, a: string, b: string): Promise<boolean> {
+  return (await git(root, ['merge-base', '--is-ancestor', a, b])).ok;
 }

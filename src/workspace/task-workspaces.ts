@@ -8,7 +8,7 @@ import { runInProcessGroup } from '../util/process-group.js';
 import { timed } from '../util/timings.js';
 import { commitAll, taskCommitMessage } from './commit.js';
 import { git, identityArgs, readRef } from './git.js';
-import { type MergeFailure, MergeQueue } from './merge-queue.js';
+import { type MergeFailure, MergeQueue, type MergeRequest } from './merge-queue.js';
 import type { StagedIndex } from './staged-index.js';
 import {
   createTaskWorkspace,
@@ -142,9 +142,10 @@ export class TaskWorkspaces {
     );
     if (committed.ok && committed.value) faultPoint('worktree:committed');
     if (!committed.ok) return this.failMerge(ws, task, committed.error);
-    const request = {
+    const request: MergeRequest = {
       taskId: task.id,
       branch: ws.branch,
+      base: ws.base,
       message,
       tick: (dir: string) => this.o.tick(dir, task.id),
       tickEditsTrackedFiles: this.o.tickEditsTrackedFiles,
@@ -156,6 +157,8 @@ export class TaskWorkspaces {
         await this.abandon(ws, task, 'merge conflict');
         return err({ reason: 'merge-conflict', files: resolved.error, branch: ws.branch });
       }
+      // The branch now holds that head: it is what the task builds on.
+      request.base = merged.error.head;
       merged = await this.queue.enqueue(request);
     }
     if (!merged.ok) {

@@ -60,7 +60,9 @@ describe('crash anywhere', () => {
       for (const p of points) {
         const k = (seen.get(p) ?? 0) + 1;
         seen.set(p, k);
-        if (RARE.test(p)) ats.push(`${p}@${k}`);
+        // The rare ones each time; the others once by name too, so that every kind is hit even when
+        // the numbered points happen to miss one (which they land on depends on timing).
+        if (RARE.test(p) || k === 1) ats.push(`${p}@${k}`);
       }
       for (let i = 0; i < timed; i++) ats.push(`after ${Math.round(150 + Math.random() * cleanMs)}`);
     }
@@ -80,7 +82,7 @@ describe('crash anywhere', () => {
     const randomTimes = ats.filter((a) => a.startsWith('after ')).length;
     console.log(
       `crash sweep: ${trials.length} kill points tried (a clean run passes ${points.length}; ` +
-        `${only ? 'as given' : `stride ${stride}, every merge/worktree/tick/gate point by name`}, ${randomTimes} at random times), ${killed.length} killed mid-run, ` +
+        `${only ? 'as given' : `stride ${stride}, every merge/worktree/tick/gate point by name and the first of each other`}, ${randomTimes} at random times), ${killed.length} killed mid-run, ` +
         `${resumes} resumes needed, ${repairs} repairs of git state, ${failed.length} failed, ${seconds}s with ${jobs} at a time\n` +
         `  killed at: ${[...byName].map(([n, c]) => `${n} ${c}`).join(', ')}`,
     );

@@ -99,4 +99,57 @@ describe('merge queue', () => {
     expect(readFileSync(join(repo.dir, 'b.txt'), 'utf8')).toBe('the user was here\n');
     expect(repo.git('log', '--format=%s', '-1', 'main').trim()).toBe('T1: done');
   });
+
+  it('refuses to merge a task whose base the user took off the branch, and merges those still on it', async () => {
+    const { repo, queue, request } = setup({ T1: { 'a.txt': 'a\n' } });
+    const start = repo.git('rev-parse', 'HEAD').trim();
+    const first = await queue.enqueue({ ...request('T1'), base: start });
+    expect(first.ok).toBe(true);
+    const t1 = repo.git('rev-parse', 'main').trim();
+    // T2 starts from the head T1 made; T3 from the start.
+    for (const [name, from, file] of [
+      ['T2', t1, 'b.txt'],
+      ['T3', start, 'c.txt'],
+    ] as const) {
+      repo.git('checkout', '-q', '-b', name, from);
+      repo.write(file, `${name}\n`);
+      repo.git('add', file);
+      repo.git('commit', '-qm', `work of ${name}`);
+    }
+    repo.git('checkout', '-q', 'main');
+    // The user takes T1 off main while the run goes on.
+    repo.git('reset', '-q', '--hard', start);
+    const t2 = await queue.enqueue({ ...request('T2'), base: t1 });
+    expect(t2.ok === false && t2.error).toMatchObject({ kind: 'error', message: expect.stringMatching(/moved back/) });
+    // Nothing came back: main has neither T1's file nor T2's.
+    expect(repo.git('ls-tree', '--name-only', 'main').trim().split('\n')).toEqual(['plan.md', 'shared.txt']);
+    const t3 = await queue.enqueue({ ...request('T3'), base: start });
+    expect(t3.ok).toBe(true);
+    expect(repo.git('ls-tree', '--name-only', 'main').trim().split('\n')).toEqual(['c.txt', 'plan.md', 'shared.txt']);
+    // T1's head is still off the branch after T3 landed on the new one.
+    const again = await queue.enqueue({ ...request('T2'), base: t1 });
+    await queue.close();
+    expect(again.ok === false && again.error).toMatchObject({
+      kind: 'error',
+      message: expect.stringMatching(/moved back/),
+    });
+    expect(repo.git('ls-tree', '--name-only', 'main').trim().split('\n')).toEqual(['c.txt', 'plan.md', 'shared.txt']);
+  });
+
+  it('merges on top of a commit the user added meanwhile', async () => {
+    const { repo, queue, request } = setup({ T1: { 'a.txt': 'a\n' } });
+    const start = repo.git('rev-parse', 'HEAD').trim();
+    await queue.startingPoint();
+    repo.write('user.txt', 'mine\n');
+    repo.git('add', 'user.txt');
+    repo.git('commit', '-qm', 'the user commits');
+    const r = await queue.enqueue({ ...request('T1'), base: start });
+    await queue.close();
+    expect(r.ok).toBe(true);
+    expect(repo.git('log', '--format=%s', 'main').trim().split('\n')).toEqual([
+      'T1: done',
+      'the user commits',
+      'initial',
+    ]);
+  });
 });
