@@ -1,6 +1,6 @@
 import type { Task } from '../plan/types.js';
 import type { ExecutionState } from '../state/execution.js';
-import type { PastDuration } from './schedule-info.js';
+import { isFigure, type PastDuration } from './schedule-info.js';
 
 const MS_PER_MINUTE = 60_000;
 
@@ -9,9 +9,9 @@ const MS_PER_MINUTE = 60_000;
  * anything: starting a task clears its `durationMs`). A finished attempt, done or failed, gives its
  * duration; one cut short gives the time it ran as a lower bound (until it was stopped, or for a run
  * that died, until the last thing that run recorded), unless an earlier attempt that ran to its end
- * took longer. A record whose title is not the task's is a
- * different task under a reused id and says nothing, and so do the books of another plan (`planPath`:
- * the plan's path relative to the repository root, as the books name it).
+ * took longer. A record whose title is not the task's is a different task under a reused id and says
+ * nothing, and so do the books of another plan (`planPath`: the plan's path relative to the
+ * repository root, as the books name it).
  */
 export function pastDurations(
   books: Pick<ExecutionState, 'plan' | 'tasks' | 'updatedAt'> | undefined,
@@ -23,7 +23,7 @@ export function pastDurations(
   for (const t of tasks) {
     const rec = books.tasks[t.id];
     if (!rec || rec.title !== t.title) continue;
-    if (typeof rec.durationMs === 'number' && Number.isFinite(rec.durationMs) && rec.durationMs >= 0) {
+    if (isFigure(rec.durationMs)) {
       out.set(t.id, { minutes: rec.durationMs / MS_PER_MINUTE });
       continue;
     }
@@ -32,7 +32,7 @@ export function pastDurations(
     const end = rec.endedAt ?? (rec.status === 'running' ? books.updatedAt : undefined);
     const ran = rec.startedAt && end ? Date.parse(end) - Date.parse(rec.startedAt) : Number.NaN;
     const last = rec.lastDurationMs;
-    if (typeof last === 'number' && Number.isFinite(last) && last >= 0 && !(ran > last)) {
+    if (isFigure(last) && !(ran > last)) {
       out.set(t.id, { minutes: last / MS_PER_MINUTE });
     } else if (Number.isFinite(ran) && ran > 0) out.set(t.id, { minutes: ran / MS_PER_MINUTE, partial: true });
   }

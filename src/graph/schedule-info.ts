@@ -48,7 +48,8 @@ function median(xs: number[]): number | undefined {
   return sorted.length % 2 === 1 ? at(sorted, mid) : (at(sorted, mid - 1) + at(sorted, mid)) / 2;
 }
 
-function isFigure(x: unknown): x is number {
+/** A duration or estimate that can be used: a finite number ≥ 0. */
+export function isFigure(x: unknown): x is number {
   return typeof x === 'number' && Number.isFinite(x) && x >= 0;
 }
 
