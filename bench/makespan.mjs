@@ -120,29 +120,25 @@ function tightBound(tasks) {
   const w = tasks.map((t) => t.estimateMinutes);
   const wAt = Float64Array.from(order, (i) => w[i]);
   const words = (n + 31) >>> 5;
-  const desc = new Uint32Array(n * words);
-  const anc = new Uint32Array(n * words);
-  const head = new Float64Array(n);
-  const tail = new Float64Array(n);
-  for (const v of order) {
-    let h = 0;
-    for (const d of deps[v]) {
-      if (head[d] > h) h = head[d];
-      for (let k = 0; k < words; k++) anc[v * words + k] |= anc[d * words + k];
-      anc[v * words + (pos[d] >>> 5)] |= 1 << (pos[d] & 31);
+  // Walking `seq` over `edges`: each task's reach (a bit per task, by topological position) and the
+  // longest weighted path ending at it, itself included. Forwards over deps: ancestors and heads;
+  // backwards over dependents: descendants and tails.
+  const closure = (seq, edges) => {
+    const bits = new Uint32Array(n * words);
+    const len = new Float64Array(n);
+    for (const v of seq) {
+      let longest = 0;
+      for (const d of edges[v]) {
+        if (len[d] > longest) longest = len[d];
+        for (let k = 0; k < words; k++) bits[v * words + k] |= bits[d * words + k];
+        bits[v * words + (pos[d] >>> 5)] |= 1 << (pos[d] & 31);
+      }
+      len[v] = w[v] + longest;
     }
-    head[v] = w[v] + h;
-  }
-  for (let k = n - 1; k >= 0; k--) {
-    const u = order[k];
-    let t = 0;
-    for (const c of dependents[u]) {
-      if (tail[c] > t) t = tail[c];
-      for (let j = 0; j < words; j++) desc[u * words + j] |= desc[c * words + j];
-      desc[u * words + (pos[c] >>> 5)] |= 1 << (pos[c] & 31);
-    }
-    tail[u] = w[u] + t;
-  }
+    return { bits, len };
+  };
+  const { bits: anc, len: head } = closure(order, deps);
+  const { bits: desc, len: tail } = closure([...order].reverse(), dependents);
   // Weight of the set bits of words [from, to] of a (or of a ∧ b).
   const weightOf = (a, aOff, b, bOff, from, to) => {
     let s = 0;
