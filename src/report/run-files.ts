@@ -7,7 +7,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { Logger, RunEvent } from '../events.js';
 import type { ExecutionState } from '../state/execution.js';
-import { writeFileAtomic } from '../util/atomic-write.js';
+import { type AtomicWriteOptions, writeFileAtomic } from '../util/atomic-write.js';
 import { renderJUnit } from './junit.js';
 import { type ReportPlan, renderReport } from './report-md.js';
 import { renderStatus } from './status-md.js';
@@ -65,7 +65,7 @@ export class RunFiles implements Logger {
   flush(): void {
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
-    this.write(this.statusPath, () => renderStatus(this.o.state, this.o.plan, this.now()));
+    this.write(this.statusPath, () => renderStatus(this.o.state, this.o.plan, this.now()), { durable: false });
   }
 
   /**
@@ -90,9 +90,9 @@ export class RunFiles implements Logger {
     }
   }
 
-  private write(path: string, render: () => string): void {
+  private write(path: string, render: () => string, o?: AtomicWriteOptions): void {
     try {
-      writeFileAtomic(path, render());
+      writeFileAtomic(path, render(), o);
     } catch (e) {
       this.warn(`could not write ${path}: ${e instanceof Error ? e.message : String(e)}`);
     }

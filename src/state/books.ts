@@ -1,15 +1,16 @@
 import type { Logger, RunEvent } from '../events.js';
 import { faultPoint } from '../util/fault.js';
-import { applyEvent, type ExecutionState, isJournaled, writeExecution } from './execution.js';
+import { applyEvent, type ExecutionState, isJournaled, isProgressNote, writeExecution } from './execution.js';
 import { Journal } from './journal.js';
 import type { StatePaths } from './paths.js';
 
 const SNAPSHOT_DELAY_MS = 200;
 
 /**
- * Keeps the books of a run: every event is appended to the fsync'd journal before anything else
- * sees it, and the `execution.json` snapshot follows shortly after (batched, so a plan of thousands
- * of tasks does not rewrite it thousands of times).
+ * Keeps the books of a run: every event is appended to the journal before anything else sees it,
+ * and fsync'd then unless it is only a note of progress (`isProgressNote`), which goes to disk with
+ * the next event or snapshot. The `execution.json` snapshot follows shortly after (batched, so a
+ * plan of thousands of tasks does not rewrite it thousands of times).
  */
 export class Books implements Logger {
   private readonly journal: Journal;
@@ -26,7 +27,7 @@ export class Books implements Logger {
   log(event: RunEvent): void {
     if (!isJournaled(event)) return;
     const entry = { ...event, time: new Date().toISOString(), runId: this.state.runId };
-    this.journal.append(entry);
+    this.journal.append(entry, !isProgressNote(event));
     applyEvent(this.state, entry);
     if (event.type === 'run-finished' || event.type === 'run-started') this.flush();
     else if (!this.timer) this.timer = setTimeout(() => this.flush(), SNAPSHOT_DELAY_MS);
@@ -36,6 +37,8 @@ export class Books implements Logger {
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
     faultPoint('snapshot');
+    // The snapshot says how much of the journal it holds: that much must be on disk before it is.
+    this.journal.sync();
     this.state.journalOffset = this.journal.size();
     writeExecution(this.paths.execution, this.state);
   }

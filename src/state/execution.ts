@@ -223,3 +223,12 @@ export function loadExecution(executionPath: string, journalPath: string): Execu
 export function isJournaled(e: RunEvent): boolean {
   return e.type !== 'task-output';
 }
+
+/**
+ * Events that only describe how a task is getting on (a gate's result, what the agent is doing, a
+ * warning): no step of the run waits on them, and whatever follows them (the task's outcome, the
+ * next snapshot) fsyncs the journal with them in it. The rest are fsync'd as they are appended.
+ */
+export function isProgressNote(e: RunEvent): boolean {
+  return e.type === 'gate-finished' || e.type === 'task-activity' || e.type === 'warning';
+}

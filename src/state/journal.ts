@@ -6,11 +6,15 @@ import { timedSync } from '../util/timings.js';
 export type JournalEntry = RunEvent & { time: string; runId: string };
 
 /**
- * Append-only event log, one JSON object a line, fsync'd after every append: the record that
- * survives a crash. `execution.json` is a snapshot of it that can lag behind.
+ * Append-only event log, one JSON object a line: the record that survives a crash. An append that
+ * is `durable` is fsync'd before it returns, with every append before it; the others reach the disk
+ * with the next such append or `sync` (a run of gate results costs one fsync, not one each).
+ * `execution.json` is a snapshot of it that can lag behind.
  */
 export class Journal {
   private fd: number;
+  /** Appended since the last fsync. */
+  private unsynced = false;
 
   constructor(readonly path: string) {
     this.fd = openSync(path, 'a');
@@ -21,17 +25,26 @@ export class Journal {
     return fstatSync(this.fd).size;
   }
 
-  append(entry: JournalEntry): void {
+  append(entry: JournalEntry, durable = true): void {
     faultPoint('journal:before');
     timedSync('journal append + fsync', () => {
       writeSync(this.fd, `${JSON.stringify(entry)}\n`);
-      fsyncSync(this.fd);
+      this.unsynced = true;
+      if (durable) this.sync();
     });
     faultPoint('journal:after');
   }
 
+  /** Everything appended so far, on disk. */
+  sync(): void {
+    if (!this.unsynced) return;
+    fsyncSync(this.fd);
+    this.unsynced = false;
+  }
+
   close(): void {
     try {
+      this.sync();
       closeSync(this.fd);
     } catch {}
   }

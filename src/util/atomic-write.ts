@@ -24,12 +24,20 @@ function durable(path: string): boolean {
   return true;
 }
 
+export interface AtomicWriteOptions {
+  /**
+   * False for a file that is rewritten every few hundred milliseconds for people to look at (a
+   * run's `status.md`): still never a mix, but not worth two fsyncs each time.
+   */
+  durable?: boolean;
+}
+
 /**
  * Replace `path` with `data` so that a reader (or a crash) sees either the old file or the new one,
  * never a mix: write a temp file beside it, fsync, rename over, fsync the folder. Keeps the old
  * file's permission bits.
  */
-export function writeFileAtomic(path: string, data: string | Uint8Array): void {
+export function writeFileAtomic(path: string, data: string | Uint8Array, o: AtomicWriteOptions = {}): void {
   const dir = dirname(path);
   const tmp = join(dir, `.${basename(path)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
   let mode = 0o644;
@@ -38,7 +46,7 @@ export function writeFileAtomic(path: string, data: string | Uint8Array): void {
   } catch {
     // New file: default mode.
   }
-  const sync = durable(path);
+  const sync = o.durable !== false && durable(path);
   const fd = openSync(tmp, 'w', mode);
   try {
     writeSync(fd, typeof data === 'string' ? Buffer.from(data, 'utf8') : data);

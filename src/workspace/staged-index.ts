@@ -2,22 +2,22 @@ import {
   constants,
   copyFileSync,
   existsSync,
-  mkdtempSync,
+  linkSync,
+  readdirSync,
   renameSync,
-  rmdirSync,
-  rmSync,
   statSync,
+  unlinkSync,
   utimesSync,
 } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { err, ok, type Result } from '../result.js';
 import { errorMessage } from '../util/error-message.js';
 import { describeGitError, git, gitDirOf, readRef } from './git.js';
 
 /**
- * A copy of a checkout's index with everything in the checkout staged (`git add --all`), in a folder
- * of its own. The verification reads what a task changed through it, and the task's commit is made
+ * A copy of a checkout's index with everything in the checkout staged (`git add --all`), beside the
+ * index in the checkout's git directory (so it can become the index by a rename, and a run killed
+ * mid-verification leaves it where the next one finds it, not in /tmp). The verification reads what a task changed through it, and the task's commit is made
  * from it (installed as the checkout's index): the checkout is scanned and its new files hashed once
  * per task, not once to verify and again to commit, and what is committed is what was verified. The
  * checkout's own index is untouched until `install`, so a task that fails verification leaves the
@@ -29,7 +29,6 @@ export class StagedIndex {
     readonly cwd: string,
     /** The copy, for GIT_INDEX_FILE. */
     readonly file: string,
-    private readonly folder: string,
     private readonly realIndex: string,
     private readonly realStamp: string,
     private readonly head: string | undefined,
@@ -45,21 +44,24 @@ export class StagedIndex {
   static async take(cwd: string): Promise<Result<StagedIndex, string>> {
     const realIndex = await indexPath(cwd);
     if (!realIndex.ok) return realIndex;
-    let folder: string | undefined;
+    const dir = dirname(realIndex.value);
+    removeDeadCopies(dir);
+    const file = join(dir, `${COPY_PREFIX}${process.pid}-${++copiesTaken}`);
     try {
-      folder = mkdtempSync(join(tmpdir(), 'taskwave-index-'));
-      const file = join(folder, 'index');
       // No index yet (nothing ever staged): git starts an empty one. The copy keeps the index's own
       // time: git trusts an entry's file times only when they are older than the index, so a copy made
       // later would hide a same-size edit made in the second the worktree was checked out.
       // Stamped before it is copied: a change in between makes the copy stale, never the stamp.
       const stamp = stampOf(realIndex.value);
       const head = readRef(cwd, 'HEAD')?.commit;
+      // A name left by a dead process of the same pid may be a second name of the index itself
+      // (installed, then killed): copied onto, it would truncate the index.
+      removeCopy(file);
       if (existsSync(realIndex.value)) copyKeepingTimes(realIndex.value, file);
       const add = await git(cwd, ['add', '--all', '--ignore-errors', '--', ':/'], { env: { GIT_INDEX_FILE: file } });
-      return ok(new StagedIndex(cwd, file, folder, realIndex.value, stamp, head, add.ok));
+      return ok(new StagedIndex(cwd, file, realIndex.value, stamp, head, add.ok));
     } catch (e) {
-      if (folder) rmSync(folder, { recursive: true, force: true });
+      removeCopy(file);
       return err(errorMessage(e));
     }
   }
@@ -83,35 +85,92 @@ export class StagedIndex {
    * Make the copy the checkout's index, in place of staging the checkout again, if it still describes
    * it (`committable`). Done as git does it: `index.lock` is created exclusively (while a git command
    * at work in the checkout holds it: false, and nothing changes), the check is made while the lock is
-   * held, then the lock is renamed over the index. The copy's file times go with it, for the reason
-   * given in `take`.
+   * held, then the lock is renamed over the index. The lock is a second name of the copy (a hard
+   * link: no second copy of an index that is megabytes in a large repository), so the copy's file
+   * times go with it, for the reason given in `take`.
    */
   install(): boolean {
     if (!this.complete) return false;
     const lock = `${this.realIndex}.lock`;
-    try {
-      copyKeepingTimes(this.file, lock, constants.COPYFILE_EXCL);
-    } catch {
-      return false;
-    }
+    if (!createLock(this.file, lock)) return false;
     try {
       if (!this.committable()) throw new Error('changed since');
       renameSync(lock, this.realIndex);
       return true;
     } catch {
-      rmSync(lock, { force: true });
+      removeCopy(lock);
       return false;
     }
   }
 
+  /** Remove the copy (once installed, only its name: the index lives on under its own). */
   dispose(): void {
+    removeCopy(this.file);
+  }
+}
+
+/** The copies' names: `taskwave-index-<pid>-<n>`, the process that took them and a count. */
+const COPY_PREFIX = 'taskwave-index-';
+const COPY_NAME = /^taskwave-index-(\d+)-\d+(?:\.lock)?$/;
+let copiesTaken = 0;
+/** Git directories already cleared of dead runs' copies by this process. */
+const cleared = new Set<string>();
+
+/** Create `lock` as the copy `file` under a second name; false when it exists (git holds the index). */
+function createLock(file: string, lock: string): boolean {
+  try {
+    linkSync(file, lock);
+    return true;
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'EEXIST') return false;
+  }
+  // A file system without hard links: a copy, still created only if no lock exists.
+  try {
+    copyKeepingTimes(file, lock, constants.COPYFILE_EXCL);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** The copy and the lock git may have left beside it (killed mid-add). */
+function removeCopy(file: string): void {
+  for (const f of [file, `${file}.lock`]) {
     try {
-      // The copy is all there is, unless git left its own lock beside it.
-      rmSync(this.file, { force: true });
-      rmdirSync(this.folder);
-    } catch {
-      rmSync(this.folder, { recursive: true, force: true });
-    }
+      unlinkSync(f);
+    } catch {}
+  }
+}
+
+/**
+ * Copies left in git directory `dir` by processes that are gone (a run killed mid-verification),
+ * once per directory: a copy of a live process (another run's, this one's) is in use.
+ */
+function removeDeadCopies(dir: string): void {
+  if (cleared.has(dir)) return;
+  cleared.add(dir);
+  let names: string[];
+  try {
+    names = readdirSync(dir);
+  } catch {
+    return;
+  }
+  for (const name of names) {
+    const pid = Number(COPY_NAME.exec(name)?.[1] ?? Number.NaN);
+    if (!Number.isInteger(pid) || pid === process.pid || isAlive(pid)) continue;
+    try {
+      unlinkSync(join(dir, name));
+    } catch {}
+  }
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    // EPERM: it exists, as someone else's process.
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
 

@@ -1,4 +1,5 @@
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { changesIn } from '../../src/gates/worktree-diff.js';
@@ -153,5 +154,38 @@ describe('StagedIndex', () => {
     const staged = await take(repo.dir);
     expect(await commitAll(repo.dir, 'T1\n', { staged })).toEqual({ ok: true, value: false });
     expect(head(repo)).toBe(base);
+  });
+
+  it('keeps its copy beside the index, and leaves no file behind once committed or disposed', async () => {
+    const repo = repoWith({ 'a.txt': 'a\n' });
+    const copiesIn = () => readdirSync(join(repo.dir, '.git')).filter((n) => n.startsWith('taskwave-index-'));
+    repo.write('b.txt', 'b\n');
+    const staged = await take(repo.dir);
+    expect(copiesIn()).toEqual([staged.file.split('/').pop()]);
+    expect(await commitAll(repo.dir, 'T1\n', { staged })).toEqual({ ok: true, value: true });
+    staged.dispose();
+    expect(copiesIn()).toEqual([]);
+    // The index it became is whole: the checkout is clean against the commit.
+    expect(repo.git('status', '--porcelain').trim()).toBe('');
+    expect(repo.git('ls-files').trim().split('\n')).toEqual(['a.txt', 'b.txt']);
+
+    const unused = await take(repo.dir);
+    unused.dispose();
+    expect(copiesIn()).toEqual([]);
+  });
+
+  it("removes copies a dead process left (a run killed mid-verification), not a live process's", async () => {
+    const repo = repoWith({ 'a.txt': 'a\n' });
+    const gitDir = join(repo.dir, '.git');
+    const gone = spawnSync(process.execPath, ['-e', '0']).pid as number;
+    writeFileSync(join(gitDir, `taskwave-index-${gone}-3`), 'left');
+    writeFileSync(join(gitDir, `taskwave-index-${gone}-3.lock`), 'left');
+    writeFileSync(join(gitDir, `taskwave-index-${process.ppid}-1`), 'in use');
+    writeFileSync(join(gitDir, 'taskwave-index-notes'), 'not a copy');
+    await take(repo.dir);
+    const left = readdirSync(gitDir).filter(
+      (n) => n.startsWith('taskwave-index-') && !n.startsWith(`taskwave-index-${process.pid}-`),
+    );
+    expect(left.sort()).toEqual([`taskwave-index-${process.ppid}-1`, 'taskwave-index-notes']);
   });
 });
