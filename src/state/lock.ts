@@ -2,6 +2,7 @@ import { closeSync, openSync, readFileSync, unlinkSync, writeSync } from 'node:f
 import { hostname } from 'node:os';
 import { type Diagnostic, errorAt } from '../plan/diagnostic.js';
 import { err, ok, type Result } from '../result.js';
+import { isProcessAlive } from '../util/process-alive.js';
 
 interface LockInfo {
   pid: number;
@@ -66,10 +67,5 @@ export function readLock(path: string): LockInfo | undefined {
 
 export function isAlive(info: LockInfo): boolean {
   if (info.host !== hostname()) return true; // cannot tell; assume it is running
-  try {
-    process.kill(info.pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
+  return isProcessAlive(info.pid);
 }

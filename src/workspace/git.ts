@@ -34,6 +34,20 @@ const MAX_BUFFER = 256 * 1024 * 1024;
 const QUIET_HOUSEKEEPING = ['-c', 'maintenance.auto=false'];
 
 export function git(cwd: string, args: string[], opts: GitOptions = {}): Promise<Result<string, GitError>> {
+  return run(cwd, args, opts, (out) => out.toString('utf8'));
+}
+
+/** `git`, for output that is bytes rather than text (a blob). */
+export function gitBytes(cwd: string, args: string[], opts: GitOptions = {}): Promise<Result<Buffer, GitError>> {
+  return run(cwd, args, opts, (out) => out);
+}
+
+function run<T>(
+  cwd: string,
+  args: string[],
+  opts: GitOptions,
+  decode: (stdout: Buffer) => T,
+): Promise<Result<T, GitError>> {
   const started = performance.now();
   return new Promise((resolve) => {
     const child = execFile(
@@ -41,6 +55,7 @@ export function git(cwd: string, args: string[], opts: GitOptions = {}): Promise
       [...QUIET_HOUSEKEEPING, ...args],
       {
         cwd,
+        encoding: 'buffer',
         maxBuffer: MAX_BUFFER,
         env: { ...process.env, GIT_TERMINAL_PROMPT: '0', GIT_OPTIONAL_LOCKS: '0', ...opts.env },
       },
@@ -48,8 +63,8 @@ export function git(cwd: string, args: string[], opts: GitOptions = {}): Promise
         addTiming('git processes (all steps)', performance.now() - started);
         if (error) {
           const code = typeof error.code === 'number' ? error.code : null;
-          resolve(err({ args, code, stderr: String(stderr), stdout: String(stdout) }));
-        } else resolve(ok(String(stdout)));
+          resolve(err({ args, code, stderr: stderr.toString('utf8'), stdout: stdout.toString('utf8') }));
+        } else resolve(ok(decode(stdout)));
       },
     );
     if (opts.input !== undefined) child.stdin?.end(opts.input);

@@ -2,7 +2,7 @@ import { execFile } from 'node:child_process';
 import { existsSync, lstatSync, readdirSync, readFileSync, readlinkSync, realpathSync, rmSync } from 'node:fs';
 import { join, resolve, sep } from 'node:path';
 import { acquireLock, isAlive, readLock } from '../state/lock.js';
-import { git, revParse } from './git.js';
+import { git, gitBytes, revParse } from './git.js';
 
 /*
  * A run killed (SIGKILL, power lost) in the middle of a git command leaves what that command had
@@ -239,12 +239,8 @@ async function tornWriteOf(root: string, p: string, blob: string | undefined): P
   } catch {
     return false;
   }
-  const full = await new Promise<Buffer | undefined>((done) =>
-    execFile('git', ['cat-file', 'blob', blob], { cwd: root, encoding: 'buffer', maxBuffer: 1 << 30 }, (e, out) =>
-      done(e ? undefined : out),
-    ),
-  );
-  return full !== undefined && file.length < full.length && full.subarray(0, file.length).equals(file);
+  const full = await gitBytes(root, ['cat-file', 'blob', blob]);
+  return full.ok && file.length < full.value.length && full.value.subarray(0, file.length).equals(file);
 }
 
 /** A path as a pathspec that means only itself (no glob). */

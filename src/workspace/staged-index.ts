@@ -12,6 +12,7 @@ import {
 import { dirname, join, resolve } from 'node:path';
 import { err, ok, type Result } from '../result.js';
 import { errorMessage } from '../util/error-message.js';
+import { isProcessAlive } from '../util/process-alive.js';
 import { describeGitError, git, gitDirOf, readRef } from './git.js';
 
 /**
@@ -157,20 +158,10 @@ function removeDeadCopies(dir: string): void {
   }
   for (const name of names) {
     const pid = Number(COPY_NAME.exec(name)?.[1] ?? Number.NaN);
-    if (!Number.isInteger(pid) || pid === process.pid || isAlive(pid)) continue;
+    if (!Number.isInteger(pid) || pid === process.pid || isProcessAlive(pid)) continue;
     try {
       unlinkSync(join(dir, name));
     } catch {}
-  }
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    // EPERM: it exists, as someone else's process.
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
 
