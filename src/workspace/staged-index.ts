@@ -18,11 +18,12 @@ import { describeGitError, git, gitDirOf, readRef } from './git.js';
 /**
  * A copy of a checkout's index with everything in the checkout staged (`git add --all`), beside the
  * index in the checkout's git directory (so it can become the index by a rename, and a run killed
- * mid-verification leaves it where the next one finds it, not in /tmp). The verification reads what a task changed through it, and the task's commit is made
- * from it (installed as the checkout's index): the checkout is scanned and its new files hashed once
- * per task, not once to verify and again to commit, and what is committed is what was verified. The
- * checkout's own index is untouched until `install`, so a task that fails verification leaves the
- * agent's staging (or the user's, in place) as it was.
+ * mid-verification leaves it where the next one finds it, not in /tmp). The verification reads what
+ * a task changed through it, and the task's commit is made from it (installed as the checkout's
+ * index): the checkout is scanned and its new files hashed once per task, not once to verify and
+ * again to commit, and what is committed is what was verified. The checkout's own index is untouched
+ * until `install`, so a task that fails verification leaves the agent's staging (or the user's, in
+ * place) as it was.
  */
 export class StagedIndex {
   private constructor(
