@@ -37,6 +37,8 @@ export type TaskError =
   | { reason: 'merge-conflict'; files: string[]; branch: string }
   /** It could not be merged for another reason (the user's uncommitted changes, git itself). */
   | { reason: 'merge-failed'; message: string; branch?: string }
+  /** It was merged, and the user moved the branch back (or rewrote it) during the run: it is off it. */
+  | { reason: 'taken-off'; message: string }
   | { reason: 'cancelled' };
 
 export type RunStatus = 'done' | 'failed' | 'interrupted';
@@ -142,6 +144,8 @@ export function describeTaskError(e: TaskError): string {
       return `merge conflict in ${e.files.join(', ')}; its work is kept on branch ${e.branch}`;
     case 'merge-failed':
       return `could not merge it: ${e.message}${e.branch ? `; its work is kept on branch ${e.branch}` : ''}`;
+    case 'taken-off':
+      return e.message;
     case 'cancelled':
       return 'cancelled';
     default: {

@@ -221,6 +221,14 @@ export async function runCommand(planPath: string, given: RunFlags, resume?: Exe
           killGraceMs: config.killGrace !== undefined ? parseDuration(config.killGrace) : undefined,
           tick: (dir, taskId) => tickIn(dir, format, plan, root, taskId, state),
           tickEditsTrackedFiles: ticksEditPlanFiles,
+          onLost: (lost) => {
+            for (const { taskId, commit } of lost) {
+              scheduler?.revoke(
+                taskId,
+                `its commit ${commit.slice(0, 12)} is no longer on ${gitStart.branch}: the branch was moved back or rewritten during the run, and the task's tick went with it; it runs again next time`,
+              );
+            }
+          },
         })
       : undefined;
     // Books first: an event is on disk before anyone is shown it.
@@ -360,6 +368,11 @@ export async function runCommand(planPath: string, given: RunFlags, resume?: Exe
       // The format's own books first name this run (a platform-mode log), before any task writes to them.
       await planBooks?.flush();
       let summary = await sched.run();
+      if (workspaces) {
+        // A move of the branch back after the last merge: the tasks it took off are not done.
+        await workspaces.recheck();
+        summary = sched.summary(summary.durationMs);
+      }
       if (summary.status === 'done') {
         // Everything landed: the final gates judge the whole.
         const failed = await runFinalGates(gateCtx, root, workspaces);

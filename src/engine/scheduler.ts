@@ -57,6 +57,8 @@ export class Scheduler {
   private readonly started = new Map<string, number>();
   private readonly durations = new Map<string, number>();
   private readonly errors = new Map<string, string>();
+  /** Tasks revoked while still running: why. */
+  private readonly revoked = new Map<string, string>();
   private running = 0;
   private stopping = false;
   /** Starting nothing more (a budget, --fail-fast): the run ends as failed, not interrupted. */
@@ -162,12 +164,38 @@ export class Scheduler {
     for (const id of deferred) this.ready.push(id);
   }
 
+  /**
+   * A task that was done is not any more: its work is gone from the integration branch (the user
+   * moved it back during the run). It counts as failed, for `message`; what already started on it
+   * is left to its own verification and merge.
+   */
+  revoke(id: string, message: string): void {
+    const task = this.byId.get(id);
+    if (!task) return;
+    // Merged, and not yet back from its run: it fails when it is.
+    if (this.state.get(id) === 'running') this.revoked.set(id, message);
+    if (this.state.get(id) !== 'done') return;
+    this.state.set(id, 'failed');
+    this.errors.set(id, message);
+    const durationMs = this.durations.get(id) ?? 0;
+    this.input.log({
+      type: 'task-failed',
+      taskId: id,
+      title: task.title,
+      durationMs,
+      error: { reason: 'taken-off', message },
+      message,
+    });
+  }
+
   /** Records how a task ended; true when it is done (its dependents are then released by the caller). */
   private finish(task: Task, r: Result<TaskOutcome, TaskError>): boolean {
     this.running--;
     this.input.guard?.release(task);
     const durationMs = Date.now() - (this.started.get(task.id) ?? Date.now());
     this.durations.set(task.id, durationMs);
+    const revoked = this.revoked.get(task.id);
+    if (r.ok && revoked !== undefined) r = { ok: false, error: { reason: 'taken-off', message: revoked } };
     if (r.ok) {
       this.state.set(task.id, 'done');
       this.input.log({ type: 'task-succeeded', taskId: task.id, title: task.title, durationMs, ...r.value });
@@ -214,7 +242,8 @@ export class Scheduler {
     }
   }
 
-  private summary(durationMs: number): RunSummary {
+  /** The run's outcome so far (`run()` returns it at the end; a `revoke` after that changes it). */
+  summary(durationMs: number): RunSummary {
     const tasks: TaskSummary[] = [];
     const counts = { total: 0, done: 0, failed: 0, blocked: 0, cancelled: 0, skipped: 0 };
     for (const t of this.input.skipped ?? []) {

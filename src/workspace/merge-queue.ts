@@ -51,6 +51,12 @@ export interface Merged {
   commit: string;
 }
 
+/** A task whose commit this queue landed, and which is no longer on the integration branch. */
+export interface LostMerge {
+  taskId: string;
+  commit: string;
+}
+
 interface Waiting {
   req: MergeRequest;
   done(r: Result<Merged, MergeFailure>): void;
@@ -77,6 +83,10 @@ export class MergeQueue {
    * descend from the last one (the branch moved back) starts the line again.
    */
   private readonly line = new Map<string, number>();
+  /** The tasks' commits this queue landed, by commit; taken out when found off the branch. */
+  private readonly landed = new Map<string, string>();
+  /** The first integration head this queue saw: every commit it landed descends from it. */
+  private firstHead: string | undefined;
 
   constructor(
     private readonly root: string,
@@ -84,6 +94,11 @@ export class MergeQueue {
     readonly branch: string,
     /** Where the merges happen: a detached worktree of the run. */
     private readonly mergeDir: string,
+    /**
+     * Told of tasks whose landed commits are no longer on the branch (the user moved it back, or
+     * rewrote it, during the run): their work and their ticks went with them.
+     */
+    private readonly onLost?: (lost: LostMerge[]) => void,
   ) {
     this.unmarkScratch = markScratch(mergeDir);
   }
@@ -95,19 +110,54 @@ export class MergeQueue {
     const r = await refCommit(this.root, `refs/heads/${this.branch}`);
     if (!r.ok) return err(describeGitError(r.error));
     const before = this.lastHead;
+    this.firstHead ??= r.value;
     if (before !== undefined && r.value !== before) {
       const at = this.line.get(r.value);
       if (at !== undefined) {
         // Moved back to a head of ours: what came after it is off the branch.
-        for (const [commit, pos] of this.line) if (pos > at) this.line.delete(commit);
+        const off: string[] = [];
+        for (const [commit, pos] of this.line) if (pos > at) off.push(commit);
+        for (const commit of off) this.line.delete(commit);
+        this.lose(off);
       } else if (!(await isAncestor(this.root, before, r.value))) {
         // Moved by someone else, and not on top of what we knew: the line starts again.
         this.line.clear();
+        this.lose(await this.offBranch(r.value));
       }
     }
     this.extendLine(r.value);
     this.lastHead = r.value;
     return r;
+  }
+
+  /** The commits this queue landed that `head` does not hold. */
+  private async offBranch(head: string): Promise<string[]> {
+    if (this.landed.size === 0 || this.firstHead === undefined) return [];
+    // What the branch holds since the run's start: the run's own commits that are still on it.
+    const kept = await git(this.root, ['rev-list', head, '--not', this.firstHead, '--']);
+    if (!kept.ok) return [];
+    const on = new Set(kept.value.split('\n'));
+    return [...this.landed.keys()].filter((c) => !on.has(c));
+  }
+
+  private lose(commits: readonly string[]): void {
+    const lost: LostMerge[] = [];
+    for (const commit of commits) {
+      const taskId = this.landed.get(commit);
+      if (taskId === undefined) continue;
+      this.landed.delete(commit);
+      lost.push({ taskId, commit });
+    }
+    if (lost.length > 0) this.onLost?.(lost);
+  }
+
+  /**
+   * Look at the integration branch once more (at the end of a run): a move back since the last
+   * merge is told to `onLost` like one found by a merge.
+   */
+  async recheck(): Promise<void> {
+    await this.chain;
+    if (this.lastHead !== undefined) await this.head();
   }
 
   private extendLine(commit: string): void {
@@ -225,7 +275,9 @@ export class MergeQueue {
     this.ready = tip ?? head;
     let at = head;
     landed.forEach((w, i) => {
-      at = made[i] ?? at;
+      const commit = made[i];
+      if (commit !== undefined && w.req.branch) this.landed.set(commit, w.req.taskId);
+      at = commit ?? at;
       w.done(ok({ commit: at }));
     });
     return true;
@@ -281,7 +333,9 @@ export class MergeQueue {
     }
     const tip = await refCommit(this.mergeDir, 'HEAD');
     if (!tip.ok) return fail(describeGitError(tip.error));
-    return this.land(head, tip.value);
+    const landed = await this.land(head, tip.value);
+    if (landed.ok && req.branch) this.landed.set(tip.value, req.taskId);
+    return landed;
   }
 
   /**

@@ -8,7 +8,7 @@ import { runInProcessGroup } from '../util/process-group.js';
 import { timed } from '../util/timings.js';
 import { commitAll, taskCommitMessage } from './commit.js';
 import { git, identityArgs, readRef } from './git.js';
-import { type MergeFailure, MergeQueue, type MergeRequest } from './merge-queue.js';
+import { type LostMerge, type MergeFailure, MergeQueue, type MergeRequest } from './merge-queue.js';
 import type { StagedIndex } from './staged-index.js';
 import {
   createTaskWorkspace,
@@ -39,6 +39,8 @@ export interface TaskWorkspacesOptions {
   tick(dir: string, taskId: string): Promise<Result<void, string>>;
   /** The tick only edits files git already tracks (see MergeRequest). */
   tickEditsTrackedFiles?: boolean;
+  /** Tasks whose merged commits are no longer on the integration branch (see MergeQueue). */
+  onLost?(lost: LostMerge[]): void;
 }
 
 export interface ConflictToResolve {
@@ -64,7 +66,12 @@ export class TaskWorkspaces {
 
   constructor(private readonly o: TaskWorkspacesOptions) {
     this.integrationBranch = o.integrationBranch;
-    this.queue = new MergeQueue(o.root, o.integrationBranch, join(worktreesDir(o.stateDir, o.runId), '_merge'));
+    this.queue = new MergeQueue(
+      o.root,
+      o.integrationBranch,
+      join(worktreesDir(o.stateDir, o.runId), '_merge'),
+      o.onLost,
+    );
   }
 
   async open(task: Task, signal: AbortSignal): Promise<Result<TaskWorkspace, string>> {
@@ -233,6 +240,11 @@ export class TaskWorkspaces {
   /** Run `fn` in a clean checkout of the integration head, between merges. */
   atHead<T>(fn: (dir: string) => Promise<T>): Promise<Result<T, string>> {
     return this.queue.atHead((dir) => fn(dir));
+  }
+
+  /** Whether what the run merged is still on the integration branch; what is not goes to `onLost`. */
+  recheck(): Promise<void> {
+    return this.queue.recheck();
   }
 
   async close(): Promise<void> {

@@ -170,6 +170,37 @@ describe('misbehaving agents', () => {
     expect(existsSync(join(repo.dir, 'src/b.txt'))).toBe(false);
   });
 
+  it('tasks whose commits the user takes off main during the run are reported as not done, and why', async () => {
+    const repo = makeRepo({
+      'tasks.md':
+        '# Tasks\n\n- [ ] T001 Write `src/a.txt`\n- [ ] T002 Write `src/b.txt`\n- [ ] T003 Write `src/c.txt`\n',
+    });
+    const start = repo.git('rev-parse', 'HEAD').trim();
+    repo.script({
+      T001: { write: { 'src/a.txt': 'a\n' } },
+      T002: { write: { 'src/b.txt': 'b\n' } },
+      // While T003 works, "the user" moves main back to where the run started.
+      T003: { write: { 'src/c.txt': 'c\n' }, git: [['-C', repo.dir, 'reset', '-q', '--hard', start]] },
+    });
+    const r = await runCli(['run', 'tasks.md'], repo.dir);
+    expect(r.code).toBe(1);
+    const exec = execution(repo.dir);
+    for (const id of ['T001', 'T002']) {
+      expect(exec.tasks[id].status).toBe('failed');
+      expect(exec.tasks[id].error).toMatch(
+        /^its commit [0-9a-f]{12} is no longer on main: the branch was moved back or rewritten during the run/,
+      );
+    }
+    // T003 started from T002's commit, which is gone: it is not merged on top of the rewound branch.
+    expect(exec.tasks.T003.status).not.toBe('done');
+    expect(repo.git('rev-parse', 'main').trim()).toBe(start);
+    expect(repo.read('tasks.md')).not.toMatch(/\[x\]/);
+    expect(r.stdout + r.stderr).toMatch(/T001[^\n]*no longer on main/);
+    expect(readFileSync(join(repo.dir, '.taskwave', 'runs', exec.runId, 'report.md'), 'utf8')).toMatch(
+      /T002[\s\S]*no longer on main/,
+    );
+  });
+
   it('SIGTERM stops a run like Ctrl-C: agents stopped, state saved, exit 130, nothing outlives taskwave', async () => {
     const repo = makeRepo({ 'tasks.md': PLAN });
     repo.script({ '*': { sleepMs: 60_000, spawnChild: true } });

@@ -307,4 +307,40 @@ describe('Scheduler stops and hooks', () => {
       error: 'blocked by phase 1 gates',
     });
   });
+
+  it('counts a done task as failed once its work is taken off the branch, even while it is still finishing', async () => {
+    const tasks = ['a', 'b'].map((id) => task(id));
+    const c = controlled();
+    const events: RunEvent[] = [];
+    const s = new Scheduler({
+      tasks,
+      concurrency: 2,
+      compare: byPlanOrder(['a', 'b']),
+      execute: c.execute,
+      log: (e) => events.push(e),
+    });
+    const run = s.run();
+    await tick();
+    await c.finish('a');
+    s.revoke('a', 'its commit is no longer on main');
+    // b merged, and was taken off before its run came back.
+    s.revoke('b', 'b is off main too');
+    await c.finish('b');
+    const summary = await run;
+    expect(summary.status).toBe('failed');
+    expect(summary.counts).toMatchObject({ done: 0, failed: 2 });
+    expect(summary.tasks.map((t) => [t.id, t.status, t.error])).toEqual([
+      ['a', 'failed', 'its commit is no longer on main'],
+      ['b', 'failed', 'b is off main too'],
+    ]);
+    expect(events.map((e) => `${e.type} ${'taskId' in e ? e.taskId : ''}`)).toEqual([
+      'task-succeeded a',
+      'task-failed a',
+      'task-failed b',
+    ]);
+    // A task that is not done (or not known) is left alone.
+    s.revoke('a', 'again');
+    s.revoke('zz', 'unknown');
+    expect(s.summary(0).tasks.map((t) => t.error)).toEqual(['its commit is no longer on main', 'b is off main too']);
+  });
 });

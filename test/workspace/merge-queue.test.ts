@@ -2,7 +2,7 @@ import { appendFileSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ok } from '../../src/result.js';
-import { MergeQueue, type MergeRequest } from '../../src/workspace/merge-queue.js';
+import { type LostMerge, MergeQueue, type MergeRequest } from '../../src/workspace/merge-queue.js';
 import { type GitRepo, gitRepo } from '../gates/helpers.js';
 
 const repos: GitRepo[] = [];
@@ -22,7 +22,8 @@ function setup(branches: Record<string, Record<string, string>>) {
     repo.git('commit', '-qm', `work of ${name}`);
   }
   repo.git('checkout', '-q', 'main');
-  const queue = new MergeQueue(repo.dir, 'main', join(repo.dir, '.merge'));
+  const lost: LostMerge[] = [];
+  const queue = new MergeQueue(repo.dir, 'main', join(repo.dir, '.merge'), (l) => lost.push(...l));
   const request = (taskId: string): MergeRequest => ({
     taskId,
     branch: taskId,
@@ -34,7 +35,7 @@ function setup(branches: Record<string, Record<string, string>>) {
   });
   /** How many times main moved (each fast-forward of the user's tree is one reflog entry). */
   const moves = () => repo.git('reflog', 'show', '--format=%H', 'main').trim().split('\n').length;
-  return { repo, queue, request, moves };
+  return { repo, queue, request, moves, lost };
 }
 
 describe('merge queue', () => {
@@ -101,7 +102,7 @@ describe('merge queue', () => {
   });
 
   it('refuses to merge a task whose base the user took off the branch, and merges those still on it', async () => {
-    const { repo, queue, request } = setup({ T1: { 'a.txt': 'a\n' } });
+    const { repo, queue, request, lost } = setup({ T1: { 'a.txt': 'a\n' } });
     const start = repo.git('rev-parse', 'HEAD').trim();
     const first = await queue.enqueue({ ...request('T1'), base: start });
     expect(first.ok).toBe(true);
@@ -134,6 +135,8 @@ describe('merge queue', () => {
       message: expect.stringMatching(/moved back/),
     });
     expect(repo.git('ls-tree', '--name-only', 'main').trim().split('\n')).toEqual(['c.txt', 'plan.md', 'shared.txt']);
+    // T1 landed and was taken off: told once.
+    expect(lost).toEqual([{ taskId: 'T1', commit: t1 }]);
   });
 
   it('merges on top of a commit the user added meanwhile', async () => {
@@ -151,5 +154,36 @@ describe('merge queue', () => {
       'the user commits',
       'initial',
     ]);
+  });
+
+  it('tells which landed tasks the user took off the branch by moving it back to an earlier head', async () => {
+    const { repo, queue, request, lost } = setup({ T1: { 'a.txt': 'a\n' }, T2: { 'b.txt': 'b\n' } });
+    const c1 = await queue.enqueue(request('T1'));
+    const c2 = await queue.enqueue(request('T2'));
+    if (!c1.ok || !c2.ok) throw new Error('not merged');
+    await queue.recheck();
+    expect(lost).toEqual([]);
+    repo.git('reset', '-q', '--hard', c1.value.commit);
+    await queue.recheck();
+    expect(lost).toEqual([{ taskId: 'T2', commit: c2.value.commit }]);
+    // Told once.
+    await queue.recheck();
+    await queue.close();
+    expect(lost).toHaveLength(1);
+  });
+
+  it('tells which landed tasks a rewritten branch no longer holds, and not those it still does', async () => {
+    const { repo, queue, request, lost } = setup({ T1: { 'a.txt': 'a\n' }, T2: { 'b.txt': 'b\n' } });
+    const c1 = await queue.enqueue(request('T1'));
+    const c2 = await queue.enqueue(request('T2'));
+    if (!c1.ok || !c2.ok) throw new Error('not merged');
+    // The user drops T2's commit and commits on T1's: a head the queue never saw.
+    repo.git('reset', '-q', '--hard', c1.value.commit);
+    repo.write('user.txt', 'mine\n');
+    repo.git('add', 'user.txt');
+    repo.git('commit', '-qm', 'the user commits');
+    await queue.recheck();
+    await queue.close();
+    expect(lost).toEqual([{ taskId: 'T2', commit: c2.value.commit }]);
   });
 });
