@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // One scale measurement, in a process of its own so its peak memory is its own:
 //   node bench/scale.mjs plan N      parse and plan an N-task markdown plan (read, validate, select, waves, critical path)
+//   node bench/scale.mjs plan-all-p N  the same, every task [P]: phase-order edges are |phase| x |previous phase|
 //   node bench/scale.mjs resume N    load the books of a run with N finished tasks (snapshot + journal)
 // Prints one JSON line: {kind, n, ms, maxRssMb, ...}.
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -14,11 +15,11 @@ const dist = new URL('../dist/', import.meta.url);
 const load = (p) => import(new URL(p, dist).href);
 
 /** A spec-kit style plan: phases of 1000 tasks, each phase a mix of sequential tasks and runs of [P]. */
-function planText(count) {
+function planText(count, allParallel = false) {
   const lines = ['# Tasks: generated', ''];
   for (let i = 1; i <= count; i++) {
     if ((i - 1) % 1000 === 0) lines.push('', `## Phase ${Math.floor((i - 1) / 1000) + 1}: part`, '');
-    const p = i % 10 < 6 ? ' [P]' : '';
+    const p = allParallel || i % 10 < 6 ? ' [P]' : '';
     lines.push(`- [ ] T${String(i).padStart(6, '0')}${p} Implement piece ${i} in \`src/m${i % 97}/f${i}.ts\``);
   }
   return `${lines.join('\n')}\n`;
@@ -26,9 +27,9 @@ function planText(count) {
 
 const dir = mkdtempSync(join(tmpdir(), 'taskwave-bench-'));
 try {
-  if (kind === 'plan') {
+  if (kind === 'plan' || kind === 'plan-all-p') {
     const file = join(dir, 'tasks.md');
-    writeFileSync(file, planText(n));
+    writeFileSync(file, planText(n, kind === 'plan-all-p'));
     const { loadPlan } = await load('plan/registry.js');
     const graph = await load('graph/index.js');
     const t0 = performance.now();
