@@ -12,6 +12,8 @@ const doneOrSkipped = (t: Task) => t.status === 'done' || t.status === 'skipped'
  * Run it on a validated (acyclic) plan; O(V + E) plus the size of the sets it adds.
  */
 export function bridgeDoneTasks(tasks: readonly Task[], satisfied: (t: Task) => boolean = doneOrSkipped): Task[] {
+  // Nothing done (a fresh plan): nothing to bridge, and no graph to build for it.
+  if (!tasks.some(satisfied)) return tasks.slice();
   const g = buildGraph(tasks);
   const n = tasks.length;
   const all = new Uint8Array(n).fill(1);
@@ -36,12 +38,14 @@ export function bridgeDoneTasks(tasks: readonly Task[], satisfied: (t: Task) => 
       continue;
     }
     let extra: Dependency[] | undefined;
-    const direct = new Set(deps);
+    // Made when first needed: a task of a wide phase has a thousand deps, most of them not done.
+    let direct: Set<number> | undefined;
     for (let k = 0; k < deps.length; k++) {
       const d = at(deps, k);
       if (!satisfied(at(tasks, d))) continue;
       const edge = at(at(g.depSources, i), k);
       for (const j of behind.get(d)?.keys() ?? []) {
+        direct ??= new Set(deps);
         if (direct.has(j) || j === i) continue;
         direct.add(j);
         extra ??= [];
