@@ -175,17 +175,15 @@ export class Scheduler {
     // Merged, and not yet back from its run: it fails when it is.
     if (this.state.get(id) === 'running') this.revoked.set(id, message);
     if (this.state.get(id) !== 'done') return;
-    this.state.set(id, 'failed');
-    this.errors.set(id, message);
-    const durationMs = this.durations.get(id) ?? 0;
-    this.input.log({
-      type: 'task-failed',
-      taskId: id,
-      title: task.title,
-      durationMs,
-      error: { reason: 'taken-off', message },
-      message,
-    });
+    this.recordFailure(task, this.durations.get(id) ?? 0, { reason: 'taken-off', message });
+  }
+
+  /** A task's state, error and event once it failed. */
+  private recordFailure(task: Task, durationMs: number, error: TaskError): void {
+    const message = describeTaskError(error);
+    this.state.set(task.id, 'failed');
+    this.errors.set(task.id, message);
+    this.input.log({ type: 'task-failed', taskId: task.id, title: task.title, durationMs, error, message });
   }
 
   /** Records how a task ended; true when it is done (its dependents are then released by the caller). */
@@ -206,10 +204,7 @@ export class Scheduler {
       this.input.log({ type: 'task-cancelled', taskId: task.id, title: task.title });
       return false;
     }
-    const message = describeTaskError(r.error);
-    this.state.set(task.id, 'failed');
-    this.errors.set(task.id, message);
-    this.input.log({ type: 'task-failed', taskId: task.id, title: task.title, durationMs, error: r.error, message });
+    this.recordFailure(task, durationMs, r.error);
     this.blockDependents(task.id);
     if (this.input.failFast) this.halt(`--fail-fast: ${task.id} failed`, true);
     return false;

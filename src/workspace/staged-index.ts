@@ -100,7 +100,7 @@ export class StagedIndex {
       renameSync(lock, this.realIndex);
       return true;
     } catch {
-      removeCopy(lock);
+      unlinkQuietly(lock);
       return false;
     }
   }
@@ -137,11 +137,15 @@ function createLock(file: string, lock: string): boolean {
 
 /** The copy and the lock git may have left beside it (killed mid-add). */
 function removeCopy(file: string): void {
-  for (const f of [file, `${file}.lock`]) {
-    try {
-      unlinkSync(f);
-    } catch {}
-  }
+  unlinkQuietly(file);
+  unlinkQuietly(`${file}.lock`);
+}
+
+/** Remove a file that may already be gone. */
+function unlinkQuietly(file: string): void {
+  try {
+    unlinkSync(file);
+  } catch {}
 }
 
 /**
@@ -160,9 +164,7 @@ function removeDeadCopies(dir: string): void {
   for (const name of names) {
     const pid = Number(COPY_NAME.exec(name)?.[1] ?? Number.NaN);
     if (!Number.isInteger(pid) || pid === process.pid || isProcessAlive(pid)) continue;
-    try {
-      unlinkSync(join(dir, name));
-    } catch {}
+    unlinkQuietly(join(dir, name));
   }
 }
 
