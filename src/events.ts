@@ -106,6 +106,8 @@ export type RunEvent =
   | { type: 'task-activity'; taskId: string; kind: 'text' | 'tool' | 'error'; text: string }
   | { type: 'task-failed'; taskId: string; title: string; durationMs: number; error: TaskError; message: string }
   | { type: 'task-blocked'; taskId: string; title: string; blockedBy: string }
+  /** A task that landed is on the integration branch under another commit: the user rebased the branch. */
+  | { type: 'task-rebased'; taskId: string; commit: string; was: string }
   | { type: 'task-cancelled'; taskId: string; title: string }
   | { type: 'interrupt'; message: string }
   | { type: 'warning'; message: string }

@@ -229,6 +229,10 @@ export async function runCommand(planPath: string, given: RunFlags, resume?: Exe
               );
             }
           },
+          // Rebased under the run: the change is still there, and the books follow it to its new commit.
+          onCopied: (copied) => {
+            for (const { taskId, commit, was } of copied) log.log({ type: 'task-rebased', taskId, commit, was });
+          },
         })
       : undefined;
     // Books first: an event is on disk before anyone is shown it.

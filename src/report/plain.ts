@@ -27,6 +27,8 @@ export function plainLine(e: RunEvent): string | undefined {
       return `blocked ${e.taskId} ${e.title}: depends on failed ${e.blockedBy}`;
     case 'task-cancelled':
       return `stopped ${e.taskId} ${e.title}`;
+    case 'task-rebased':
+      return `rebased ${e.taskId}: the branch was rebased during the run; its change is there as ${e.commit.slice(0, 12)} (was ${e.was.slice(0, 12)})`;
     case 'interrupt':
       return `taskwave: ${e.message}`;
     case 'warning':

@@ -95,6 +95,7 @@ export class TtyLogger implements Logger {
         break;
       case 'gate-finished':
       case 'task-retry':
+      case 'task-rebased':
       case 'run-stopping': {
         const line = plainLine(e);
         if (line) this.print(e.type === 'gate-finished' && e.result.ok ? pc.dim(line) : pc.yellow(line));

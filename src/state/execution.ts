@@ -173,6 +173,9 @@ export function applyEvent(state: ExecutionState, e: JournalEntry): void {
     case 'task-blocked':
       if (rec) Object.assign(rec, { status: 'blocked', error: `blocked by ${e.blockedBy}` });
       break;
+    case 'task-rebased':
+      if (rec) rec.commit = e.commit;
+      break;
     case 'task-cancelled':
       if (rec) Object.assign(rec, { status: 'cancelled', endedAt: e.time, error: 'interrupted' });
       break;

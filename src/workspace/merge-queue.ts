@@ -57,6 +57,26 @@ export interface LostMerge {
   commit: string;
 }
 
+/**
+ * A task whose commit this queue landed, and which the user rebased during the run: the same change
+ * is on the integration branch under another commit.
+ */
+export interface CopiedMerge {
+  taskId: string;
+  /** The commit this queue made. */
+  was: string;
+  /** The commit on the branch now. */
+  commit: string;
+}
+
+/** Told when the user moves or rewrites the integration branch under the run. */
+export interface BranchWatch {
+  /** Landed tasks whose change is no longer on the branch: their work and their ticks went with it. */
+  onLost?(lost: LostMerge[]): void;
+  /** Landed tasks whose change is still there under a new commit (a rebase). */
+  onCopied?(copied: CopiedMerge[]): void;
+}
+
 interface Waiting {
   req: MergeRequest;
   done(r: Result<Merged, MergeFailure>): void;
@@ -83,10 +103,12 @@ export class MergeQueue {
    * descend from the last one (the branch moved back) starts the line again.
    */
   private readonly line = new Map<string, number>();
-  /** The tasks' commits this queue landed, by commit; taken out when found off the branch. */
+  /**
+   * The tasks' commits this queue landed, by commit; taken out when found off the branch. Each is the
+   * last head seen (`lastHead`) or behind it: a commit found off the branch is taken out, and a copy
+   * of one (a rebase) takes its place, on the new head's line.
+   */
   private readonly landed = new Map<string, string>();
-  /** The first integration head this queue saw: every commit it landed descends from it. */
-  private firstHead: string | undefined;
 
   constructor(
     private readonly root: string,
@@ -94,11 +116,7 @@ export class MergeQueue {
     readonly branch: string,
     /** Where the merges happen: a detached worktree of the run. */
     private readonly mergeDir: string,
-    /**
-     * Told of tasks whose landed commits are no longer on the branch (the user moved it back, or
-     * rewrote it, during the run): their work and their ticks went with them.
-     */
-    private readonly onLost?: (lost: LostMerge[]) => void,
+    private readonly watch: BranchWatch = {},
   ) {
     this.unmarkScratch = markScratch(mergeDir);
   }
@@ -110,7 +128,6 @@ export class MergeQueue {
     const r = await refCommit(this.root, `refs/heads/${this.branch}`);
     if (!r.ok) return err(describeGitError(r.error));
     const before = this.lastHead;
-    this.firstHead ??= r.value;
     if (before !== undefined && r.value !== before) {
       const at = this.line.get(r.value);
       if (at !== undefined) {
@@ -122,7 +139,7 @@ export class MergeQueue {
       } else if (!(await isAncestor(this.root, before, r.value))) {
         // Moved by someone else, and not on top of what we knew: the line starts again.
         this.line.clear();
-        this.lose(await this.offBranch(r.value));
+        this.lose(await this.offBranch(r.value, before));
       }
     }
     this.extendLine(r.value);
@@ -130,14 +147,52 @@ export class MergeQueue {
     return r;
   }
 
-  /** The commits this queue landed that `head` does not hold. */
-  private async offBranch(head: string): Promise<string[]> {
-    if (this.landed.size === 0 || this.firstHead === undefined) return [];
-    // What the branch holds since the run's start: the run's own commits that are still on it.
-    const kept = await git(this.root, ['rev-list', head, '--not', this.firstHead, '--']);
-    if (!kept.ok) return [];
-    const on = new Set(kept.value.split('\n'));
-    return [...this.landed.keys()].filter((c) => !on.has(c));
+  /**
+   * The commits this queue landed that `head` does not hold, neither as they are nor as a copy with the
+   * same change (a rebase onto commits of the user's). A copy takes the commit's place in `landed`
+   * and is told to `onCopied`. Every landed commit is `before` or behind it.
+   */
+  private async offBranch(head: string, before: string): Promise<string[]> {
+    if (this.landed.size === 0) return [];
+    // What only one side holds: `<` only the new head, `>` only the old one, and `=` on either side
+    // for a commit the other side has a copy of. Ours are told from a copy by `landed`.
+    const log = await git(this.root, [
+      'log',
+      '--left-right',
+      '--cherry-mark',
+      '--format=%m %H %s',
+      `${head}...${before}`,
+      '--',
+    ]);
+    if (!log.ok) return [];
+    const marks = new Map<string, { mark: string; subject: string }>();
+    const copies = new Map<string, string[]>();
+    for (const line of log.value.split('\n')) {
+      const m = /^(\S) (\S+) ?(.*)$/.exec(line);
+      if (!m) continue;
+      const [, mark = '', commit = '', subject = ''] = m;
+      if (this.landed.has(commit)) marks.set(commit, { mark, subject });
+      else if (mark === '=') copies.set(subject, [...(copies.get(subject) ?? []), commit]);
+    }
+    // A copy is known by its change and, among the copies, by its subject (`T012: title`): one that
+    // cannot be told apart from another is no longer followed, and counts as kept.
+    const off: string[] = [];
+    const copied: CopiedMerge[] = [];
+    for (const [commit, taskId] of [...this.landed]) {
+      const seen = marks.get(commit);
+      if (seen === undefined) continue; // still on the branch
+      if (seen.mark !== '=') {
+        off.push(commit);
+        continue;
+      }
+      this.landed.delete(commit);
+      const [copy, ...more] = copies.get(seen.subject) ?? [];
+      if (copy === undefined || more.length > 0) continue;
+      this.landed.set(copy, taskId);
+      copied.push({ taskId, was: commit, commit: copy });
+    }
+    if (copied.length > 0) this.watch.onCopied?.(copied);
+    return off;
   }
 
   private lose(commits: readonly string[]): void {
@@ -148,7 +203,7 @@ export class MergeQueue {
       this.landed.delete(commit);
       lost.push({ taskId, commit });
     }
-    if (lost.length > 0) this.onLost?.(lost);
+    if (lost.length > 0) this.watch.onLost?.(lost);
   }
 
   /**
@@ -170,12 +225,23 @@ export class MergeQueue {
     const at = this.line.get(req.base);
     const headAt = this.line.get(head);
     const behind =
-      at !== undefined && headAt !== undefined ? at <= headAt : await isAncestor(this.root, req.base, head);
+      at !== undefined && headAt !== undefined
+        ? at <= headAt
+        : (await isAncestor(this.root, req.base, head)) || (await this.copiedOnto(req.base, head));
     if (behind) return undefined;
     return {
       kind: 'error',
       message: `${this.branch} was moved back or rewritten during the run: ${req.taskId} started from ${req.base.slice(0, 12)}, which is no longer on it, and merging would bring back what was taken off`,
     };
+  }
+
+  /**
+   * Whether every commit `base` holds and `head` does not has a copy on `head` (a rebase): merging a
+   * task that started from `base` then brings nothing back. A merge commit never counts as copied.
+   */
+  private async copiedOnto(base: string, head: string): Promise<boolean> {
+    const only = await git(this.root, ['rev-list', '--right-only', '--cherry-pick', `${head}...${base}`, '--']);
+    return only.ok && only.value.trim() === '';
   }
 
   /**

@@ -8,7 +8,7 @@ import { runInProcessGroup } from '../util/process-group.js';
 import { timed } from '../util/timings.js';
 import { commitAll, taskCommitMessage } from './commit.js';
 import { git, identityArgs, readRef } from './git.js';
-import { type LostMerge, type MergeFailure, MergeQueue, type MergeRequest } from './merge-queue.js';
+import { type BranchWatch, type MergeFailure, MergeQueue, type MergeRequest } from './merge-queue.js';
 import type { StagedIndex } from './staged-index.js';
 import {
   createTaskWorkspace,
@@ -23,7 +23,8 @@ import {
 /** A command run in each new worktree: a shell string (the user's own config) or an argv. */
 export type SetupCommand = string | string[];
 
-export interface TaskWorkspacesOptions {
+/** `onLost` and `onCopied`: what the user's moves of the integration branch did to the landed tasks (see MergeQueue). */
+export interface TaskWorkspacesOptions extends BranchWatch {
   root: string;
   /** `.taskwave` */
   stateDir: string;
@@ -39,8 +40,6 @@ export interface TaskWorkspacesOptions {
   tick(dir: string, taskId: string): Promise<Result<void, string>>;
   /** The tick only edits files git already tracks (see MergeRequest). */
   tickEditsTrackedFiles?: boolean;
-  /** Tasks whose merged commits are no longer on the integration branch (see MergeQueue). */
-  onLost?(lost: LostMerge[]): void;
 }
 
 export interface ConflictToResolve {
@@ -66,12 +65,7 @@ export class TaskWorkspaces {
 
   constructor(private readonly o: TaskWorkspacesOptions) {
     this.integrationBranch = o.integrationBranch;
-    this.queue = new MergeQueue(
-      o.root,
-      o.integrationBranch,
-      join(worktreesDir(o.stateDir, o.runId), '_merge'),
-      o.onLost,
-    );
+    this.queue = new MergeQueue(o.root, o.integrationBranch, join(worktreesDir(o.stateDir, o.runId), '_merge'), o);
   }
 
   async open(task: Task, signal: AbortSignal): Promise<Result<TaskWorkspace, string>> {

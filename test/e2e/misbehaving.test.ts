@@ -201,6 +201,45 @@ describe('misbehaving agents', () => {
     );
   });
 
+  it('tasks the user rebases main under during the run stay done, and the books follow their new commits', async () => {
+    const repo = makeRepo({
+      'tasks.md':
+        '# Tasks\n\n- [ ] T001 Write `src/a.txt`\n- [ ] T002 Write `src/b.txt`\n- [ ] T003 Write `src/c.txt`\n',
+    });
+    // A teammate's commit, on a branch from where the run starts.
+    repo.git('checkout', '-q', '-b', 'upstream');
+    repo.write('UPSTREAM.md', 'theirs\n');
+    repo.git('add', 'UPSTREAM.md');
+    repo.git('commit', '-qm', 'upstream work');
+    repo.git('checkout', '-q', 'main');
+    repo.script({
+      T001: { write: { 'src/a.txt': 'a\n' } },
+      T002: { write: { 'src/b.txt': 'b\n' } },
+      // While T003 works, "the user" rebases main onto the teammate's commit.
+      T003: { write: { 'src/c.txt': 'c\n' }, git: [['-C', repo.dir, 'rebase', '-q', 'upstream']] },
+    });
+    const r = await runCli(['run', 'tasks.md'], repo.dir);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    const log = repo.git('log', '--format=%H %s', 'main').trim().split('\n');
+    expect(log.map((l) => l.slice(41))).toEqual([
+      'T003: Write `src/c.txt`',
+      'T002: Write `src/b.txt`',
+      'T001: Write `src/a.txt`',
+      'upstream work',
+      expect.any(String),
+    ]);
+    const exec = execution(repo.dir);
+    ['T003', 'T002', 'T001'].forEach((id, i) => {
+      expect(exec.tasks[id].status).toBe('done');
+      expect(exec.tasks[id].commit).toBe(log[i]?.slice(0, 40));
+    });
+    expect(repo.read('tasks.md')).toMatch(/- \[x\] T001[\s\S]*- \[x\] T002[\s\S]*- \[x\] T003/);
+    expect(r.stdout).toMatch(
+      /rebased T001: the branch was rebased during the run; its change is there as [0-9a-f]{12}/,
+    );
+  });
+
   it('SIGTERM stops a run like Ctrl-C: agents stopped, state saved, exit 130, nothing outlives taskwave', async () => {
     const repo = makeRepo({ 'tasks.md': PLAN });
     repo.script({ '*': { sleepMs: 60_000, spawnChild: true } });

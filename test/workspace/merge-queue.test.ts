@@ -2,7 +2,7 @@ import { appendFileSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ok } from '../../src/result.js';
-import { type LostMerge, MergeQueue, type MergeRequest } from '../../src/workspace/merge-queue.js';
+import { type CopiedMerge, type LostMerge, MergeQueue, type MergeRequest } from '../../src/workspace/merge-queue.js';
 import { type GitRepo, gitRepo } from '../gates/helpers.js';
 
 const repos: GitRepo[] = [];
@@ -23,7 +23,11 @@ function setup(branches: Record<string, Record<string, string>>) {
   }
   repo.git('checkout', '-q', 'main');
   const lost: LostMerge[] = [];
-  const queue = new MergeQueue(repo.dir, 'main', join(repo.dir, '.merge'), (l) => lost.push(...l));
+  const copied: CopiedMerge[] = [];
+  const queue = new MergeQueue(repo.dir, 'main', join(repo.dir, '.merge'), {
+    onLost: (l) => lost.push(...l),
+    onCopied: (c) => copied.push(...c),
+  });
   const request = (taskId: string): MergeRequest => ({
     taskId,
     branch: taskId,
@@ -35,7 +39,7 @@ function setup(branches: Record<string, Record<string, string>>) {
   });
   /** How many times main moved (each fast-forward of the user's tree is one reflog entry). */
   const moves = () => repo.git('reflog', 'show', '--format=%H', 'main').trim().split('\n').length;
-  return { repo, queue, request, moves, lost };
+  return { repo, queue, request, moves, lost, copied };
 }
 
 describe('merge queue', () => {
@@ -185,5 +189,86 @@ describe('merge queue', () => {
     await queue.recheck();
     await queue.close();
     expect(lost).toEqual([{ taskId: 'T2', commit: c2.value.commit }]);
+  });
+
+  /** A commit of the user's on a branch `up` from the start, and main rebased onto it. */
+  function rebaseOntoUpstream(repo: GitRepo, start: string): void {
+    repo.git('checkout', '-q', '-b', 'up', start);
+    repo.write('upstream.txt', 'theirs\n');
+    repo.git('add', 'upstream.txt');
+    repo.git('commit', '-qm', 'upstream');
+    repo.git('checkout', '-q', 'main');
+    repo.git('rebase', '-q', 'up');
+  }
+
+  it('follows landed tasks through a rebase of the branch, and merges a task that started before it', async () => {
+    const { repo, queue, request, lost, copied } = setup({ T1: { 'a.txt': 'a\n' }, T2: { 'b.txt': 'b\n' } });
+    const start = repo.git('rev-parse', 'HEAD').trim();
+    const c1 = await queue.enqueue(request('T1'));
+    const c2 = await queue.enqueue(request('T2'));
+    if (!c1.ok || !c2.ok) throw new Error('not merged');
+    // T3 starts from T2's commit, then the user rebases main onto a commit of theirs.
+    repo.git('checkout', '-q', '-b', 'T3', c2.value.commit);
+    repo.write('c.txt', 'c\n');
+    repo.git('add', 'c.txt');
+    repo.git('commit', '-qm', 'work of T3');
+    repo.git('checkout', '-q', 'main');
+    rebaseOntoUpstream(repo, start);
+    const [t2, t1] = repo.git('log', '--format=%H', '-2', 'main').trim().split('\n');
+    await queue.recheck();
+    expect(lost).toEqual([]);
+    expect(copied).toEqual([
+      { taskId: 'T1', was: c1.value.commit, commit: t1 },
+      { taskId: 'T2', was: c2.value.commit, commit: t2 },
+    ]);
+    // Its base is gone from the branch, but every change in it is there: nothing comes back.
+    const c3 = await queue.enqueue({ ...request('T3'), base: c2.value.commit });
+    expect(c3).toEqual({ ok: true, value: { commit: repo.git('rev-parse', 'main').trim() } });
+    expect(repo.git('log', '--format=%s', 'main').trim().split('\n')).toEqual([
+      'T3: done',
+      'T2: done',
+      'T1: done',
+      'upstream',
+      'initial',
+    ]);
+    expect(repo.git('show', 'main:plan.md')).toBe('# Plan\n- [x] T1\n- [x] T2\n- [x] T3\n');
+    // The copies are what is followed from then on: taking T2's off is told with T2's new commit.
+    repo.git('reset', '-q', '--hard', t1 as string);
+    await queue.recheck();
+    await queue.close();
+    expect(lost).toEqual([
+      { taskId: 'T2', commit: t2 },
+      { taskId: 'T3', commit: c3.ok ? c3.value.commit : '' },
+    ]);
+  });
+
+  it('counts a task as taken off when the rebase changed what it did, and refuses what started from it', async () => {
+    const { repo, queue, request, lost, copied } = setup({ T1: { 'a.txt': 'a\n' }, T2: { 'b.txt': 'b\n' } });
+    const start = repo.git('rev-parse', 'HEAD').trim();
+    const c1 = await queue.enqueue(request('T1'));
+    const c2 = await queue.enqueue(request('T2'));
+    if (!c1.ok || !c2.ok) throw new Error('not merged');
+    repo.git('checkout', '-q', '-b', 'T3', c2.value.commit);
+    repo.write('c.txt', 'c\n');
+    repo.git('add', 'c.txt');
+    repo.git('commit', '-qm', 'work of T3');
+    repo.git('checkout', '-q', 'main');
+    rebaseOntoUpstream(repo, start);
+    // The user edits T2's copy as they rebase: it is not the change T2 made.
+    repo.write('b.txt', 'b, edited\n');
+    repo.git('commit', '-q', '--amend', '--no-edit', '-a');
+    const t1 = repo.git('rev-parse', 'main~1').trim();
+    const t3 = await queue.enqueue({ ...request('T3'), base: c2.value.commit });
+    await queue.close();
+    expect(t3.ok === false && t3.error).toMatchObject({ kind: 'error', message: expect.stringMatching(/rewritten/) });
+    expect(copied).toEqual([{ taskId: 'T1', was: c1.value.commit, commit: t1 }]);
+    expect(lost).toEqual([{ taskId: 'T2', commit: c2.value.commit }]);
+    expect(repo.git('ls-tree', '--name-only', 'main').trim().split('\n')).toEqual([
+      'a.txt',
+      'b.txt',
+      'plan.md',
+      'shared.txt',
+      'upstream.txt',
+    ]);
   });
 });
