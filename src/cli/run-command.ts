@@ -4,6 +4,7 @@ import { join, relative, resolve } from 'node:path';
 import type { AgentAdapter } from '../agents/types.js';
 import { AgentSlots } from '../engine/agent-slots.js';
 import { BudgetWatch } from '../engine/budget.js';
+import { DiskFullWatch, freeBytes } from '../engine/disk-full.js';
 import { createTaskRunner } from '../engine/run-task.js';
 import { Scheduler } from '../engine/scheduler.js';
 import type { Logger } from '../events.js';
@@ -193,14 +194,28 @@ export async function runCommand(planPath: string, given: RunFlags, resume?: Exe
     const runDir = join(paths.runs, runId);
     mkdirSync(runDir, { recursive: true });
 
+    let scheduler: Scheduler | undefined;
     const view: Logger = flags.json
       ? new JsonLogger()
       : process.stdout.isTTY && !process.env.CI
         ? new TtyLogger()
         : new PlainLogger();
-    const books = new Books(paths, state);
-    const logs = new TaskLogs(paths.logs, runId);
     const warn = (message: string) => view.log({ type: 'warning', message });
+    // Books that can no longer be written (a full disk) stop the run where they stopped: the agents
+    // are stopped and nothing more lands, so what is on disk is what the next run resumes from.
+    const books = new Books(paths, state, (e) => {
+      queueMicrotask(() =>
+        scheduler?.halt(`could not write the run's books (${e.message}); stopping the running agents`, true),
+      );
+    });
+    const unwritable = books.failure();
+    if (unwritable) {
+      process.stderr.write(
+        `taskwave: could not write the run's books in ${displayPath(paths.dir)}: ${unwritable.message}\n`,
+      );
+      return EXIT.failed;
+    }
+    const logs = new TaskLogs(paths.logs, runId, warn);
     // In worktrees the plan's own books travel with the ticks, through the merge queue; in place they
     // are written as the run goes.
     const planBooks = inPlace ? new PlanBooks(format, plan, state, warn) : undefined;
@@ -244,10 +259,14 @@ export async function runCommand(planPath: string, given: RunFlags, resume?: Exe
       retryCommand: (ids) => `taskwave run ${displayPath(plan.path)} --only ${ids.join(' ')}`,
       warn,
     });
-    let scheduler: Scheduler | undefined;
     const budget = new BudgetWatch(config.budget ?? {}, (reason) => scheduler?.halt(reason));
+    // Last: the failure that made it stop is shown before the stop.
+    const diskFull = new DiskFullWatch(
+      (reason) => scheduler?.halt(reason),
+      () => freeBytes(paths.dir),
+    );
     // After the books: status.md and the report read the state the books just updated.
-    const log = fanout(books, ...(planBooks ? [planBooks] : []), budget, runFiles, logs, view);
+    const log = fanout(books, ...(planBooks ? [planBooks] : []), budget, runFiles, logs, view, diskFull);
     const redact = makeRedactor(process.env, ...agentNames.map((n) => config.agents?.[n]?.env));
     const killGraceMs = config.killGrace !== undefined ? parseDuration(config.killGrace) : undefined;
     const gateCtx: GateContext = {
@@ -395,6 +414,13 @@ export async function runCommand(planPath: string, given: RunFlags, resume?: Exe
       }
       if (ctx.git) await maintainOnce(root);
       log.close();
+      const stoppedBy = books.failure();
+      if (stoppedBy) {
+        process.stderr.write(
+          `taskwave: the run stopped because its books could not be written (${stoppedBy.message}); what finished before that is on disk: free some space and run again to go on\n`,
+        );
+        return EXIT.failed;
+      }
       return summary.status === 'done' ? EXIT.ok : summary.status === 'interrupted' ? EXIT.interrupted : EXIT.failed;
     } finally {
       process.off('SIGINT', onSignal);

@@ -10,6 +10,7 @@ import { err, ok, type Result } from '../result.js';
 import { timed } from '../util/timings.js';
 import type { StagedIndex } from '../workspace/staged-index.js';
 import type { ConflictToResolve, TaskWorkspaces } from '../workspace/task-workspaces.js';
+import { saysDiskFull } from './disk-full.js';
 import type { TaskOutcome } from './scheduler.js';
 
 export interface TaskRunnerDeps {
@@ -212,7 +213,8 @@ export function createTaskRunner(deps: TaskRunnerDeps) {
       if (checked.ok) return ok({ agent: r.value, verified: checked.value });
       const failure = checked.error;
       if (failure.kind === 'secret') return err({ reason: 'secret-in-diff', findings: failure.findings ?? [] });
-      if (repair >= maxRepairs) {
+      // No agent can repair a full disk: its next run would fail the same way, at a cost.
+      if (repair >= maxRepairs || saysDiskFull(failure.result.message ?? '')) {
         if (failure.kind === 'unverified') return err({ reason: 'unverified', message: failure.result.message ?? '' });
         return err({
           reason: 'gate-failed',

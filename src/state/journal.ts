@@ -1,7 +1,8 @@
-import { closeSync, fstatSync, fsyncSync, openSync, readFileSync, writeSync } from 'node:fs';
+import { closeSync, fstatSync, fsyncSync, ftruncateSync, openSync, readFileSync } from 'node:fs';
 import type { RunEvent } from '../events.js';
 import { faultPoint } from '../util/fault.js';
 import { timedSync } from '../util/timings.js';
+import { writeAllSync } from '../util/write-all.js';
 
 export type JournalEntry = RunEvent & { time: string; runId: string };
 
@@ -28,7 +29,16 @@ export class Journal {
   append(entry: JournalEntry, durable = true): void {
     faultPoint('journal:before');
     timedSync('journal append + fsync', () => {
-      writeSync(this.fd, `${JSON.stringify(entry)}\n`);
+      const before = this.size();
+      try {
+        writeAllSync(this.fd, `${JSON.stringify(entry)}\n`);
+      } catch (e) {
+        // A line cut short (a full disk) would swallow the next one written after it: take it back.
+        try {
+          ftruncateSync(this.fd, before);
+        } catch {}
+        throw e;
+      }
       this.unsynced = true;
       if (durable) this.sync();
     });

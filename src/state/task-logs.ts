@@ -10,9 +10,24 @@ import type { Logger, RunEvent } from '../events.js';
 export class TaskLogs implements Logger {
   private readonly open = new Map<string, WriteStream>();
   readonly dir: string;
+  /** A write failed (a full disk): told once, and no more logs are written this run. */
+  private failed = false;
 
-  constructor(logsDir: string, runId: string) {
+  constructor(
+    logsDir: string,
+    runId: string,
+    private readonly warn: (message: string) => void = () => {},
+  ) {
     this.dir = join(logsDir, runId);
+  }
+
+  private fail(e: unknown): void {
+    if (this.failed) return;
+    this.failed = true;
+    this.close();
+    this.warn(
+      `could not write the agents' logs in ${this.dir} (${e instanceof Error ? e.message : String(e)}); the run goes on without them`,
+    );
   }
 
   pathFor(taskId: string): string {
@@ -24,11 +39,21 @@ export class TaskLogs implements Logger {
   }
 
   log(e: RunEvent): void {
+    if (this.failed) return;
     switch (e.type) {
       case 'task-started': {
-        mkdirSync(this.dir, { recursive: true });
         this.open.get(e.taskId)?.end();
-        this.open.set(e.taskId, createWriteStream(this.pathFor(e.taskId), { flags: 'a' }));
+        try {
+          mkdirSync(this.dir, { recursive: true });
+        } catch (error) {
+          this.fail(error);
+          return;
+        }
+        // A write that fails later (the disk filled up) is told here, not thrown at the process.
+        const stream = createWriteStream(this.pathFor(e.taskId), { flags: 'a' }).on('error', (error) =>
+          this.fail(error),
+        );
+        this.open.set(e.taskId, stream);
         this.write(e.taskId, { event: 'start', attempt: e.attempt, agent: e.agent });
         break;
       }

@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto';
-import { closeSync, fsyncSync, openSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, fsyncSync, openSync, renameSync, statSync, unlinkSync } from 'node:fs';
 import { basename, dirname, join, resolve, sep } from 'node:path';
 import { faultPoint } from './fault.js';
+import { writeAllSync } from './write-all.js';
 
 /** Folders whose files need no fsync: scratch checkouts whose content goes into a git commit. */
 const scratch = new Set<string>();
@@ -49,7 +50,7 @@ export function writeFileAtomic(path: string, data: string | Uint8Array, o: Atom
   const sync = o.durable !== false && durable(path);
   const fd = openSync(tmp, 'w', mode);
   try {
-    writeSync(fd, typeof data === 'string' ? Buffer.from(data, 'utf8') : data);
+    writeAllSync(fd, data);
     if (sync) fsyncSync(fd);
   } catch (e) {
     closeSync(fd);

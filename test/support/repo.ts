@@ -46,9 +46,9 @@ export interface AgentLogEntry {
  */
 export function makeRepo(
   files: Record<string, string>,
-  opts: { config?: string; git?: boolean; killGrace?: string; extraConfig?: string } = {},
+  opts: { config?: string; git?: boolean; killGrace?: string; extraConfig?: string; parent?: string } = {},
 ): TempRepo {
-  const dir = mkdtempSync(join(tmpdir(), 'taskwave-test-'));
+  const dir = mkdtempSync(join(opts.parent ?? tmpdir(), 'taskwave-test-'));
   const scriptPath = join(dir, '.agent-script.json');
   const logPath = join(dir, '.agent-log.jsonl');
   const git = (...args: string[]) => {

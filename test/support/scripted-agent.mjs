@@ -4,7 +4,7 @@
 // append: {path: text}, printEnv: NAME, hang, ignoreSigint, lines, spawnChild, requireFile: path,
 // refuseFile: path (fails when it exists), stderr: the text printed when it fails, failRuns: N, rawOut: base64 bytes written to stdout as they
 // are, remove: [paths], git: [[args…]…] run in its workspace, crash: die by SIGKILL after writing,
-// noChange, onConflict / onRepair: { …the same keys, used instead when the prompt asks to resolve a
+// noChange, fillDisk: path (appended to until the disk is full), onConflict / onRepair: { …the same keys, used instead when the prompt asks to resolve a
 // merge conflict / to fix a failed gate } } }.
 // Every call is logged as one JSON line to SCRIPTED_AGENT_LOG: what it was given, when it started and ended.
 import { spawn, spawnSync } from 'node:child_process';
@@ -29,7 +29,15 @@ try {
 
 const record = (event, extra = {}) => {
   if (!logFile) return;
-  appendFileSync(logFile, `${JSON.stringify({ event, id, attempt, time: Date.now(), pid: process.pid, ...extra })}\n`);
+  try {
+    appendFileSync(
+      logFile,
+      `${JSON.stringify({ event, id, attempt, time: Date.now(), pid: process.pid, ...extra })}\n`,
+    );
+  } catch (e) {
+    // A test that fills the disk on purpose loses the log's end, not the agent.
+    if (e.code !== 'ENOSPC') throw e;
+  }
 };
 
 let dotGit;
@@ -77,6 +85,12 @@ for (const [path, text] of Object.entries(plan.write ?? {})) {
 }
 for (const [path, text] of Object.entries(plan.append ?? {})) appendFileSync(resolve(process.cwd(), path), text);
 for (const path of plan.remove ?? []) rmSync(resolve(process.cwd(), path), { force: true });
+if (plan.fillDisk) {
+  const chunk = Buffer.alloc(4096, 1);
+  try {
+    for (;;) appendFileSync(plan.fillDisk, chunk);
+  } catch {}
+}
 for (const args of plan.git ?? []) spawnSync('git', args, { cwd: process.cwd(), stdio: 'ignore' });
 if (plan.rawOut) process.stdout.write(Buffer.from(plan.rawOut, 'base64'));
 if (plan.crash) {
