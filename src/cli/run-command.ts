@@ -195,6 +195,8 @@ export async function runCommand(planPath: string, given: RunFlags, resume?: Exe
     mkdirSync(runDir, { recursive: true });
 
     let scheduler: Scheduler | undefined;
+    /** Merges waiting for the user's changes to the plan give up (the run is stopping). */
+    let stopWaiting: (() => void) | undefined;
     const view: Logger = flags.json
       ? new JsonLogger()
       : process.stdout.isTTY && !process.env.CI
@@ -204,9 +206,10 @@ export async function runCommand(planPath: string, given: RunFlags, resume?: Exe
     // Books that can no longer be written (a full disk) stop the run where they stopped: the agents
     // are stopped and nothing more lands, so what is on disk is what the next run resumes from.
     const books = new Books(paths, state, (e) => {
-      queueMicrotask(() =>
-        scheduler?.halt(`could not write the run's books (${e.message}); stopping the running agents`, true),
-      );
+      queueMicrotask(() => {
+        scheduler?.halt(`could not write the run's books (${e.message}); stopping the running agents`, true);
+        stopWaiting?.();
+      });
     });
     const unwritable = books.failure();
     if (unwritable) {
@@ -236,6 +239,11 @@ export async function runCommand(planPath: string, given: RunFlags, resume?: Exe
           killGraceMs: config.killGrace !== undefined ? parseDuration(config.killGrace) : undefined,
           tick: (dir, taskId) => tickIn(dir, format, plan, root, taskId, state),
           tickEditsTrackedFiles: ticksEditPlanFiles,
+          planFiles,
+          onWaiting: (files) =>
+            warn(
+              `merges are waiting: your uncommitted changes to ${files.join(', ')} are in the way of every task's tick; commit or stash them and the run goes on (Ctrl-C stops it)`,
+            ),
           onLost: (lost) => {
             for (const { taskId, commit } of lost) {
               scheduler?.revoke(
@@ -250,6 +258,7 @@ export async function runCommand(planPath: string, given: RunFlags, resume?: Exe
           },
         })
       : undefined;
+    stopWaiting = () => workspaces?.stopWaiting();
     // Books first: an event is on disk before anyone is shown it.
     const runFiles = new RunFiles({
       runDir,
@@ -376,6 +385,7 @@ export async function runCommand(planPath: string, given: RunFlags, resume?: Exe
           message: `${sig}: stopping the running agents and saving state (press Ctrl-C again to stop waiting)`,
         });
         sched.cancel();
+        stopWaiting?.();
       } else {
         // The books are written on every event; leaving now loses nothing but the agents' last words.
         killAllProcessGroups();

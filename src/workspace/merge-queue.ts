@@ -77,6 +77,19 @@ export interface BranchWatch {
   onCopied?(copied: CopiedMerge[]): void;
 }
 
+export interface MergeQueueOptions extends BranchWatch {
+  /**
+   * Files every merge writes (the plan, for its ticks), relative to the root. The user's uncommitted
+   * changes to them stand in the way of every merge, not one task's: a merge waits for the user to
+   * commit or stash them, rather than fail each task after its agent's work.
+   */
+  planFiles?: readonly string[];
+  /** A merge waits for the user's changes to `files` (told once each time it starts waiting). */
+  onWaiting?(files: string[]): void;
+  /** How often a waiting merge tries again; default 2 s. */
+  pollMs?: number;
+}
+
 interface Waiting {
   req: MergeRequest;
   done(r: Result<Merged, MergeFailure>): void;
@@ -116,9 +129,38 @@ export class MergeQueue {
     readonly branch: string,
     /** Where the merges happen: a detached worktree of the run. */
     private readonly mergeDir: string,
-    private readonly watch: BranchWatch = {},
+    private readonly o: MergeQueueOptions = {},
   ) {
     this.unmarkScratch = markScratch(mergeDir);
+    this.planFiles = new Set(o.planFiles ?? []);
+  }
+
+  private readonly planFiles: ReadonlySet<string>;
+  /** Set by `stopWaiting`: merges no longer wait for the user. */
+  private stopped = false;
+  /** Ends the pause of a waiting merge early. */
+  private wakeWaiting: (() => void) | undefined;
+
+  /** A merge waiting for the user's changes fails now, and later ones do not wait (the run is stopping). */
+  stopWaiting(): void {
+    this.stopped = true;
+    this.wakeWaiting?.();
+  }
+
+  /** Wait a while for the user; false when told to stop waiting. */
+  private pause(): Promise<boolean> {
+    if (this.stopped) return Promise.resolve(false);
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        this.wakeWaiting = undefined;
+        resolve(true);
+      }, this.o.pollMs ?? 2000);
+      this.wakeWaiting = () => {
+        clearTimeout(timer);
+        this.wakeWaiting = undefined;
+        resolve(false);
+      };
+    });
   }
 
   private readonly unmarkScratch: () => void;
@@ -191,7 +233,7 @@ export class MergeQueue {
       this.landed.set(copy, taskId);
       copied.push({ taskId, was: commit, commit: copy });
     }
-    if (copied.length > 0) this.watch.onCopied?.(copied);
+    if (copied.length > 0) this.o.onCopied?.(copied);
     return off;
   }
 
@@ -203,7 +245,7 @@ export class MergeQueue {
       this.landed.delete(commit);
       lost.push({ taskId, commit });
     }
-    if (lost.length > 0) this.watch.onLost?.(lost);
+    if (lost.length > 0) this.o.onLost?.(lost);
   }
 
   /**
@@ -465,8 +507,15 @@ export class MergeQueue {
 
   /** Move the integration branch (and the user's working tree, when it has it checked out) to `tip`. */
   private async deliver(head: string, tip: string): Promise<Result<Merged, MergeFailure>> {
-    const [at, on] = await this.userHead();
-    if (on === `refs/heads/${this.branch}`) {
+    for (let waiting = false; ; waiting = true) {
+      const [at, on] = await this.userHead();
+      if (on !== `refs/heads/${this.branch}`) {
+        // The user is on another branch now: move ours without touching their files.
+        const upd = await git(this.root, ['update-ref', `refs/heads/${this.branch}`, tip, head]);
+        if (!upd.ok) return err({ kind: 'error', message: `${this.branch} moved during the merge` });
+        return ok({ commit: tip });
+      }
+      // A commit of the user's (of the changes we waited for, say): the merge starts again on top of it.
       if (at !== head) return err({ kind: 'error', message: `${this.branch} moved during the merge` });
       // Killed inside the fast-forward, git would leave the user's tree half way between the two
       // commits (and a stale index.lock): this note tells the next run what to finish (recover.ts).
@@ -477,23 +526,23 @@ export class MergeQueue {
       rmSync(note, { force: true });
       if (ff.ok) return ok({ commit: tip });
       const said = `${ff.error.stderr}\n${ff.error.stdout}`;
-      if (/would be overwritten|untracked working tree files/i.test(said)) {
-        const files = said
-          .split('\n')
-          .filter((l) => /^\s+\S/.test(l))
-          .map((l) => l.trim())
-          .filter((l) => !/^(please|aborting)/i.test(l));
+      if (!/would be overwritten|untracked working tree files/i.test(said)) {
+        return err({ kind: 'error', message: describeGitError(ff.error) });
+      }
+      const files = said
+        .split('\n')
+        .filter((l) => /^\s+\S/.test(l))
+        .map((l) => l.trim())
+        .filter((l) => !/^(please|aborting)/i.test(l));
+      const inTheWayOfAll = files.length > 0 && files.every((f) => this.planFiles.has(f));
+      if (inTheWayOfAll && !waiting && !this.stopped) this.o.onWaiting?.(files);
+      if (!inTheWayOfAll || !(await this.pause())) {
         return err({
           kind: 'local-changes',
           message: `your uncommitted changes to ${files.join(', ') || 'the same files'} would be overwritten; commit or stash them and run again`,
         });
       }
-      return err({ kind: 'error', message: describeGitError(ff.error) });
     }
-    // The user is on another branch now: move ours without touching their files.
-    const upd = await git(this.root, ['update-ref', `refs/heads/${this.branch}`, tip, head]);
-    if (!upd.ok) return err({ kind: 'error', message: `${this.branch} moved during the merge` });
-    return ok({ commit: tip });
   }
 }
 

@@ -8,7 +8,7 @@ import { runInProcessGroup } from '../util/process-group.js';
 import { timed } from '../util/timings.js';
 import { commitAll, taskCommitMessage } from './commit.js';
 import { git, identityArgs, readRef } from './git.js';
-import { type BranchWatch, type MergeFailure, MergeQueue, type MergeRequest } from './merge-queue.js';
+import { type MergeFailure, MergeQueue, type MergeQueueOptions, type MergeRequest } from './merge-queue.js';
 import type { StagedIndex } from './staged-index.js';
 import {
   createTaskWorkspace,
@@ -23,8 +23,11 @@ import {
 /** A command run in each new worktree: a shell string (the user's own config) or an argv. */
 export type SetupCommand = string | string[];
 
-/** `onLost` and `onCopied`: what the user's moves of the integration branch did to the landed tasks (see MergeQueue). */
-export interface TaskWorkspacesOptions extends BranchWatch {
+/**
+ * With the merge queue's own options: what the user's moves of the integration branch did to the
+ * landed tasks, and the plan files whose uncommitted changes merges wait out (see MergeQueue).
+ */
+export interface TaskWorkspacesOptions extends MergeQueueOptions {
   root: string;
   /** `.taskwave` */
   stateDir: string;
@@ -234,6 +237,11 @@ export class TaskWorkspaces {
   /** Run `fn` in a clean checkout of the integration head, between merges. */
   atHead<T>(fn: (dir: string) => Promise<T>): Promise<Result<T, string>> {
     return this.queue.atHead((dir) => fn(dir));
+  }
+
+  /** Merges no longer wait for the user's changes to the plan: the run is stopping. */
+  stopWaiting(): void {
+    this.queue.stopWaiting();
   }
 
   /** Whether what the run merged is still on the integration branch; what is not goes to `onLost`. */

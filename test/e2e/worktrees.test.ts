@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { waitFor } from '../support/processes.js';
 import { type AgentLogEntry, makeRepo, runCli, startCli } from '../support/repo.js';
 
 /*
@@ -132,6 +133,23 @@ describe('worktrees', () => {
     expect(exec.tasks.T001.error).toContain('your uncommitted changes to a.txt would be overwritten');
     expect(exec.tasks.T001.error).toContain(`kept on branch taskwave/${exec.runId}/T001`);
     expect(repo.read('tasks.md')).toBe(PLAN);
+  });
+
+  it('waits for the user to commit an edit of the plan made during the run, then lands every task on top of it', async () => {
+    const repo = makeRepo({ 'tasks.md': PLAN });
+    const note = '\nA note the user adds while the run goes on.\n';
+    // While T002 works, "the user" adds a line to the plan in their working tree.
+    repo.script({ T001: { sleepMs: 500 }, T002: { append: { [join(repo.dir, 'tasks.md')]: note, 'b.txt': 'b\n' } } });
+    const run = startCli(['run', 'tasks.md'], repo.dir);
+    await waitFor('the run to say it waits', () => run.output().includes('merges are waiting'));
+    expect(run.output()).toContain('your uncommitted changes to tasks.md are in the way of every task');
+    expect(run.output()).not.toMatch(/^(done|failed) /m);
+    repo.git('commit', '-qam', 'my note');
+    const r = await run.done;
+    expect(r.code).toBe(0);
+    expect(repo.read('tasks.md')).toBe(PLAN.replaceAll('- [ ] T', '- [x] T') + note);
+    expect(repo.git('log', '--format=%s', 'main').trim().split('\n').slice(-2)).toEqual(['my note', 'initial']);
+    expect(repo.git('status', '--porcelain').trim()).toBe('');
   });
 
   it('runs the setup commands and copies the listed untracked files into each new worktree', async () => {

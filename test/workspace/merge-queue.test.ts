@@ -24,9 +24,13 @@ function setup(branches: Record<string, Record<string, string>>) {
   repo.git('checkout', '-q', 'main');
   const lost: LostMerge[] = [];
   const copied: CopiedMerge[] = [];
+  const waits: string[][] = [];
   const queue = new MergeQueue(repo.dir, 'main', join(repo.dir, '.merge'), {
     onLost: (l) => lost.push(...l),
     onCopied: (c) => copied.push(...c),
+    planFiles: ['plan.md'],
+    onWaiting: (files) => waits.push(files),
+    pollMs: 20,
   });
   const request = (taskId: string): MergeRequest => ({
     taskId,
@@ -39,7 +43,7 @@ function setup(branches: Record<string, Record<string, string>>) {
   });
   /** How many times main moved (each fast-forward of the user's tree is one reflog entry). */
   const moves = () => repo.git('reflog', 'show', '--format=%H', 'main').trim().split('\n').length;
-  return { repo, queue, request, moves, lost, copied };
+  return { repo, queue, request, moves, lost, copied, waits };
 }
 
 describe('merge queue', () => {
@@ -270,5 +274,51 @@ describe('merge queue', () => {
       'shared.txt',
       'upstream.txt',
     ]);
+  });
+
+  it("waits out the user's uncommitted changes to the plan, told once, and merges on top of their commit", async () => {
+    const { repo, queue, request, waits } = setup({ T1: { 'a.txt': 'a\n' }, T2: { 'b.txt': 'b\n' } });
+    await queue.startingPoint();
+    appendFileSync(join(repo.dir, 'plan.md'), 'A note of the user.\n');
+    let settled = false;
+    const r1 = queue.enqueue(request('T1')).finally(() => {
+      settled = true;
+    });
+    await new Promise((r) => setTimeout(r, 200));
+    expect(settled).toBe(false);
+    expect(waits).toEqual([['plan.md']]);
+    // Nothing was touched meanwhile.
+    expect(repo.git('log', '--format=%s', 'main').trim().split('\n')).toEqual(['initial']);
+    expect(readFileSync(join(repo.dir, 'plan.md'), 'utf8')).toBe('# Plan\nA note of the user.\n');
+    repo.git('commit', '-qam', 'the user notes');
+    expect(await r1).toEqual({ ok: true, value: { commit: repo.git('rev-parse', 'main').trim() } });
+    expect(await queue.enqueue(request('T2'))).toMatchObject({ ok: true });
+    await queue.close();
+    expect(repo.git('log', '--format=%s', 'main').trim().split('\n')).toEqual([
+      'T2: done',
+      'T1: done',
+      'the user notes',
+      'initial',
+    ]);
+    expect(readFileSync(join(repo.dir, 'plan.md'), 'utf8')).toBe('# Plan\nA note of the user.\n- [x] T1\n- [x] T2\n');
+    expect(waits).toHaveLength(1);
+  });
+
+  it('gives up waiting when the run stops: the task fails as before, with nothing touched', async () => {
+    const { repo, queue, request, waits } = setup({ T1: { 'a.txt': 'a\n' } });
+    await queue.startingPoint();
+    appendFileSync(join(repo.dir, 'plan.md'), 'A note of the user.\n');
+    const r1 = queue.enqueue(request('T1'));
+    await new Promise((r) => setTimeout(r, 100));
+    queue.stopWaiting();
+    const r = await r1;
+    await queue.close();
+    expect(waits).toEqual([['plan.md']]);
+    expect(r.ok === false && r.error).toEqual({
+      kind: 'local-changes',
+      message: 'your uncommitted changes to plan.md would be overwritten; commit or stash them and run again',
+    });
+    expect(repo.git('log', '--format=%s', 'main').trim().split('\n')).toEqual(['initial']);
+    expect(readFileSync(join(repo.dir, 'plan.md'), 'utf8')).toBe('# Plan\nA note of the user.\n');
   });
 });
