@@ -16,29 +16,33 @@ export class Journal {
   private fd: number;
   /** Appended since the last fsync. */
   private unsynced = false;
+  /** Bytes in the file: only this process appends to it (the run holds the lock). */
+  private bytes: number;
 
   constructor(readonly path: string) {
     this.fd = openSync(path, 'a');
+    this.bytes = fstatSync(this.fd).size;
   }
 
   /** Current size in bytes: the snapshot remembers it to replay only what came after. */
   size(): number {
-    return fstatSync(this.fd).size;
+    return this.bytes;
   }
 
   append(entry: JournalEntry, durable = true): void {
     faultPoint('journal:before');
     timedSync('journal append + fsync', () => {
-      const before = this.size();
+      const line = Buffer.from(`${JSON.stringify(entry)}\n`, 'utf8');
       try {
-        writeAllSync(this.fd, `${JSON.stringify(entry)}\n`);
+        writeAllSync(this.fd, line);
       } catch (e) {
         // A line cut short (a full disk) would swallow the next one written after it: take it back.
         try {
-          ftruncateSync(this.fd, before);
+          ftruncateSync(this.fd, this.bytes);
         } catch {}
         throw e;
       }
+      this.bytes += line.length;
       this.unsynced = true;
       if (durable) this.sync();
     });
