@@ -7,6 +7,7 @@ import type { GateResult } from '../gates/types.js';
 import type { Verified, Verifier, VerifyFailure } from '../gates/verifier.js';
 import type { Plan, PlanFormat, Task } from '../plan/types.js';
 import { err, ok, type Result } from '../result.js';
+import { sleep as sleepUnlessAborted } from '../util/sleep.js';
 import { timed } from '../util/timings.js';
 import type { StagedIndex } from '../workspace/staged-index.js';
 import type { ConflictToResolve, TaskWorkspaces } from '../workspace/task-workspaces.js';
@@ -83,16 +84,7 @@ export function createTaskRunner(deps: TaskRunnerDeps) {
   /** For agents whose resumed runs report the session's running total: the total seen so far. */
   const cumulative = new Map<string, Usage>();
   const promptsDir = join(deps.runDir, 'prompts');
-  const sleep =
-    deps.sleep ??
-    ((ms: number, signal: AbortSignal) =>
-      new Promise<void>((resolve) => {
-        const t = setTimeout(resolve, ms);
-        signal.addEventListener('abort', () => {
-          clearTimeout(t);
-          resolve();
-        });
-      }));
+  const sleep = deps.sleep ?? ((ms: number, signal: AbortSignal) => sleepUnlessAborted(ms, signal).then(() => {}));
 
   /** In place, the commit the last verified task made: the next task starts there (no need to ask git). */
   let inPlaceHead: string | undefined;

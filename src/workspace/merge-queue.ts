@@ -3,6 +3,7 @@ import { dirname, join } from 'node:path';
 import { err, ok, type Result } from '../result.js';
 import { markScratch, writeFileAtomic } from '../util/atomic-write.js';
 import { faultPoint } from '../util/fault.js';
+import { sleep } from '../util/sleep.js';
 import { timed } from '../util/timings.js';
 import { commitAll } from './commit.js';
 import { describeGitError, git, readRef, refCommit } from './git.js';
@@ -136,31 +137,12 @@ export class MergeQueue {
   }
 
   private readonly planFiles: ReadonlySet<string>;
-  /** Set by `stopWaiting`: merges no longer wait for the user. */
-  private stopped = false;
-  /** Ends the pause of a waiting merge early. */
-  private wakeWaiting: (() => void) | undefined;
+  /** Aborted by `stopWaiting`: merges no longer wait for the user. */
+  private readonly waitsEnd = new AbortController();
 
   /** A merge waiting for the user's changes fails now, and later ones do not wait (the run is stopping). */
   stopWaiting(): void {
-    this.stopped = true;
-    this.wakeWaiting?.();
-  }
-
-  /** Wait a while for the user; false when told to stop waiting. */
-  private pause(): Promise<boolean> {
-    if (this.stopped) return Promise.resolve(false);
-    return new Promise((resolve) => {
-      const timer = setTimeout(() => {
-        this.wakeWaiting = undefined;
-        resolve(true);
-      }, this.o.pollMs ?? 2000);
-      this.wakeWaiting = () => {
-        clearTimeout(timer);
-        this.wakeWaiting = undefined;
-        resolve(false);
-      };
-    });
+    this.waitsEnd.abort();
   }
 
   private readonly unmarkScratch: () => void;
@@ -535,8 +517,8 @@ export class MergeQueue {
         .map((l) => l.trim())
         .filter((l) => !/^(please|aborting)/i.test(l));
       const inTheWayOfAll = files.length > 0 && files.every((f) => this.planFiles.has(f));
-      if (inTheWayOfAll && !waiting && !this.stopped) this.o.onWaiting?.(files);
-      if (!inTheWayOfAll || !(await this.pause())) {
+      if (inTheWayOfAll && !waiting && !this.waitsEnd.signal.aborted) this.o.onWaiting?.(files);
+      if (!inTheWayOfAll || !(await sleep(this.o.pollMs ?? 2000, this.waitsEnd.signal))) {
         return err({
           kind: 'local-changes',
           message: `your uncommitted changes to ${files.join(', ') || 'the same files'} would be overwritten; commit or stash them and run again`,

@@ -1,0 +1,30 @@
+import { describe, expect, it } from 'vitest';
+import { sleep } from '../../src/util/sleep.js';
+
+describe('sleep', () => {
+  it('is true after the whole wait, false when the signal aborts first or already had', async () => {
+    expect(await sleep(5)).toBe(true);
+    const c = new AbortController();
+    const cut = sleep(60_000, c.signal);
+    c.abort();
+    expect(await cut).toBe(false);
+    expect(await sleep(60_000, c.signal)).toBe(false);
+  });
+
+  it('leaves no listener on a signal that outlives its waits', async () => {
+    const c = new AbortController();
+    let listening = 0;
+    const add = c.signal.addEventListener.bind(c.signal);
+    const remove = c.signal.removeEventListener.bind(c.signal);
+    c.signal.addEventListener = ((...a: Parameters<typeof add>) => {
+      listening++;
+      add(...a);
+    }) as typeof add;
+    c.signal.removeEventListener = ((...a: Parameters<typeof remove>) => {
+      listening--;
+      remove(...a);
+    }) as typeof remove;
+    for (let i = 0; i < 3; i++) expect(await sleep(1, c.signal)).toBe(true);
+    expect(listening).toBe(0);
+  });
+});
