@@ -10,6 +10,15 @@ afterEach(() => {
   for (const r of repos.splice(0)) r.cleanup();
 });
 
+/** A branch `name` from commit `from` with one commit that adds `file`; main is checked out again. */
+function taskBranch(repo: GitRepo, name: string, from: string, file: string, message = `work of ${name}`): void {
+  repo.git('checkout', '-q', '-b', name, from);
+  repo.write(file, `${name}\n`);
+  repo.git('add', file);
+  repo.git('commit', '-qm', message);
+  repo.git('checkout', '-q', 'main');
+}
+
 /** A repository on main with a plan, and one branch per task that adds `files` on top of the start. */
 function setup(branches: Record<string, Record<string, string>>) {
   const repo = gitRepo({ 'plan.md': '# Plan\n', 'shared.txt': 'one\ntwo\nthree\n' });
@@ -116,16 +125,8 @@ describe('merge queue', () => {
     expect(first.ok).toBe(true);
     const t1 = repo.git('rev-parse', 'main').trim();
     // T2 starts from the head T1 made; T3 from the start.
-    for (const [name, from, file] of [
-      ['T2', t1, 'b.txt'],
-      ['T3', start, 'c.txt'],
-    ] as const) {
-      repo.git('checkout', '-q', '-b', name, from);
-      repo.write(file, `${name}\n`);
-      repo.git('add', file);
-      repo.git('commit', '-qm', `work of ${name}`);
-    }
-    repo.git('checkout', '-q', 'main');
+    taskBranch(repo, 'T2', t1, 'b.txt');
+    taskBranch(repo, 'T3', start, 'c.txt');
     // The user takes T1 off main while the run goes on.
     repo.git('reset', '-q', '--hard', start);
     const t2 = await queue.enqueue({ ...request('T2'), base: t1 });
@@ -195,38 +196,34 @@ describe('merge queue', () => {
     expect(lost).toEqual([{ taskId: 'T2', commit: c2.value.commit }]);
   });
 
-  /** A commit of the user's on a branch `up` from the start, and main rebased onto it. */
-  function rebaseOntoUpstream(repo: GitRepo, start: string): void {
-    repo.git('checkout', '-q', '-b', 'up', start);
-    repo.write('upstream.txt', 'theirs\n');
-    repo.git('add', 'upstream.txt');
-    repo.git('commit', '-qm', 'upstream');
-    repo.git('checkout', '-q', 'main');
-    repo.git('rebase', '-q', 'up');
-  }
-
-  it('follows landed tasks through a rebase of the branch, and merges a task that started before it', async () => {
-    const { repo, queue, request, lost, copied } = setup({ T1: { 'a.txt': 'a\n' }, T2: { 'b.txt': 'b\n' } });
+  /**
+   * T1 and T2 land; T3 starts from T2's commit; then the user rebases main onto a commit of theirs
+   * (`upstream`, on a branch from the start).
+   */
+  async function landTwoThenRebase() {
+    const s = setup({ T1: { 'a.txt': 'a\n' }, T2: { 'b.txt': 'b\n' } });
+    const { repo, queue, request } = s;
     const start = repo.git('rev-parse', 'HEAD').trim();
     const c1 = await queue.enqueue(request('T1'));
     const c2 = await queue.enqueue(request('T2'));
     if (!c1.ok || !c2.ok) throw new Error('not merged');
-    // T3 starts from T2's commit, then the user rebases main onto a commit of theirs.
-    repo.git('checkout', '-q', '-b', 'T3', c2.value.commit);
-    repo.write('c.txt', 'c\n');
-    repo.git('add', 'c.txt');
-    repo.git('commit', '-qm', 'work of T3');
-    repo.git('checkout', '-q', 'main');
-    rebaseOntoUpstream(repo, start);
+    taskBranch(repo, 'T3', c2.value.commit, 'c.txt');
+    taskBranch(repo, 'up', start, 'upstream.txt', 'upstream');
+    repo.git('rebase', '-q', 'up');
+    return { ...s, c1: c1.value.commit, c2: c2.value.commit };
+  }
+
+  it('follows landed tasks through a rebase of the branch, and merges a task that started before it', async () => {
+    const { repo, queue, request, lost, copied, c1, c2 } = await landTwoThenRebase();
     const [t2, t1] = repo.git('log', '--format=%H', '-2', 'main').trim().split('\n');
     await queue.recheck();
     expect(lost).toEqual([]);
     expect(copied).toEqual([
-      { taskId: 'T1', was: c1.value.commit, commit: t1 },
-      { taskId: 'T2', was: c2.value.commit, commit: t2 },
+      { taskId: 'T1', was: c1, commit: t1 },
+      { taskId: 'T2', was: c2, commit: t2 },
     ]);
     // Its base is gone from the branch, but every change in it is there: nothing comes back.
-    const c3 = await queue.enqueue({ ...request('T3'), base: c2.value.commit });
+    const c3 = await queue.enqueue({ ...request('T3'), base: c2 });
     expect(c3).toEqual({ ok: true, value: { commit: repo.git('rev-parse', 'main').trim() } });
     expect(repo.git('log', '--format=%s', 'main').trim().split('\n')).toEqual([
       'T3: done',
@@ -247,26 +244,16 @@ describe('merge queue', () => {
   });
 
   it('counts a task as taken off when the rebase changed what it did, and refuses what started from it', async () => {
-    const { repo, queue, request, lost, copied } = setup({ T1: { 'a.txt': 'a\n' }, T2: { 'b.txt': 'b\n' } });
-    const start = repo.git('rev-parse', 'HEAD').trim();
-    const c1 = await queue.enqueue(request('T1'));
-    const c2 = await queue.enqueue(request('T2'));
-    if (!c1.ok || !c2.ok) throw new Error('not merged');
-    repo.git('checkout', '-q', '-b', 'T3', c2.value.commit);
-    repo.write('c.txt', 'c\n');
-    repo.git('add', 'c.txt');
-    repo.git('commit', '-qm', 'work of T3');
-    repo.git('checkout', '-q', 'main');
-    rebaseOntoUpstream(repo, start);
+    const { repo, queue, request, lost, copied, c1, c2 } = await landTwoThenRebase();
     // The user edits T2's copy as they rebase: it is not the change T2 made.
     repo.write('b.txt', 'b, edited\n');
     repo.git('commit', '-q', '--amend', '--no-edit', '-a');
     const t1 = repo.git('rev-parse', 'main~1').trim();
-    const t3 = await queue.enqueue({ ...request('T3'), base: c2.value.commit });
+    const t3 = await queue.enqueue({ ...request('T3'), base: c2 });
     await queue.close();
     expect(t3.ok === false && t3.error).toMatchObject({ kind: 'error', message: expect.stringMatching(/rewritten/) });
-    expect(copied).toEqual([{ taskId: 'T1', was: c1.value.commit, commit: t1 }]);
-    expect(lost).toEqual([{ taskId: 'T2', commit: c2.value.commit }]);
+    expect(copied).toEqual([{ taskId: 'T1', was: c1, commit: t1 }]);
+    expect(lost).toEqual([{ taskId: 'T2', commit: c2 }]);
     expect(repo.git('ls-tree', '--name-only', 'main').trim().split('\n')).toEqual([
       'a.txt',
       'b.txt',
