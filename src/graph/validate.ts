@@ -163,8 +163,11 @@ function cycleDiagnostic(graph: TaskGraph, { path: cycle, others }: Cycle): Diag
     const from = at(closed, k);
     const to = at(closed, k + 1);
     const deps = at(graph.deps, to);
-    const source = at(graph.depSources, to)[deps.indexOf(from)]?.source ?? at(graph.tasks, to).source;
-    related.push({ ...source, message: `${id(to)} depends on ${id(from)} here` });
+    const dep = at(graph.depSources, to)[deps.indexOf(from)];
+    const source = dep?.source ?? at(graph.tasks, to).source;
+    // An implied edge points at a heading or at the dependent's own line: say what implies it.
+    const why = dep?.kind === 'phase-order' ? ' (phase order)' : dep?.kind === 'sequential' ? ' (plan order)' : '';
+    related.push({ ...source, message: `${id(to)} depends on ${id(from)} here${why}` });
   }
   let message = `dependency cycle: ${names.join(' -> ')}`;
   if (others.length > 0) {

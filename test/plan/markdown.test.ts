@@ -2,6 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { validateGraph } from '../../src/graph/index.js';
 import { extractFileRefs } from '../../src/plan/file-refs.js';
 import { parseMarkdownPlan, scanMarkdown } from '../../src/plan/formats/markdown.js';
 import { derivedTaskId, findDependencyRefs } from '../../src/plan/task-ids.js';
@@ -531,12 +532,29 @@ describe('implied dependencies', () => {
         .map((d) => d.id);
     expect(phaseOrder('T005')).toEqual(['T003', 'T004']);
     expect(phaseOrder('T006')).toEqual(['T003', 'T004']);
-    expect(phaseOrder('T007')).toEqual(['T003', 'T004']);
+    // T007 waits for the [P] run T005, T006, which waits for Phase 1: an edge of its own would add nothing.
+    expect(phaseOrder('T007')).toEqual([]);
     for (const later of ['T005', 'T006', 'T007']) {
       for (const earlier of ['T001', 'T002', 'T003', 'T004']) expect(dependsOn(plan, later, earlier)).toBe(true);
     }
     expect(dependsOn(plan, 'T005', 'T006')).toBe(false);
-    expect(task(plan, 'T005').deps[0]?.source).toEqual(task(plan, 'T005').source);
+    // A phase-order edge is placed at the heading that makes it, and shared by the phase's first tasks.
+    const phase2 = plan.phases.find((p) => p.id === '2');
+    expect(task(plan, 'T005').deps[0]?.source).toEqual(phase2?.source);
+    expect(task(plan, 'T005').deps[0]).toBe(task(plan, 'T006').deps[0]);
+  });
+
+  it('says which implied edge closes a cycle, at the line that implies it', () => {
+    const plan = parse(
+      md('## Phase 1', '- [ ] T001 a (depends on T003)', '- [ ] T002 b', '## Phase 2', '- [ ] T003 c'),
+    );
+    const [cycle] = validateGraph(plan);
+    expect(cycle?.message).toBe('dependency cycle: T001 -> T002 -> T003 -> T001');
+    expect(cycle?.related?.map((r) => `${r.line}: ${r.message}`)).toEqual([
+      '3: T002 depends on T001 here (plan order)',
+      '4: T003 depends on T002 here (phase order)',
+      '2: T001 depends on T003 here',
+    ]);
   });
 
   it('uses explicit edges inside a phase when finding its sinks, and done tasks still take part', () => {
@@ -863,7 +881,9 @@ describe.skipIf(!haveReal)('conformance: real spec-kit plans', () => {
     expect(task(plan, 'T040').requirements).toEqual(['FR-001', 'FR-031', 'FR-030']);
     // Implied order: the foundational [P] run depends on Phase 1, T008 waits for the run.
     expect(depIds(task(plan, 'T004'))).toEqual(['T003']);
-    expect(depIds(task(plan, 'T008'))).toEqual(['T004', 'T005', 'T006', 'T007', 'T003']);
+    // T008 waits for the run, and so for Phase 1: no edge of its own to Phase 1's sink T003.
+    expect(depIds(task(plan, 'T008'))).toEqual(['T004', 'T005', 'T006', 'T007']);
+    expect(dependsOn(plan, 'T008', 'T003')).toBe(true);
     expect(dependsOn(plan, 'T053', 'T001')).toBe(true);
     expect(dependsOn(plan, 'T005', 'T004')).toBe(false);
     expect(dependsOn(plan, 'T044', 'T043')).toBe(true);
@@ -878,7 +898,8 @@ describe.skipIf(!haveReal)('conformance: real spec-kit plans', () => {
     expect(task(plan, 'T010a').parallel).toBe(true);
     // "fix any enumeration missed in T003–T010a" is prose, not a dependency; T011 waits for the run anyway.
     expect(explicitOf(plan, 'T011')).toEqual([]);
-    expect(depIds(task(plan, 'T011'))).toEqual([...range(3, 10), 'T010a', 'T002']);
+    expect(depIds(task(plan, 'T011'))).toEqual([...range(3, 10), 'T010a']);
+    expect(dependsOn(plan, 'T011', 'T002')).toBe(true);
     for (const id of range(3, 10)) expect(dependsOn(plan, 'T010a', id)).toBe(false);
     expect(task(plan, 'T012').requirements).toEqual(['FR-001', 'FR-002']);
   });
@@ -899,7 +920,9 @@ describe.skipIf(!haveReal)('conformance: real spec-kit plans', () => {
     expect(task(plan, 'T033').title).toBe(
       'Accrual batch job (src/jobs/accrual.py) iterating verified users (implemented + unit test)',
     );
-    expect(depIds(task(plan, 'T007'))).toEqual(['T006', 'T005']);
+    // T006 starts Phase 3.2 and waits for Phase 3.1's last task; T007 waits for T006, so for Phase 3.1 too.
+    expect(depIds(task(plan, 'T007'))).toEqual(['T006']);
+    expect(dependsOn(plan, 'T007', 'T005')).toBe(true);
     expect(depIds(task(plan, 'T006'))).toEqual(['T005']);
     expect(dependsOn(plan, 'T007', 'T006')).toBe(true);
     expect(dependsOn(plan, 'T062', 'T001')).toBe(true);

@@ -193,8 +193,10 @@ function addPhaseOrder(phases: readonly Task[][]): void {
     for (const t of tasks) for (const d of t.deps) if (ids.has(d.id) && d.id !== t.id) waitedFor.add(d.id);
     for (const t of tasks) {
       if (t.deps.some((d) => ids.has(d.id))) continue;
+      // A set, not a scan per sink: a wide phase after another would cost |sinks|² per task.
+      const had = new Set(t.deps.map((d) => d.id));
       for (const sink of previousSinks) {
-        if (!t.deps.some((d) => d.id === sink.id)) t.deps.push({ id: sink.id, kind: 'phase-order', source: t.source });
+        if (!had.has(sink.id)) t.deps.push({ id: sink.id, kind: 'phase-order', source: t.source });
       }
     }
     previousSinks = tasks.filter((t) => !waitedFor.has(t.id));

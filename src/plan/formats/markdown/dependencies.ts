@@ -6,8 +6,8 @@ import type { LocatedRef, PhaseDraft } from './types.js';
  * Fills each task's `deps`: the explicit ones it names (ranges expanded against the plan's ids,
  * unknown ids kept for the graph stage to report), then spec-kit's implied order. Implied edges are
  * the fewest that give the same reachability: a task depends on the previous non-`[P]` task of its
- * phase and on the `[P]` run right before it; a `[P]` run depends on what came before the run; every
- * task of a phase depends on the sinks of the previous phase.
+ * phase and on the `[P]` run right before it; a `[P]` run depends on what came before the run; the
+ * tasks of a phase that wait for nothing in it depend on the sinks of the previous phase.
  */
 export function resolveDependencies(
   tasks: Task[],
@@ -81,17 +81,15 @@ export function resolveDependencies(
   };
 
   /**
-   * Every sink of the previous phase, as a dependency of task `t`. The sinks are distinct, so only
-   * the task's own few deps so far need checking: a phase of a thousand `[P]` tasks after another
-   * gives each task a thousand of these, and a set of them per task would cost more than the edges.
+   * The previous phase's sinks, as dependencies of task `t`: one shared `Dependency` per sink for the
+   * whole phase, placed at the phase's heading (the reason for the edge). A phase of a thousand `[P]`
+   * tasks after another gives each task a thousand of these; an object, or a set of ids, per edge
+   * would cost more than the edges.
    */
-  const addPhaseOrder = (t: number, sinks: readonly number[]): void => {
+  const addPhaseOrder = (t: number, order: readonly Dependency[]): void => {
     const task = tasks[t] as Task;
     const had = new Set(task.deps.map((d) => d.id));
-    for (const s of sinks) {
-      const id = (tasks[s] as Task).id;
-      if (id !== task.id && !had.has(id)) task.deps.push({ id, kind: 'phase-order', source: task.source });
-    }
+    for (const dep of order) if (dep.id !== task.id && !had.has(dep.id)) task.deps.push(dep);
   };
 
   const phaseOf = new Int32Array(tasks.length);
@@ -99,6 +97,7 @@ export function resolveDependencies(
     for (const t of p.tasks) phaseOf[t] = k;
   });
   const hasDependent = new Uint8Array(tasks.length);
+  const waitsInPhase = new Uint8Array(tasks.length);
   let previousSinks: number[] = [];
   phases.forEach((p, k) => {
     let previousSerial = -1;
@@ -113,15 +112,21 @@ export function resolveDependencies(
         run = [];
         previousSerial = t;
       }
-      addPhaseOrder(t, previousSinks);
     }
     for (const t of p.tasks) {
       for (const d of (tasks[t] as Task).deps) {
-        if (d.kind === 'phase-order') continue;
         const target = indexById.get(d.id);
-        if (target !== undefined && target !== t && phaseOf[target] === k) hasDependent[target] = 1;
+        if (target === undefined || target === t || phaseOf[target] !== k) continue;
+        hasDependent[target] = 1;
+        waitsInPhase[t] = 1;
       }
     }
+    // Only the phase's first tasks (those that wait for nothing in it) need the edges: the rest wait
+    // for them, so they wait for the previous phase too.
+    const order = previousSinks.map(
+      (s): Dependency => ({ id: (tasks[s] as Task).id, kind: 'phase-order', source: p.phase.source }),
+    );
+    for (const t of p.tasks) if (!waitsInPhase[t]) addPhaseOrder(t, order);
     const sinks = p.tasks.filter((t) => hasDependent[t] === 0);
     previousSinks = sinks.length > 0 ? sinks : p.tasks;
   });

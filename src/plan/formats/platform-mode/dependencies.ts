@@ -131,7 +131,11 @@ export function addExplicitDependencies(
  */
 export function addSprintOrder(tasks: Task[], phaseOrder: readonly string[]): void {
   const byPhase = new Map<string, Task[]>();
-  for (const t of tasks) byPhase.set(t.phase, [...(byPhase.get(t.phase) ?? []), t]);
+  for (const t of tasks) {
+    const list = byPhase.get(t.phase);
+    if (list) list.push(t);
+    else byPhase.set(t.phase, [t]);
+  }
   const sprints = phaseOrder.filter((p) => byPhase.has(p));
   for (let k = 1; k < sprints.length; k++) {
     const previous = byPhase.get(sprints[k - 1] as string) as Task[];
@@ -142,8 +146,9 @@ export function addSprintOrder(tasks: Task[], phaseOrder: readonly string[]): vo
     const currentIds = new Set(current.map((t) => t.id));
     for (const t of current) {
       if (t.deps.some((d) => currentIds.has(d.id))) continue;
+      const had = new Set(t.deps.map((d) => d.id));
       for (const id of sinks) {
-        if (!t.deps.some((d) => d.id === id)) t.deps.push({ id, kind: 'phase-order', source: t.source });
+        if (!had.has(id)) t.deps.push({ id, kind: 'phase-order', source: t.source });
       }
     }
   }
