@@ -37,9 +37,10 @@ try {
     if (!r.ok) throw new Error(r.error.map((d) => d.message).join('\n'));
     const t1 = performance.now();
     const plan = r.value.plan;
-    const errors = graph.validateGraph(plan);
-    if (errors.length > 0) throw new Error(errors[0].message);
+    // As the CLI does: one graph for validation and the run.
     const g = graph.buildGraph(plan.tasks);
+    const errors = graph.validateGraph(g);
+    if (errors.length > 0) throw new Error(errors[0].message);
     const sel = graph.selectTasks(plan, {}, g);
     if (!sel.ok) throw new Error('selection failed');
     const info = graph.scheduleInfo(g, sel.value.run);

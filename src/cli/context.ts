@@ -1,7 +1,7 @@
 import { dirname } from 'node:path';
 import { resolveAgent } from '../agents/registry.js';
 import type { AgentAdapter } from '../agents/types.js';
-import { bridgeDoneTasks, validateGraph } from '../graph/index.js';
+import { bridgeDoneTasks, buildGraph, type TaskGraph, validateGraph } from '../graph/index.js';
 import type { Diagnostic } from '../plan/diagnostic.js';
 import { errorAt } from '../plan/diagnostic.js';
 import { loadPlan } from '../plan/registry.js';
@@ -12,7 +12,10 @@ import { findRoot } from '../workspace/repo.js';
 import { type Config, findConfig, loadConfig } from './config.js';
 
 export interface PlanContext {
+  /** The plan, its tasks' dependencies bridged over done ones (`bridgeDoneTasks`). */
   plan: Plan;
+  /** The graph of `plan.tasks`. */
+  graph: TaskGraph;
   format: PlanFormat;
   root: string;
   git: boolean;
@@ -28,16 +31,21 @@ export async function loadPlanContext(
   const loaded = await loadPlan(planPath, opts.format, { tag: opts.tag });
   if (!loaded.ok) return loaded;
   const { format } = loaded.value;
-  const graphErrors = validateGraph(loaded.value.plan);
+  const read = loaded.value.plan.tasks;
+  // One graph for validation, bridging and the run: a wide plan's graph has millions of edges.
+  const validated = buildGraph(read);
+  const graphErrors = validateGraph(validated);
   if (graphErrors.length > 0) return err(graphErrors);
-  const plan: Plan = { ...loaded.value.plan, tasks: bridgeDoneTasks(loaded.value.plan.tasks) };
+  const tasks = bridgeDoneTasks(read, undefined, validated);
+  const graph = tasks.every((t, i) => t === read[i]) ? validated : buildGraph(tasks);
+  const plan: Plan = { ...loaded.value.plan, tasks };
   // A folder plan (a repository root, `.claudio/`) starts the search in itself.
   const planDir = isDirectory(plan.path) ? plan.path : dirname(plan.path);
   const { root, git } = findRoot(planDir);
   const configFile = opts.config ?? findConfig(planDir, root);
   const config = loadConfig(configFile);
   if (!config.ok) return config;
-  return ok({ plan, format, root, git, config: config.value.config, configFile: config.value.file });
+  return ok({ plan, graph, format, root, git, config: config.value.config, configFile: config.value.file });
 }
 
 export function pickAgent(ctx: PlanContext, name: string | undefined): Result<AgentAdapter, Diagnostic[]> {

@@ -25,7 +25,7 @@ export async function planCommand(planPath: string, flags: PlanFlags): Promise<n
     return EXIT.usage;
   }
   const { plan, config, root } = ctx.value;
-  const prepared = prepareRun(plan, { includeOptional: false });
+  const prepared = prepareRun(plan, { includeOptional: false }, ctx.value.graph);
   // The critical path weighs tasks as `taskwave run` does: what they took before, where they ran before.
   const booksAt = statePaths(root);
   const past = pastDurations(loadExecution(booksAt.execution, booksAt.journal), relative(root, plan.path), plan.tasks);

@@ -80,7 +80,7 @@ export async function prepare(planPath: string, given: RunFlags): Promise<Result
   if (flags.shuffleTies !== undefined && !Number.isInteger(Number(flags.shuffleTies)))
     return err([errorAt(undefined, `--shuffle-ties expects an integer seed, got '${flags.shuffleTies}'`)]);
 
-  const preparedR = prepareRun(ctx.plan, selectOptionsOf(flags));
+  const preparedR = prepareRun(ctx.plan, selectOptionsOf(flags), ctx.graph);
   if (!preparedR.ok) return preparedR;
   const prepared = preparedR.value;
 

@@ -48,10 +48,14 @@ export interface PreparedRun {
 /**
  * What a run executes, and the graph it schedules on. An optional task that is passed over counts as
  * done for its dependents, so edges are bridged over it: a task after it still waits for the tasks
- * before it.
+ * before it. `planGraph`, when given, is the graph of `plan.tasks`.
  */
-export function prepareRun(plan: Plan, options: SelectOptions): Result<PreparedRun, Diagnostic[]> {
-  const graph = buildGraph(plan.tasks);
+export function prepareRun(
+  plan: Plan,
+  options: SelectOptions,
+  planGraph?: TaskGraph,
+): Result<PreparedRun, Diagnostic[]> {
+  const graph = planGraph ?? buildGraph(plan.tasks);
   const first = selectTasks(plan, options, graph);
   if (!first.ok) return first;
   if (first.value.passedOver.length === 0) {
@@ -63,7 +67,8 @@ export function prepareRun(plan: Plan, options: SelectOptions): Result<PreparedR
     });
   }
   const passed = new Set(first.value.passedOver);
-  const tasks = bridgeDoneTasks(plan.tasks, (t) => t.status === 'done' || t.status === 'skipped' || passed.has(t.id));
+  const satisfied = (t: Task) => t.status === 'done' || t.status === 'skipped' || passed.has(t.id);
+  const tasks = bridgeDoneTasks(plan.tasks, satisfied, graph);
   const bridged = buildGraph(tasks);
   // Again on the bridged graph: a named task may now need a prerequisite that is not selected.
   const second = selectTasks({ ...plan, tasks }, options, bridged);

@@ -1,5 +1,5 @@
 import type { Dependency, Task } from '../plan/types.js';
-import { at, buildGraph, topoOrder } from './dag.js';
+import { at, buildGraph, type TaskGraph, topoOrder } from './dag.js';
 
 const doneOrSkipped = (t: Task) => t.status === 'done' || t.status === 'skipped';
 
@@ -9,12 +9,17 @@ const doneOrSkipped = (t: Task) => t.status === 'done' || t.status === 'skipped'
  * unfinished tasks behind it must not drop out of sight. For every unfinished task this adds an edge
  * to each unfinished task reached through done ones only. Done tasks keep their deps as written.
  * `satisfied` says which tasks count as done: a run also passes over optional tasks it does not run.
- * Run it on a validated (acyclic) plan; O(V + E) plus the size of the sets it adds.
+ * Run it on a validated (acyclic) plan; O(V + E) plus the size of the sets it adds. `graph`, when
+ * given, is the graph of `tasks` (the one validation built), so it is not built again.
  */
-export function bridgeDoneTasks(tasks: readonly Task[], satisfied: (t: Task) => boolean = doneOrSkipped): Task[] {
+export function bridgeDoneTasks(
+  tasks: readonly Task[],
+  satisfied: (t: Task) => boolean = doneOrSkipped,
+  graph?: TaskGraph,
+): Task[] {
   // Nothing done (a fresh plan): nothing to bridge, and no graph to build for it.
   if (!tasks.some(satisfied)) return tasks.slice();
-  const g = buildGraph(tasks);
+  const g = graph ?? buildGraph(tasks);
   const n = tasks.length;
   const all = new Uint8Array(n).fill(1);
   // For a done task: the unfinished tasks it reaches through done tasks only, with the edge that leads there.
