@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
-import { join, relative, resolve } from 'node:path';
+import { dirname, join, relative, resolve } from 'node:path';
 import type { AgentAdapter } from '../agents/types.js';
 import { AgentSlots } from '../engine/agent-slots.js';
 import { BudgetWatch } from '../engine/budget.js';
@@ -9,7 +9,15 @@ import { createTaskRunner } from '../engine/run-task.js';
 import { Scheduler } from '../engine/scheduler.js';
 import type { Logger } from '../events.js';
 import { findOpenChecklists } from '../gates/checklists.js';
-import { estimateWeight, FileLocks, makePriority, pastDurations, planOrder, remainingPath } from '../graph/index.js';
+import {
+  estimateWeight,
+  FileLocks,
+  makePriority,
+  pastDurations,
+  planOrder,
+  referenceDocuments,
+  remainingPath,
+} from '../graph/index.js';
 import { formatDiagnostic } from '../plan/diagnostic.js';
 import type { Plan, PlanFormat, Task } from '../plan/types.js';
 import { fanout } from '../report/fanout.js';
@@ -343,7 +351,9 @@ export async function runCommand(planPath: string, given: RunFlags, resume?: Exe
             return limit !== undefined ? [[n, limit] as const] : [];
           }),
         ),
-        new FileLocks(),
+        new FileLocks(
+          referenceDocuments(plan.documents, isDirectory(plan.path) ? plan.path : dirname(plan.path), root),
+        ),
       ),
       execute: (t, signal) => runner.execute(t, signal),
       attempts: (id) => runner.attempts(id),

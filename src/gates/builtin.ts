@@ -1,5 +1,6 @@
 import { existsSync } from 'node:fs';
 import { isAbsolute, join, posix } from 'node:path';
+import { namesAFile } from '../plan/file-refs.js';
 import type { Task } from '../plan/types.js';
 import type { Result } from '../result.js';
 import { git } from '../workspace/git.js';
@@ -132,11 +133,12 @@ async function ignoredNamedFiles(cwd: string, task: Pick<Task, 'files' | 'title'
 const REMOVES = /\b(?:delete|remove|rename|move|drop)s?\b/i;
 const GLOB = /[*?[\]{}]/;
 const URL_LIKE = /^[a-z][a-z0-9+.-]*:\/\/|^www\./i;
-const HAS_EXTENSION = /(?:^|\/)[^/]*\.[A-Za-z0-9]+$/;
 
 /**
- * The files a task names that it should leave behind: relative paths inside the repository that look
- * like files (a folder in them or an extension), not globs, URLs, absolute paths or `../` paths.
+ * The files a task names that it should leave behind: relative paths inside the repository whose last
+ * part names a file (`src/a.ts`, `Makefile`) or that end in `/` (a folder); not globs, URLs, routes
+ * (`users/:id`), words with a slash (`US1/AC2`), absolute paths or `../` paths. A false "missing"
+ * fails a task that did its work, so the rule leans towards checking less.
  */
 export function filesToExist(task: Pick<Task, 'files' | 'title'>): string[] {
   if (REMOVES.test(task.title)) return [];
@@ -145,8 +147,9 @@ export function filesToExist(task: Pick<Task, 'files' | 'title'>): string[] {
     const f = raw.trim().replace(/\\/g, '/');
     if (!f || GLOB.test(f) || URL_LIKE.test(f)) continue;
     if (isAbsolute(f) || f.startsWith('/') || f.startsWith('~') || /^[A-Za-z]:/.test(f)) continue;
-    if (f.split('/').includes('..')) continue;
-    if (!f.includes('/') && !HAS_EXTENSION.test(f)) continue;
+    const parts = f.split('/');
+    if (parts.includes('..') || parts.some((p) => p.includes(':'))) continue;
+    if (!f.endsWith('/') && !namesAFile(parts[parts.length - 1] as string)) continue;
     if (!out.includes(f)) out.push(f);
   }
   return out;
@@ -155,13 +158,25 @@ export function filesToExist(task: Pick<Task, 'files' | 'title'>): string[] {
 export interface NamedFilesOptions {
   cwd: string;
   task: Pick<Task, 'files' | 'title'>;
+  /** What the task changed: a file it names by its last parts (`yamlio.py`) is found where it was written. */
+  changed?: readonly string[];
 }
 
-/** Every file the task names exists in its worktree afterwards (a spec-kit task's test file, say). */
-export function checkNamedFilesExist(opts: NamedFilesOptions): GateResult {
+/**
+ * Every file the task names exists in its worktree afterwards (a spec-kit task's test file, say):
+ * from the root, or, for a name given without its whole path, where the task wrote it or anywhere
+ * git knows it. Spec-kit tasks name the documents beside `tasks.md` (`data-model.md`,
+ * `contracts/api.md`) relative to it, and files by their last parts (`__init__.py`, `models/user.py`).
+ */
+export async function checkNamedFilesExist(opts: NamedFilesOptions): Promise<GateResult> {
   const started = performance.now();
   const expected = filesToExist(opts.task);
-  const missing = expected.filter((f) => !existsSync(join(opts.cwd, f)));
+  const written = (f: string) => (opts.changed ?? []).some((c) => c === f || c.endsWith(`/${f}`));
+  let missing = expected.filter((f) => !existsSync(join(opts.cwd, f)) && !written(f));
+  if (missing.length > 0) {
+    const known = await knownAnywhere(opts.cwd, missing);
+    missing = missing.filter((f) => !known.has(f));
+  }
   if (missing.length === 0) {
     return builtinResult('named-files-exist', started, {
       ok: true,
@@ -174,6 +189,27 @@ export function checkNamedFilesExist(opts: NamedFilesOptions): GateResult {
     outputTail: listTail(missing),
     message: `missing after the task: ${listed(missing)}`,
   });
+}
+
+/**
+ * Which of `names` git knows (tracked, or untracked and not ignored) as the last parts of some path:
+ * asked only when a file looks missing, so a passing check costs no git process.
+ */
+async function knownAnywhere(cwd: string, names: readonly string[]): Promise<Set<string>> {
+  const files = names.filter((f) => !f.endsWith('/'));
+  if (files.length === 0) return new Set();
+  const r = await git(cwd, [
+    'ls-files',
+    '-z',
+    '--cached',
+    '--others',
+    '--exclude-standard',
+    '--',
+    ...files.map((f) => `:(glob)**/${f}`),
+  ]);
+  if (!r.ok) return new Set();
+  const paths = r.value.split('\0').filter(Boolean);
+  return new Set(files.filter((f) => paths.some((p) => p === f || p.endsWith(`/${f}`))));
 }
 
 export interface NoSecretsOptions extends ChangesSource {

@@ -108,7 +108,7 @@ export function createVerifier(o: VerifierOptions): Verifier {
       const seen = await at.changes;
       if (seen.ok) changed = seen.value.changed;
     }
-    const named = record(checkNamedFilesExist({ cwd: dir, task }));
+    const named = record(await checkNamedFilesExist({ cwd: dir, task, changed }));
     if (!named.ok) return err({ kind: 'gate', result: named });
     const failed = await runGates(o.taskGates, dir, scope, o, attempt);
     if (failed) return err({ kind: 'gate', result: failed });

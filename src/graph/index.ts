@@ -1,6 +1,6 @@
 export { bridgeDoneTasks } from './bridge-done.js';
 export { asGraph, buildGraph, CycleError, type DroppedEdge, maskOf, type TaskGraph, topoOrder } from './dag.js';
-export { type FileConflict, FileLocks, normalizeFilePath } from './file-locks.js';
+export { type FileConflict, FileLocks, normalizeFilePath, referenceDocuments } from './file-locks.js';
 export { pastDurations } from './past-durations.js';
 export { makePriority, mulberry32 } from './priority.js';
 export {

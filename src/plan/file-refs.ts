@@ -110,6 +110,16 @@ function stripLeading(token: string): string {
   return token.replace(/^[(*_"'`~]+/, '');
 }
 
+/**
+ * Whether the last segment of a path names a file rather than a folder or a word: it has an extension,
+ * or it is a file people name without one (`Makefile`, `.env`). `US1/AC2` and `api/account` do not.
+ */
+export function namesAFile(segment: string): boolean {
+  if (EXTENSIONLESS.has(segment)) return true;
+  if (segment.startsWith('.')) return isKnownDotfile(segment);
+  return extensionOf(segment) !== undefined;
+}
+
 /** `.env.local` yes; `.zip` and `.agent.md` are ways of writing an extension, not files. */
 function isKnownDotfile(segment: string): boolean {
   const second = segment.indexOf('.', 1);

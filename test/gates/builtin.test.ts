@@ -204,6 +204,29 @@ describe('changed-something', () => {
 });
 
 describe('named-files-exist', () => {
+  it('finds files beside the plan, where the task wrote them, and anywhere git knows them', async () => {
+    const { wt } = worktree({
+      'specs/001-x/tasks.md': '- [ ] T001 x\n',
+      'specs/001-x/data-model.md': '# model\n',
+      'specs/001-x/contracts/api.md': '# api\n',
+      'src/pkg/models/user.py': 'class User: pass\n',
+    });
+    wt.write('src/pkg/lib/yamlio.py', 'def load(): pass\n');
+    const named = (files: string[], changed?: string[]) =>
+      checkNamedFilesExist({ cwd: wt.dir, task: task({ files }), changed });
+    // Spec documents named as the plan's links name them, relative to the plan's folder.
+    expect(await named(['data-model.md', 'contracts/api.md'])).toMatchObject({ ok: true });
+    // A bare name the task wrote in a folder of its own.
+    expect(await named(['yamlio.py'], ['src/pkg/lib/yamlio.py'])).toMatchObject({ ok: true });
+    // A name given without its whole path, known to git (tracked, or new and not ignored).
+    expect(await named(['models/user.py', 'yamlio.py'])).toMatchObject({ ok: true });
+    // A name nowhere at all is still missing.
+    expect(await named(['src/pkg/lib/versioning.py', 'project.py'])).toMatchObject({
+      ok: false,
+      message: 'missing after the task: src/pkg/lib/versioning.py, project.py',
+    });
+  });
+
   it('picks the relative file paths inside the repository', () => {
     const t = task({
       files: [
@@ -220,14 +243,18 @@ describe('named-files-exist', () => {
         'src/models/user.py',
       ],
     });
-    expect(filesToExist(t)).toEqual(['src/models/user.py', 'package.json', 'src/components/']);
+    expect(filesToExist(t)).toEqual(['src/models/user.py', 'package.json', 'src/components/', 'Makefile']);
+    // Words with a slash, routes and extensionless paths name no file to check.
+    expect(filesToExist(task({ files: ['US1/AC2', 'api/account', 'users/:id/posts.json', 'src/.env'] }))).toEqual([
+      'src/.env',
+    ]);
     expect(filesToExist(task({ title: 'Remove the legacy client', files: ['src/legacy.ts'] }))).toEqual([]);
   });
 
-  it('passes when every named file is there, and lists what is missing', () => {
+  it('passes when every named file is there, and lists what is missing', async () => {
     const { wt } = worktree();
     wt.write('tests/test_user.py', 'def test(): pass\n');
-    const good = checkNamedFilesExist({ cwd: wt.dir, task: task({ files: ['src/a.ts', 'tests/test_user.py'] }) });
+    const good = await checkNamedFilesExist({ cwd: wt.dir, task: task({ files: ['src/a.ts', 'tests/test_user.py'] }) });
     expect(good).toMatchObject({
       name: 'named-files-exist',
       command: 'builtin:named-files-exist',
@@ -235,13 +262,13 @@ describe('named-files-exist', () => {
       ok: true,
     });
     const files = ['src/a.ts', ...Array.from({ length: 7 }, (_, i) => `src/m${i}.ts`)];
-    const bad = checkNamedFilesExist({ cwd: wt.dir, task: task({ files }) });
+    const bad = await checkNamedFilesExist({ cwd: wt.dir, task: task({ files }) });
     expect(bad).toMatchObject({
       ok: false,
       message: 'missing after the task: src/m0.ts, src/m1.ts, src/m2.ts, src/m3.ts, src/m4.ts and 2 more',
     });
     expect(bad.outputTail.split('\n')).toHaveLength(7);
-    expect(checkNamedFilesExist({ cwd: wt.dir, task: task() })).toMatchObject({
+    expect(await checkNamedFilesExist({ cwd: wt.dir, task: task() })).toMatchObject({
       ok: true,
       message: 'no file to check',
     });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { FileLocks, normalizeFilePath } from '../../src/graph/index.js';
+import { FileLocks, normalizeFilePath, referenceDocuments } from '../../src/graph/index.js';
 
 const t = (id: string, ...files: string[]) => ({ id, files });
 
@@ -67,5 +67,37 @@ describe('FileLocks', () => {
     const locks = new FileLocks();
     locks.acquire(t('A', 'README.md'));
     expect(locks.canStart(t('B', 'readme.md'))).toBe(true);
+  });
+});
+
+describe('reference documents', () => {
+  const isReference = referenceDocuments(
+    ['/repo/specs/001-x/data-model.md', '/repo/specs/001-x/spec.md', '/repo/specs/001-x/contracts'],
+    '/repo/specs/001-x',
+    '/repo',
+  );
+
+  it('knows the plan’s documents by their path from the root or from the plan’s folder, and what a folder holds', () => {
+    expect(isReference('data-model.md')).toBe(true);
+    expect(isReference('specs/001-x/spec.md')).toBe(true);
+    expect(isReference('./specs/001-x/contracts/api.yaml')).toBe(true);
+    expect(isReference('contracts/events.md')).toBe(true);
+    expect(isReference('src/data-model.md')).toBe(false);
+    expect(isReference('contracts-old/x.md')).toBe(false);
+    expect(isReference('specs/002-y/spec.md')).toBe(false);
+  });
+
+  it('are never locked: two tasks that name one may run together, their own files still keep them apart', () => {
+    const locks = new FileLocks(isReference);
+    const a = t('A', 'src/models/user.py', 'data-model.md');
+    const b = t('B', 'src/models/order.py', 'specs/001-x/data-model.md');
+    const c = t('C', 'src/models/user.py', 'contracts/api.yaml');
+    locks.acquire(a);
+    expect(locks.canStart(b)).toBe(true);
+    expect(locks.conflicts(c)).toEqual([{ file: 'src/models/user.py', heldBy: 'A' }]);
+    locks.acquire(b);
+    expect(locks.holder('data-model.md')).toBeUndefined();
+    locks.release(a);
+    expect(locks.canStart(c)).toBe(true);
   });
 });
