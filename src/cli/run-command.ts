@@ -52,6 +52,7 @@ import {
   type GateContext,
   inPlaceCommitter,
   makeVerifier,
+  owedPhaseGates,
   phaseGateHook,
   readGates,
   runFinalGates,
@@ -410,6 +411,12 @@ export async function runCommand(planPath: string, given: RunFlags, resume?: Exe
     try {
       // The format's own books first name this run (a platform-mode log), before any task writes to them.
       await planBooks?.flush();
+      const passedBefore = (phase: string) => {
+        const results = previous?.gates?.phase[phase];
+        return results !== undefined && results.length > 0 && results.every((g) => g.ok);
+      };
+      const owed = await owedPhaseGates(graph, new Set(sel.run), passedBefore, gateCtx, root, workspaces);
+      if (owed) sched.block(owed.waiting, owed.reason);
       let summary = await sched.run();
       if (workspaces) {
         // A move of the branch back after the last merge: the tasks it took off are not done.

@@ -4,6 +4,7 @@ import { Semaphore } from '../gates/semaphore.js';
 import { type GateSets, gatesFromConfig } from '../gates/specs.js';
 import type { GateResult, GateScope } from '../gates/types.js';
 import { createVerifier, runGates, type Verifier } from '../gates/verifier.js';
+import { at, type TaskGraph } from '../graph/dag.js';
 import { type Diagnostic, errorAt } from '../plan/diagnostic.js';
 import type { Task } from '../plan/types.js';
 import { err, ok, type Result } from '../result.js';
@@ -103,6 +104,50 @@ export function phaseGateHook(
     const failed = await gatesAtHead(specs, { kind: 'phase', phase: task.phase }, c, root, workspaces);
     return failed ? `phase ${task.phase} gates (${failed.name}: ${failed.message ?? 'failed'})` : undefined;
   };
+}
+
+/**
+ * Phase gates owed from earlier runs. A phase whose tasks were all done before this run had its
+ * gates run when its last task landed, unless that run stopped first; and gates that failed then
+ * blocked the later phases, whose tasks would now start on a phase nobody checked. So before
+ * anything starts, each finished phase with tasks of this run right behind it has its gates run
+ * again at the head, unless the last run's books say they passed. The first failure, with the
+ * tasks of this run that wait on that phase.
+ */
+export async function owedPhaseGates(
+  graph: TaskGraph,
+  toRun: ReadonlySet<string>,
+  passedBefore: (phase: string) => boolean,
+  c: GateContext,
+  root: string,
+  workspaces: TaskWorkspaces | undefined,
+): Promise<{ waiting: string[]; reason: string } | undefined> {
+  const specs = c.gates.sets.phase;
+  if (specs.length === 0 || toRun.size === 0) return undefined;
+  const finished = (t: Task) => t.status === 'done' || t.status === 'skipped' || (t.optional && !toRun.has(t.id));
+  const open = new Set(graph.tasks.filter((t) => !finished(t)).map((t) => t.phase));
+  const waiting = new Map<string, string[]>();
+  graph.tasks.forEach((t, i) => {
+    if (!toRun.has(t.id)) return;
+    const behind = new Set<string>();
+    for (const d of at(graph.deps, i)) {
+      const phase = at(graph.tasks, d).phase;
+      if (phase !== t.phase && !open.has(phase)) behind.add(phase);
+    }
+    for (const phase of behind) {
+      const list = waiting.get(phase);
+      if (list) list.push(t.id);
+      else waiting.set(phase, [t.id]);
+    }
+  });
+  for (const phase of [...new Set(graph.tasks.map((t) => t.phase))]) {
+    const tasks = waiting.get(phase);
+    if (!tasks || passedBefore(phase)) continue;
+    const failed = await gatesAtHead(specs, { kind: 'phase', phase }, c, root, workspaces);
+    if (failed)
+      return { waiting: tasks, reason: `phase ${phase} gates (${failed.name}: ${failed.message ?? 'failed'})` };
+  }
+  return undefined;
 }
 
 /** The final gates, after every task is done. The first failure, if any. */

@@ -131,6 +131,8 @@ export class Scheduler {
     const deferred: string[] = [];
     while (this.running < this.input.concurrency && this.ready.size > 0) {
       const id = this.ready.pop() as string;
+      // Blocked while it waited in the heap (`block`).
+      if (this.state.get(id) !== 'ready') continue;
       const task = this.byId.get(id) as Task;
       if (this.input.guard && !this.input.guard.canStart(task)) {
         deferred.push(id);
@@ -162,6 +164,22 @@ export class Scheduler {
       inflight.add(p);
     }
     for (const id of deferred) this.ready.push(id);
+  }
+
+  /**
+   * Before `run`: these tasks and everything downstream of them cannot run, for `why` (the gates of a
+   * phase they wait for, finished in an earlier run, fail).
+   */
+  block(ids: readonly string[], why: string): void {
+    for (const id of ids) {
+      const task = this.byId.get(id);
+      const s = this.state.get(id);
+      if (!task || (s !== 'waiting' && s !== 'ready')) continue;
+      this.state.set(id, 'blocked');
+      this.errors.set(id, `blocked by ${why}`);
+      this.input.log({ type: 'task-blocked', taskId: id, title: task.title, blockedBy: why });
+      this.blockDependents(id, why);
+    }
   }
 
   /**

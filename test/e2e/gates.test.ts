@@ -236,6 +236,48 @@ describe('phase and final gates', () => {
   });
 });
 
+describe('phase gates owed from an earlier run', () => {
+  it('runs them before the next phase starts, and blocks it until they pass', async () => {
+    const repo = makeRepo(
+      { 'tasks.md': PLAN },
+      { extraConfig: 'gates:\n  phase:\n    - name: phase ok\n      run: "test -f PHASE_OK"\n' },
+    );
+    expect((await runCli(['run', 'tasks.md'], repo.dir)).code).toBe(1);
+    expect(execution(repo.dir).tasks.T003.status).toBe('blocked');
+
+    // Phase 1 is finished now; its gates still fail, so phase 2 must not build on it.
+    const again = await runCli(['run', 'tasks.md'], repo.dir);
+    expect(again.code).toBe(1);
+    const second = execution(repo.dir);
+    expect(second.gates.phase['1']).toEqual([expect.objectContaining({ name: 'phase ok', ok: false })]);
+    expect(second.tasks.T003).toMatchObject({
+      status: 'blocked',
+      error: expect.stringMatching(/^blocked by phase 1 gates \(phase ok/),
+    });
+    expect(starts(repo.agentLog()).filter((e) => e.id === 'T003')).toHaveLength(0);
+    expect(repo.read('tasks.md')).toContain('- [ ] T003');
+
+    repo.write('PHASE_OK', '');
+    repo.git('add', 'PHASE_OK');
+    repo.git('commit', '-qm', 'phase 1 fixed');
+    const fixed = await runCli(['run', 'tasks.md'], repo.dir);
+    expect(fixed.code).toBe(0);
+    const third = execution(repo.dir);
+    expect(third.gates.phase['1']).toEqual([expect.objectContaining({ ok: true })]);
+    expect(third.tasks.T003.status).toBe('done');
+  });
+
+  it('does not run them again when the last run saw them pass', async () => {
+    const repo = makeRepo({ 'tasks.md': PLAN }, { extraConfig: 'gates:\n  phase: ["true"]\n' });
+    expect((await runCli(['run', 'tasks.md', '--only', 'T001,T002'], repo.dir)).code).toBe(0);
+    expect(Object.keys(execution(repo.dir).gates.phase)).toEqual(['1']);
+    expect((await runCli(['run', 'tasks.md'], repo.dir)).code).toBe(0);
+    const exec = execution(repo.dir);
+    expect(exec.tasks.T003.status).toBe('done');
+    expect(Object.keys(exec.gates.phase)).toEqual(['2']);
+  });
+});
+
 describe('budgets, --fail-fast and checklists', () => {
   it('stops starting tasks once budget.usd is reached, and says so', async () => {
     const fake = join(REPO_ROOT, 'test/fixtures/agent-output/fake-agent.mjs');

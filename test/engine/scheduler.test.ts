@@ -308,6 +308,32 @@ describe('Scheduler stops and hooks', () => {
     });
   });
 
+  it('block before the run: the ready tasks named and all downstream never start, the rest run', async () => {
+    // a and c wait on a phase finished in an earlier run (outside this run), b waits on a.
+    const tasks = [task('a', ['x']), task('b', ['a']), task('c', ['x']), task('d')];
+    const c = controlled();
+    const s = new Scheduler({
+      tasks,
+      concurrency: 4,
+      compare: byPlanOrder(['a', 'b', 'c', 'd']),
+      execute: c.execute,
+      log: () => {},
+    });
+    s.block(['a', 'c', 'zz'], 'phase 1 gates (test: exit 1)');
+    const done = s.run();
+    await tick();
+    expect(c.started).toEqual(['d']);
+    await c.finish('d');
+    const summary = await done;
+    expect(summary.status).toBe('failed');
+    expect(summary.tasks.map((t) => [t.id, t.status, t.error])).toEqual([
+      ['a', 'blocked', 'blocked by phase 1 gates (test: exit 1)'],
+      ['b', 'blocked', 'blocked by phase 1 gates (test: exit 1)'],
+      ['c', 'blocked', 'blocked by phase 1 gates (test: exit 1)'],
+      ['d', 'done', undefined],
+    ]);
+  });
+
   it('counts a done task as failed once its work is taken off the branch, even while it is still finishing', async () => {
     const tasks = ['a', 'b'].map((id) => task(id));
     const c = controlled();
