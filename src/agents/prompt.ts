@@ -1,4 +1,4 @@
-import { relative } from 'node:path';
+import { isAbsolute, relative } from 'node:path';
 import type { Phase, Plan, Task } from '../plan/types.js';
 
 /**
@@ -6,14 +6,16 @@ import type { Phase, Plan, Task } from '../plan/types.js';
  * file it must not touch: taskwave ticks the plan itself, once the task is done.
  */
 export function renderTaskPrompt(plan: Plan, task: Task, root: string): string {
-  const rel = (p: string) => relative(root, p) || '.';
+  const rel = (p: string) => (isAbsolute(p) ? relative(root, p) || '.' : p);
+  // The file the task is written in: a folder plan (a specs tree, `.claudio/`) is not one file.
+  const planFile = rel(task.source.file || plan.path);
   const phase: Phase | undefined = plan.phases.find((p) => p.id === task.phase);
   const out: string[] = [];
   out.push(`You are implementing one task of an implementation plan, in the repository at the current directory.`);
   out.push('');
   out.push(`# Task ${task.id}: ${task.title}`);
   if (phase) out.push(`Phase: ${phase.title}`);
-  out.push(`Plan: ${rel(plan.path)} (line ${task.source.line})`);
+  out.push(`Plan: ${planFile} (line ${task.source.line})`);
   if (task.tags.length > 0) out.push(`Tags: ${task.tags.join(', ')}`);
   if (task.role) out.push(`Role: ${task.role}${task.complexity ? ` (${task.complexity})` : ''}`);
   if (task.spec) out.push(`Spec: ${task.spec}`);
@@ -38,7 +40,7 @@ export function renderTaskPrompt(plan: Plan, task: Task, root: string): string {
     '## Rules',
     '',
     `- Do only this task. Other tasks of the plan may be running at the same time.`,
-    `- Do not edit the plan file (${rel(plan.path)}): taskwave marks the task done once it is verified.`,
+    `- Do not edit the plan file (${planFile}): taskwave marks the task done once it is verified.`,
     '- When you finish, end with a short summary of what you changed and any decision you made.',
     '',
   );

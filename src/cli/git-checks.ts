@@ -1,7 +1,8 @@
-import { relative } from 'node:path';
+import { dirname, relative, sep } from 'node:path';
 import { type Diagnostic, errorAt } from '../plan/diagnostic.js';
 import type { Plan } from '../plan/types.js';
 import { err, ok, type Result } from '../result.js';
+import { isDirectory } from '../util/fs-kind.js';
 import { git } from '../workspace/git.js';
 
 export interface GitStart {
@@ -9,6 +10,27 @@ export interface GitStart {
   branch: string;
   /** Files with uncommitted changes outside the plan (left alone; tasks start from HEAD). */
   dirty: string[];
+}
+
+/**
+ * Where a plan is written: its file, or for a folder plan the folder holding all its tasks files. A
+ * specs tree or a Claudio plan read from the repository root is not the whole repository: a note
+ * elsewhere must not stop the run.
+ */
+export function planScope(plan: Pick<Plan, 'path' | 'tasks'>): string {
+  if (!isDirectory(plan.path)) return plan.path;
+  const folders = [...new Set(plan.tasks.map((t) => dirname(t.source.file)))];
+  if (folders.length === 0) return plan.path;
+  let common = (folders[0] as string).split(sep);
+  for (const f of folders.slice(1)) {
+    const parts = f.split(sep);
+    let k = 0;
+    while (k < common.length && k < parts.length && common[k] === parts[k]) k++;
+    common = common.slice(0, k);
+  }
+  const scope = common.join(sep);
+  // Tasks files outside the plan's folder (never expected): keep the folder itself.
+  return scope === plan.path || scope.startsWith(`${plan.path}${sep}`) ? scope : plan.path;
 }
 
 /**
@@ -32,7 +54,7 @@ export async function checkGitStart(root: string, plan: Plan): Promise<Result<Gi
       ),
     ]);
   }
-  const planRel = relative(root, plan.path) || '.';
+  const planRel = relative(root, planScope(plan)) || '.';
   const planStatus = await git(root, ['status', '--porcelain=v1', '--untracked-files=all', '--', planRel]);
   const planDirty = planStatus.ok ? planStatus.value.split('\n').filter(Boolean) : [];
   if (planDirty.length > 0) {

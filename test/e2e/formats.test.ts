@@ -264,10 +264,17 @@ describe('Claudio through the CLI', () => {
     });
     // Task 1.1's criteria name Cargo.toml: taskwave checks it exists afterwards.
     repo.script({ '1.1': { write: { 'Cargo.toml': '[package]\n' } } });
+    // A note of the user's outside .claudio/ is not the plan: the run goes on and leaves it alone.
+    repo.write('notes.txt', 'mine\n');
     const r = await runCli(['run', '.'], repo.dir);
     expect(r.code).toBe(0);
+    expect(r.stdout).toContain('have uncommitted changes (notes.txt)');
+    expect(repo.read('notes.txt')).toBe('mine\n');
     expect(started(repo.agentLog())).toEqual(['1.1', '1.2']);
     const first = repo.agentLog().find((e) => e.event === 'start' && e.id === '1.1')?.stdin ?? '';
+    // The prompt names the file the task is written in, not the folder the plan was read from.
+    expect(first).toMatch(/^Plan: \.claudio\/phase1\/tasks\.md \(line \d+\)$/m);
+    expect(first).toContain('Do not edit the plan file (.claudio/phase1/tasks.md)');
     expect(first).toContain('.claudio/phase1/task1/claude.md');
     expect(first).toContain('- Cargo.toml exists');
     expect(repo.read('.claudio/phase1/task1/status.md')).toBe(STATUS.replace('Not Started', 'Completed'));
