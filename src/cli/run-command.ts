@@ -336,7 +336,12 @@ export async function runCommand(planPath: string, given: RunFlags, resume?: Exe
       retryAttempts: config.retry?.attempts,
       commitInPlace: workspaces
         ? undefined
-        : await inPlaceCommitter(root, ctx.git && flags.commit !== false, ticksEditPlanFiles ? planFiles : undefined),
+        : await inPlaceCommitter(
+            root,
+            ctx.git && flags.commit !== false,
+            ticksEditPlanFiles ? planFiles : undefined,
+            (message) => log.log({ type: 'warning', message }),
+          ),
       gatesOf: (id) => state.tasks[id]?.gates ?? [],
       log: (e) => log.log(e),
     });

@@ -170,6 +170,7 @@ export async function inPlaceCommitter(
   root: string,
   enabled: boolean,
   tickFiles?: readonly string[],
+  warn?: (message: string) => void,
 ): Promise<
   | ((task: Task, summary: string | undefined, staged?: StagedIndex) => Promise<Result<string | undefined, string>>)
   | undefined
@@ -177,7 +178,16 @@ export async function inPlaceCommitter(
   if (!enabled) return undefined;
   const head = await git(root, ['rev-parse', '--verify', '--quiet', 'HEAD']);
   const status = await git(root, ['status', '--porcelain']);
-  if (!head.ok || !status.ok || status.value.trim() !== '') return undefined;
+  if (!head.ok || !status.ok) return undefined;
+  const dirty = status.value.split('\n').filter(Boolean);
+  if (dirty.length > 0) {
+    // Said out loud: a failed task's leftovers from the last run would otherwise stop every commit silently.
+    const files = dirty.slice(0, 3).map((l) => l.slice(3));
+    warn?.(
+      `in place, no task is committed this run: the working tree has uncommitted changes (${files.join(', ')}${dirty.length > 3 ? ', …' : ''}) that a commit would sweep in; commit or stash them to have each task committed`,
+    );
+    return undefined;
+  }
   return (task, summary, staged) =>
     commitAllAt(
       root,
