@@ -194,6 +194,8 @@ export async function runCommand(planPath: string, given: RunFlags, resume?: Exe
     const runDir = join(paths.runs, runId);
     mkdirSync(runDir, { recursive: true });
 
+    // Secrets of the environment (and the agents' own) are masked in all the run writes or shows.
+    const redact = makeRedactor(process.env, ...agentNames.map((n) => config.agents?.[n]?.env));
     let scheduler: Scheduler | undefined;
     /** Merges waiting for the user's changes to the plan give up (the run is stopping). */
     let stopWaiting: (() => void) | undefined;
@@ -240,6 +242,7 @@ export async function runCommand(planPath: string, given: RunFlags, resume?: Exe
           tick: (dir, taskId) => tickIn(dir, format, plan, root, taskId, state),
           tickEditsTrackedFiles: ticksEditPlanFiles,
           planFiles,
+          redact,
           onWaiting: (files) =>
             warn(
               `merges are waiting: your uncommitted changes to ${files.join(', ')} are in the way of every task's tick; commit or stash them and the run goes on (Ctrl-C stops it)`,
@@ -276,7 +279,6 @@ export async function runCommand(planPath: string, given: RunFlags, resume?: Exe
     );
     // After the books: status.md and the report read the state the books just updated.
     const log = fanout(books, ...(planBooks ? [planBooks] : []), budget, runFiles, logs, view, diskFull);
-    const redact = makeRedactor(process.env, ...agentNames.map((n) => config.agents?.[n]?.env));
     const killGraceMs = config.killGrace !== undefined ? parseDuration(config.killGrace) : undefined;
     const gateCtx: GateContext = {
       gates: gatesR.value,
@@ -327,7 +329,12 @@ export async function runCommand(planPath: string, given: RunFlags, resume?: Exe
       retryAttempts: config.retry?.attempts,
       commitInPlace: workspaces
         ? undefined
-        : await inPlaceCommitter(root, ctx.git && flags.commit !== false, ticksEditPlanFiles ? planFiles : undefined),
+        : await inPlaceCommitter(
+            root,
+            ctx.git && flags.commit !== false,
+            redact,
+            ticksEditPlanFiles ? planFiles : undefined,
+          ),
       gatesOf: (id) => state.tasks[id]?.gates ?? [],
       log: (e) => log.log(e),
     });

@@ -57,6 +57,24 @@ describe('secrets', () => {
   });
 });
 
+describe('secrets in commits', () => {
+  // The agent's final message becomes the commit's body: a key it echoes there must not be committed.
+  for (const inPlace of [false, true]) {
+    it(`masks them in the task's commit message${inPlace ? ' (in place)' : ''}`, async () => {
+      const repo = makeRepo({ 'tasks.md': '- [ ] T001 Write `a.txt`\n' });
+      repo.script({ T001: { write: { 'a.txt': 'a\n' }, finalEnv: 'ANTHROPIC_API_KEY' } });
+      const secret = 'sk-ant-qa-secret-123456';
+      const r = await runCli(['run', 'tasks.md', ...(inPlace ? ['--in-place'] : [])], repo.dir, {
+        ANTHROPIC_API_KEY: secret,
+      });
+      expect(r.code).toBe(0);
+      const messages = repo.git('log', '--format=%B');
+      expect(messages).toContain('final: ***');
+      expect(messages).not.toContain(secret);
+    });
+  }
+});
+
 describe('interruptions', () => {
   it('continues after the process is killed mid-run: done tasks stay done, the running one runs again', async () => {
     const repo = makeRepo({ 'tasks.md': PLAN });
