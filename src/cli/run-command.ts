@@ -15,6 +15,7 @@ import type { Plan, PlanFormat, Task } from '../plan/types.js';
 import { fanout } from '../report/fanout.js';
 import { JsonLogger } from '../report/json.js';
 import { PlainLogger } from '../report/plain.js';
+import { redactingLogger } from '../report/redacting-logger.js';
 import { RunFiles } from '../report/run-files.js';
 import { TtyLogger } from '../report/tty.js';
 import { err, ok, type Result } from '../result.js';
@@ -204,7 +205,8 @@ export async function runCommand(planPath: string, given: RunFlags, resume?: Exe
       : process.stdout.isTTY && !process.env.CI
         ? new TtyLogger()
         : new PlainLogger();
-    const warn = (message: string) => view.log({ type: 'warning', message });
+    // Warnings go to the view alone (not the books), past the redacting logger: masked here.
+    const warn = (message: string) => view.log({ type: 'warning', message: redact(message) });
     // Books that can no longer be written (a full disk) stop the run where they stopped: the agents
     // are stopped and nothing more lands, so what is on disk is what the next run resumes from.
     const books = new Books(paths, state, (e) => {
@@ -278,7 +280,10 @@ export async function runCommand(planPath: string, given: RunFlags, resume?: Exe
       () => freeBytes(paths.dir),
     );
     // After the books: status.md and the report read the state the books just updated.
-    const log = fanout(books, ...(planBooks ? [planBooks] : []), budget, runFiles, logs, view, diskFull);
+    const log = redactingLogger(
+      fanout(books, ...(planBooks ? [planBooks] : []), budget, runFiles, logs, view, diskFull),
+      redact,
+    );
     const killGraceMs = config.killGrace !== undefined ? parseDuration(config.killGrace) : undefined;
     const gateCtx: GateContext = {
       gates: gatesR.value,

@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { alive, killLeftoversAfterEach, waitFor } from '../support/processes.js';
@@ -54,6 +54,36 @@ describe('secrets', () => {
     ];
     for (const text of files) expect(text).not.toContain(secret);
     expect(repo.read(`.taskwave/runs/${exec.runId}/report.md`)).toContain('token is ***');
+  });
+});
+
+/** Everything a run leaves a person to read: its output, its books, its logs and reports. */
+function everythingWritten(repo: TempRepo, r: { stdout: string; stderr: string }): string[] {
+  const exec = JSON.parse(repo.read('.taskwave/execution.json'));
+  const logDir = join(repo.dir, '.taskwave', 'logs', exec.runId);
+  const logs = existsSync(logDir) ? readdirSync(logDir).map((f) => readFileSync(join(logDir, f), 'utf8')) : [];
+  return [
+    r.stdout,
+    r.stderr,
+    repo.read('.taskwave/execution.json'),
+    repo.read('.taskwave/journal.jsonl'),
+    repo.read(`.taskwave/runs/${exec.runId}/report.md`),
+    repo.read(`.taskwave/runs/${exec.runId}/status.md`),
+    ...logs,
+  ];
+}
+
+describe('secrets in command output', () => {
+  it('masks the output of a failing workspace setup command', async () => {
+    const repo = makeRepo(
+      { 'tasks.md': '- [ ] T001 first\n' },
+      { extraConfig: 'workspace:\n  setup: ["echo token $GITHUB_TOKEN; exit 1"]\n' },
+    );
+    const secret = 'ghp_qasecret0123456789abcdefXYZ';
+    const r = await runCli(['run', 'tasks.md'], repo.dir, { GITHUB_TOKEN: secret });
+    expect(r.code).toBe(1);
+    expect(r.stdout).toContain('token ***');
+    for (const text of everythingWritten(repo, r)) expect(text).not.toContain(secret);
   });
 });
 

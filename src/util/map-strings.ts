@@ -1,0 +1,35 @@
+/**
+ * `value` with `fn` applied to every string in it, however deep (object fields and array items;
+ * keys stay). Whatever `fn` leaves as it was is returned as it was, the same object: most events
+ * hold nothing to change, and copying each would cost more than looking.
+ */
+export function mapStrings<T>(value: T, fn: (text: string) => string): T {
+  return mapValue(value, fn) as T;
+}
+
+function mapValue(value: unknown, fn: (text: string) => string): unknown {
+  if (typeof value === 'string') return fn(value);
+  if (Array.isArray(value)) {
+    let out: unknown[] | undefined;
+    value.forEach((item, i) => {
+      const mapped = mapValue(item, fn);
+      if (mapped !== item) {
+        out ??= value.slice();
+        out[i] = mapped;
+      }
+    });
+    return out ?? value;
+  }
+  if (value !== null && typeof value === 'object') {
+    let out: Record<string, unknown> | undefined;
+    for (const [key, item] of Object.entries(value)) {
+      const mapped = mapValue(item, fn);
+      if (mapped !== item) {
+        out ??= { ...value };
+        out[key] = mapped;
+      }
+    }
+    return out ?? value;
+  }
+  return value;
+}
