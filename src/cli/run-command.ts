@@ -35,6 +35,7 @@ import { parseDuration } from '../util/duration.js';
 import { isDirectory } from '../util/fs-kind.js';
 import { killAllProcessGroups } from '../util/process-group.js';
 import { makeRedactor } from '../util/redact.js';
+import { shellCommand } from '../util/shell-quote.js';
 import { maintainOnce } from '../workspace/git.js';
 import { recoverKilledRun } from '../workspace/recover.js';
 import { TaskWorkspaces } from '../workspace/task-workspaces.js';
@@ -161,7 +162,7 @@ export async function runCommand(planPath: string, given: RunFlags, resume?: Exe
 
   const paths = statePaths(root);
   ensureStateDir(paths);
-  const lock = acquireLock(paths.lock, `taskwave ${resume ? 'resume' : 'run'} ${displayPath(plan.path)}`);
+  const lock = acquireLock(paths.lock, shellCommand(['taskwave', resume ? 'resume' : 'run', displayPath(plan.path)]));
   if (!lock.ok) {
     printDiagnostics([lock.error]);
     return EXIT.usage;
@@ -270,7 +271,8 @@ export async function runCommand(planPath: string, given: RunFlags, resume?: Exe
       state,
       plan: { ...plan, path: displayPath(plan.path) },
       ...(flags.junit ? { junitPath: resolve(flags.junit) } : {}),
-      retryCommand: (ids) => `taskwave run ${displayPath(plan.path)} --only ${ids.join(' ')}`,
+      // Pasted into a shell: a path with a space or an id with a `;` must stay one word.
+      retryCommand: (ids) => shellCommand(['taskwave', 'run', displayPath(plan.path), '--only', ...ids]),
       warn,
     });
     const budget = new BudgetWatch(config.budget ?? {}, (reason) => scheduler?.halt(reason));
