@@ -299,4 +299,18 @@ describe('hostile task text', () => {
     // The commit message carries the title as text.
     expect(repo.git('log', '-1', '--format=%s').trim()).toBe(`T001: ${evil}`);
   });
+
+  it('a task line of 150 KB runs: its title in the environment is cut, the whole of it is in the prompt', async () => {
+    const title = `Do ${'a'.repeat(150_000)} end`;
+    const repo = makeRepo({ 'tasks.md': `# Tasks\n\n- [ ] T001 ${title}\n` });
+    repo.script({ T001: { write: { 'out.txt': 'ok\n' } } });
+    const r = await runCli(['run', 'tasks.md'], repo.dir);
+    expect(r.stdout).not.toContain('E2BIG');
+    expect(r.code).toBe(0);
+    const start = starts(repo)[0] as AgentLogEntry;
+    expect(start.title?.length).toBeLessThanOrEqual(4096);
+    expect(start.title?.startsWith('Do aaa')).toBe(true);
+    expect(start.title?.endsWith('…')).toBe(true);
+    expect(start.stdin).toContain(title);
+  });
 });
