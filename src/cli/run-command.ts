@@ -36,6 +36,7 @@ import { isDirectory } from '../util/fs-kind.js';
 import { killAllProcessGroups } from '../util/process-group.js';
 import { makeRedactor } from '../util/redact.js';
 import { shellCommand } from '../util/shell-quote.js';
+import { terminalText } from '../util/terminal-text.js';
 import { maintainOnce } from '../workspace/git.js';
 import { recoverKilledRun } from '../workspace/recover.js';
 import { TaskWorkspaces } from '../workspace/task-workspaces.js';
@@ -128,7 +129,8 @@ export async function runCommand(planPath: string, given: RunFlags, resume?: Exe
             ? [`  passed over (optional; --include-optional runs them): ${sel.passedOver.join(', ')}`]
             : []),
         ].join('\n');
-    process.stdout.write(`${out}\n`);
+    // Titles are the plan's text: escape sequences in them are shown, not obeyed (JSON escapes its own).
+    process.stdout.write(`${flags.json ? out : terminalText(out)}\n`);
     return EXIT.ok;
   }
 
