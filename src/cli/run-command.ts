@@ -198,7 +198,7 @@ export async function runCommand(planPath: string, given: RunFlags, resume?: Exe
     const runDir = join(paths.runs, runId);
     mkdirSync(runDir, { recursive: true });
 
-    // Secrets of the environment (and the agents' own) are masked in all the run writes or shows.
+    // Secrets of the environment (and the agents' own) are masked in all that the run writes or shows.
     const redact = makeRedactor(process.env, ...agentNames.map((n) => config.agents?.[n]?.env));
     let scheduler: Scheduler | undefined;
     /** Merges waiting for the user's changes to the plan give up (the run is stopping). */
