@@ -42,16 +42,31 @@ export interface Invocation {
 }
 
 const OUTPUT_TAIL_LINES = 20;
+/**
+ * The most of the task's text (its id, its title) that goes into one environment variable. Linux
+ * refuses to start a process with any one variable over 128 KB (E2BIG), and a plan's line can be
+ * longer; the whole text is in the prompt anyway.
+ */
+export const ENV_TEXT_MAX = 4096;
 
 /** The variables every agent gets: which task, which attempt, where the prompt is. */
 export function taskwaveEnv(req: AgentRequest): Record<string, string> {
   return {
-    TASKWAVE_TASK_ID: req.task.id,
-    TASKWAVE_TASK_TITLE: req.task.title,
+    TASKWAVE_TASK_ID: capEnvText(req.task.id),
+    TASKWAVE_TASK_TITLE: capEnvText(req.task.title),
     TASKWAVE_PROMPT_FILE: req.promptFile,
     TASKWAVE_ATTEMPT: String(req.attempt),
     TASKWAVE_RUN_ID: req.runId,
   };
+}
+
+/** `text` cut to `ENV_TEXT_MAX` characters with `…` at the end, never between a surrogate pair. */
+export function capEnvText(text: string): string {
+  if (text.length <= ENV_TEXT_MAX) return text;
+  let end = ENV_TEXT_MAX - 1;
+  const last = text.charCodeAt(end - 1);
+  if (last >= 0xd800 && last <= 0xdbff) end--; // a high surrogate whose pair would be cut off
+  return `${text.slice(0, end)}…`;
 }
 
 /**

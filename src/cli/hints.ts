@@ -1,6 +1,7 @@
 import { type Diagnostic, errorAt } from '../plan/diagnostic.js';
 import type { Plan } from '../plan/types.js';
 import { err, ok, type Result } from '../result.js';
+import { shellCommand } from '../util/shell-quote.js';
 
 /*
  * People who run these plans by hand tell their agent "sequential", "use 2 agents in parallel", "only
@@ -199,20 +200,23 @@ export function resolveFocus(plan: Plan, focus: { text: string; noun?: string })
   );
 }
 
-/** The options a hint stood for, as flags, for echoing back: `--concurrency 2 --spec I001`. */
+/**
+ * The options a hint stood for, as flags, for echoing back: `--concurrency 2 --spec I001`. Values
+ * come from the plan (ids a title matched): quoted, so the line can be pasted into a shell.
+ */
 export function describeHintOptions(o: HintOptions, focus?: FocusScope): string {
-  const parts: string[] = [];
-  if (o.concurrency !== undefined) parts.push(`--concurrency ${o.concurrency}`);
-  if (o.phases?.length) parts.push(`--phase ${o.phases.join(',')}`);
-  if (o.from) parts.push(`--from ${o.from}`);
-  for (const k of o.specKinds ?? []) parts.push(k === 'feature' ? '--features' : '--infrastructure');
-  if (o.includeOptional) parts.push('--include-optional');
-  if (o.withDeps) parts.push('--with-deps');
-  if (o.dryRun) parts.push('--dry-run');
-  if (o.agent) parts.push(`--agent ${o.agent}`);
-  if (o.tag) parts.push(`--tag ${o.tag}`);
-  if (focus?.phases?.length) parts.push(`--phase ${focus.phases.join(',')}`);
-  if (focus?.specs?.length) parts.push(`--spec ${focus.specs.join(',')}`);
-  if (focus?.only?.length) parts.push(`--only ${focus.only.join(',')}`);
-  return parts.join(' ') || '(no options)';
+  const parts: string[][] = [];
+  if (o.concurrency !== undefined) parts.push(['--concurrency', String(o.concurrency)]);
+  if (o.phases?.length) parts.push(['--phase', o.phases.join(',')]);
+  if (o.from) parts.push(['--from', o.from]);
+  for (const k of o.specKinds ?? []) parts.push([k === 'feature' ? '--features' : '--infrastructure']);
+  if (o.includeOptional) parts.push(['--include-optional']);
+  if (o.withDeps) parts.push(['--with-deps']);
+  if (o.dryRun) parts.push(['--dry-run']);
+  if (o.agent) parts.push(['--agent', o.agent]);
+  if (o.tag) parts.push(['--tag', o.tag]);
+  if (focus?.phases?.length) parts.push(['--phase', focus.phases.join(',')]);
+  if (focus?.specs?.length) parts.push(['--spec', focus.specs.join(',')]);
+  if (focus?.only?.length) parts.push(['--only', focus.only.join(',')]);
+  return parts.map(shellCommand).join(' ') || '(no options)';
 }

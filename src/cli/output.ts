@@ -1,5 +1,6 @@
 import { relative } from 'node:path';
 import { type Diagnostic, formatDiagnostic } from '../plan/diagnostic.js';
+import { terminalText } from '../util/terminal-text.js';
 
 /** Paths in diagnostics are shown relative to where the user is, as compilers do. */
 export function displayPath(file: string, cwd = process.cwd()): string {
@@ -17,7 +18,8 @@ export function printDiagnostics(
       location: d.location ? { ...d.location, file: displayPath(d.location.file) } : undefined,
       related: d.related?.map((r) => ({ ...r, file: displayPath(r.file) })),
     };
-    write(`${formatDiagnostic(shown)}\n`);
+    // Messages quote the plan (titles, ids): escape sequences in them are shown, not obeyed.
+    write(`${terminalText(formatDiagnostic(shown))}\n`);
   }
 }
 

@@ -4,6 +4,7 @@ import { estimateWeight, pastDurations, scheduleInfo } from '../graph/index.js';
 import type { Plan, Task } from '../plan/types.js';
 import { loadExecution } from '../state/execution.js';
 import { statePaths } from '../state/paths.js';
+import { terminalText } from '../util/terminal-text.js';
 import { loadPlanContext } from './context.js';
 import { displayPath, EXIT, printDiagnostics } from './output.js';
 import { type Route, routeTasks } from './routing.js';
@@ -98,11 +99,13 @@ function renderPlan(
   color: boolean,
 ): string {
   const c = pc.createColors(color);
+  // Titles, ids and tags are the plan's text: an escape sequence in one must not reach the terminal.
+  const safe = (text: string) => terminalText(text, { oneLine: true });
   const done = plan.tasks.filter((t) => t.status === 'done').length;
   const lines: string[] = [];
   lines.push(
     c.bold(
-      `${plan.format} plan ${displayPath(plan.path)}: ${plan.tasks.length} tasks (${done} done) in ${plan.phases.length} phase(s)`,
+      `${plan.format} plan ${safe(displayPath(plan.path))}: ${plan.tasks.length} tasks (${done} done) in ${plan.phases.length} phase(s)`,
     ),
   );
   const byPhase = new Map<string, Task[]>();
@@ -112,24 +115,27 @@ function renderPlan(
     byPhase.set(t.phase, list);
   }
   for (const phase of plan.phases) {
-    lines.push('', c.bold(phase.title));
+    lines.push('', c.bold(safe(phase.title)));
     for (const t of byPhase.get(phase.id) ?? []) {
       const mark = t.status === 'done' ? c.green('✔') : t.status === 'pending' ? '·' : c.yellow(t.status);
-      const explicit = [...new Set(t.deps.filter((d) => d.kind === 'explicit').map((d) => d.id))];
-      const flags = [t.parallel ? '[P]' : '', t.optional ? '[optional]' : '', ...t.tags.map((x) => `[${x}]`)]
+      const explicit = [...new Set(t.deps.filter((d) => d.kind === 'explicit').map((d) => safe(d.id)))];
+      const flags = [t.parallel ? '[P]' : '', t.optional ? '[optional]' : '', ...t.tags.map((x) => `[${safe(x)}]`)]
         .filter(Boolean)
         .join(' ');
       const route = routes.get(t.id);
-      const routed = route && route.why !== 'default' ? c.magenta(` → ${route.agent} (${route.why})`) : '';
+      const routed = route && route.why !== 'default' ? c.magenta(` → ${route.agent} (${safe(route.why)})`) : '';
       lines.push(
-        `  ${mark} ${c.bold(t.id)} ${flags ? `${c.cyan(flags)} ` : ''}${t.title}${explicit.length ? c.dim(` ← ${explicit.join(', ')}`) : ''}${routed}`,
+        `  ${mark} ${c.bold(safe(t.id))} ${flags ? `${c.cyan(flags)} ` : ''}${safe(t.title)}${explicit.length ? c.dim(` ← ${explicit.join(', ')}`) : ''}${routed}`,
       );
     }
   }
   lines.push('', c.bold(`Waves (${waves.length}) of the ${waves.flat().length} task(s) to run:`));
   waves.forEach((w, i) => {
-    lines.push(`  ${String(i + 1).padStart(2)}: ${w.join(', ')}`);
+    lines.push(`  ${String(i + 1).padStart(2)}: ${w.map(safe).join(', ')}`);
   });
-  lines.push('', `${c.bold('Critical path')} (${critical.length}): ${critical.join(' → ') || '(nothing to run)'}`);
+  lines.push(
+    '',
+    `${c.bold('Critical path')} (${critical.length}): ${critical.map(safe).join(' → ') || '(nothing to run)'}`,
+  );
   return lines.join('\n');
 }

@@ -23,6 +23,7 @@ import type { Plan, PlanFormat, Task } from '../plan/types.js';
 import { fanout } from '../report/fanout.js';
 import { JsonLogger } from '../report/json.js';
 import { PlainLogger } from '../report/plain.js';
+import { redactingLogger } from '../report/redacting-logger.js';
 import { RunFiles } from '../report/run-files.js';
 import { TtyLogger } from '../report/tty.js';
 import { err, ok, type Result } from '../result.js';
@@ -42,6 +43,8 @@ import { parseDuration } from '../util/duration.js';
 import { isDirectory } from '../util/fs-kind.js';
 import { killAllProcessGroups } from '../util/process-group.js';
 import { makeRedactor } from '../util/redact.js';
+import { shellCommand } from '../util/shell-quote.js';
+import { terminalText } from '../util/terminal-text.js';
 import { maintainOnce } from '../workspace/git.js';
 import { recoverKilledRun } from '../workspace/recover.js';
 import { TaskWorkspaces } from '../workspace/task-workspaces.js';
@@ -135,7 +138,8 @@ export async function runCommand(planPath: string, given: RunFlags, resume?: Exe
             ? [`  passed over (optional; --include-optional runs them): ${sel.passedOver.join(', ')}`]
             : []),
         ].join('\n');
-    process.stdout.write(`${out}\n`);
+    // Titles are the plan's text: escape sequences in them are shown, not obeyed (JSON escapes its own).
+    process.stdout.write(`${flags.json ? out : terminalText(out)}\n`);
     return EXIT.ok;
   }
 
@@ -169,7 +173,7 @@ export async function runCommand(planPath: string, given: RunFlags, resume?: Exe
 
   const paths = statePaths(root);
   ensureStateDir(paths);
-  const lock = acquireLock(paths.lock, `taskwave ${resume ? 'resume' : 'run'} ${displayPath(plan.path)}`);
+  const lock = acquireLock(paths.lock, shellCommand(['taskwave', resume ? 'resume' : 'run', displayPath(plan.path)]));
   if (!lock.ok) {
     printDiagnostics([lock.error]);
     return EXIT.usage;
@@ -203,6 +207,8 @@ export async function runCommand(planPath: string, given: RunFlags, resume?: Exe
     const runDir = join(paths.runs, runId);
     mkdirSync(runDir, { recursive: true });
 
+    // Secrets of the environment (and the agents' own) are masked in all that the run writes or shows.
+    const redact = makeRedactor(process.env, ...agentNames.map((n) => config.agents?.[n]?.env));
     let scheduler: Scheduler | undefined;
     /** Merges waiting for the user's changes to the plan give up (the run is stopping). */
     let stopWaiting: (() => void) | undefined;
@@ -211,7 +217,8 @@ export async function runCommand(planPath: string, given: RunFlags, resume?: Exe
       : process.stdout.isTTY && !process.env.CI
         ? new TtyLogger()
         : new PlainLogger();
-    const warn = (message: string) => view.log({ type: 'warning', message });
+    // Warnings go to the view alone (not the books), past the redacting logger: masked here.
+    const warn = (message: string) => view.log({ type: 'warning', message: redact(message) });
     // Books that can no longer be written (a full disk) stop the run where they stopped: the agents
     // are stopped and nothing more lands, so what is on disk is what the next run resumes from.
     const books = new Books(paths, state, (e) => {
@@ -249,6 +256,7 @@ export async function runCommand(planPath: string, given: RunFlags, resume?: Exe
           tick: (dir, taskId) => tickIn(dir, format, plan, root, taskId, state),
           tickEditsTrackedFiles: ticksEditPlanFiles,
           planFiles,
+          redact,
           onWaiting: (files) =>
             warn(
               `merges are waiting: your uncommitted changes to ${files.join(', ')} are in the way of every task's tick; commit or stash them and the run goes on (Ctrl-C stops it)`,
@@ -274,7 +282,8 @@ export async function runCommand(planPath: string, given: RunFlags, resume?: Exe
       state,
       plan: { ...plan, path: displayPath(plan.path) },
       ...(flags.junit ? { junitPath: resolve(flags.junit) } : {}),
-      retryCommand: (ids) => `taskwave run ${displayPath(plan.path)} --only ${ids.join(' ')}`,
+      // Pasted into a shell: a path with a space or an id with a `;` must stay one word.
+      retryCommand: (ids) => shellCommand(['taskwave', 'run', displayPath(plan.path), '--only', ...ids]),
       warn,
     });
     const budget = new BudgetWatch(config.budget ?? {}, (reason) => scheduler?.halt(reason));
@@ -284,8 +293,10 @@ export async function runCommand(planPath: string, given: RunFlags, resume?: Exe
       () => freeBytes(paths.dir),
     );
     // After the books: status.md and the report read the state the books just updated.
-    const log = fanout(books, ...(planBooks ? [planBooks] : []), budget, runFiles, logs, view, diskFull);
-    const redact = makeRedactor(process.env, ...agentNames.map((n) => config.agents?.[n]?.env));
+    const log = redactingLogger(
+      fanout(books, ...(planBooks ? [planBooks] : []), budget, runFiles, logs, view, diskFull),
+      redact,
+    );
     const killGraceMs = config.killGrace !== undefined ? parseDuration(config.killGrace) : undefined;
     const gateCtx: GateContext = {
       gates: gatesR.value,
@@ -339,6 +350,7 @@ export async function runCommand(planPath: string, given: RunFlags, resume?: Exe
         : await inPlaceCommitter(
             root,
             ctx.git && flags.commit !== false,
+            redact,
             ticksEditPlanFiles ? planFiles : undefined,
             (message) => log.log({ type: 'warning', message }),
           ),

@@ -164,11 +164,13 @@ export function runFinalGates(
  * In place: commit what a task changed (and its tick) once it is verified — unless the tree held
  * changes of the user's own when the run started (they would be swept into the commit) or `--no-commit`.
  * `tickFiles`: all that a tick writes, when known (tracked files): the tree as the verification
- * staged it is then committed with them, without staging the tree again.
+ * staged it is then committed with them, without staging the tree again. `redact` masks the message:
+ * the body quotes the agent's final message, which may echo a secret.
  */
 export async function inPlaceCommitter(
   root: string,
   enabled: boolean,
+  redact: (text: string) => string,
   tickFiles?: readonly string[],
   warn?: (message: string) => void,
 ): Promise<
@@ -191,7 +193,7 @@ export async function inPlaceCommitter(
   return (task, summary, staged) =>
     commitAllAt(
       root,
-      taskCommitMessage(task.id, task.title, summary),
+      redact(taskCommitMessage(task.id, task.title, summary)),
       staged && tickFiles ? { staged, include: tickFiles } : {},
     );
 }

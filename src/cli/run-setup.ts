@@ -3,6 +3,7 @@ import type { AgentAdapter } from '../agents/types.js';
 import { type Diagnostic, errorAt } from '../plan/diagnostic.js';
 import { err, ok, type Result } from '../result.js';
 import { parseDuration } from '../util/duration.js';
+import { terminalText } from '../util/terminal-text.js';
 import { loadPlanContext, type PlanContext, parsePositiveInt, pickAgent } from './context.js';
 import { describeHintOptions, type FocusScope, parseHints, resolveFocus } from './hints.js';
 import { type Route, routeTasks } from './routing.js';
@@ -64,7 +65,8 @@ export async function prepare(planPath: string, given: RunFlags): Promise<Result
       tag: flags.tag ?? hint.tag,
       hints: undefined,
     };
-    process.stderr.write(`taskwave: hint "${hintText}" → ${describeHintOptions(hint, focus)}\n`);
+    const echo = `taskwave: hint "${hintText}" → ${describeHintOptions(hint, focus)}`;
+    process.stderr.write(`${terminalText(echo)}\n`);
   }
   const ctx = ctxR.value;
   const { config } = ctx;

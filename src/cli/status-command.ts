@@ -5,6 +5,7 @@ import { errorAt } from '../plan/diagnostic.js';
 import { type ExecutionState, loadExecution } from '../state/execution.js';
 import { isAlive, readLock } from '../state/lock.js';
 import { statePaths } from '../state/paths.js';
+import { terminalText } from '../util/terminal-text.js';
 import { findRoot } from '../workspace/repo.js';
 import { EXIT, printDiagnostics } from './output.js';
 
@@ -42,7 +43,9 @@ export function statusCommand(flags: { json?: boolean; color?: boolean }): numbe
   const o = state.overall;
   const out: string[] = [];
   const how = live ? 'running now' : state.status;
-  out.push(c.bold(`run ${state.runId} of ${state.plan.path} (${state.plan.format}): ${how}`));
+  out.push(
+    c.bold(`run ${state.runId} of ${terminalText(state.plan.path, { oneLine: true })} (${state.plan.format}): ${how}`),
+  );
   out.push(
     `${o.total} tasks: ${o.done} done, ${o.running} running, ${o.failed} failed, ${o.blocked} blocked, ${o.pending} pending, ${o.skipped} skipped`,
   );
@@ -58,7 +61,10 @@ export function statusCommand(flags: { json?: boolean; color?: boolean }): numbe
       // A record left `running` by a run that is gone was stopped mid-task; it runs again next time.
       const label = t.status === 'running' && !live ? 'stopped' : t.status;
       const time = t.durationMs !== undefined ? ` ${formatDuration(t.durationMs)}` : '';
-      out.push(`  ${paint(label.padEnd(9))} ${id} ${t.title}${time}${t.error ? c.dim(` — ${t.error}`) : ''}`);
+      // Titles and errors are the plan's and the agents' text: escape sequences in them are shown, not obeyed.
+      const title = terminalText(t.title, { oneLine: true });
+      const error = t.error ? c.dim(` — ${terminalText(t.error)}`) : '';
+      out.push(`  ${paint(label.padEnd(9))} ${terminalText(id, { oneLine: true })} ${title}${time}${error}`);
     }
   }
   if (!live && state.status !== 'done') out.push('', 'continue with: taskwave resume');

@@ -1,12 +1,13 @@
 import { formatDuration, type Logger, type RunEvent } from '../events.js';
 import { renderSummary } from './summary.js';
+import { terminalEvent } from './terminal-event.js';
 
 /** One plain line per event, for CI logs and pipes. */
 export class PlainLogger implements Logger {
   constructor(private readonly write: (line: string) => void = (l) => process.stdout.write(`${l}\n`)) {}
 
   log(e: RunEvent): void {
-    const line = plainLine(e);
+    const line = plainLine(terminalEvent(e));
     if (line !== undefined) this.write(line);
   }
 

@@ -8,6 +8,7 @@ import { dirname, join } from 'node:path';
 import type { Logger, RunEvent } from '../events.js';
 import type { ExecutionState } from '../state/execution.js';
 import { type AtomicWriteOptions, writeFileAtomic } from '../util/atomic-write.js';
+import { terminalText } from '../util/terminal-text.js';
 import { renderJUnit } from './junit.js';
 import { type ReportPlan, renderReport } from './report-md.js';
 import { renderStatus } from './status-md.js';
@@ -92,7 +93,8 @@ export class RunFiles implements Logger {
 
   private write(path: string, render: () => string, o?: AtomicWriteOptions): void {
     try {
-      writeFileAtomic(path, render(), o);
+      // People `cat` these files: escape sequences from titles or agents' messages are shown, not obeyed.
+      writeFileAtomic(path, terminalText(render()), o);
     } catch (e) {
       this.warn(`could not write ${path}: ${e instanceof Error ? e.message : String(e)}`);
     }

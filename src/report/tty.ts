@@ -3,6 +3,7 @@ import pc from 'picocolors';
 import { formatDuration, type Logger, type RunEvent } from '../events.js';
 import { plainLine } from './plain.js';
 import { renderSummary } from './summary.js';
+import { terminalEvent } from './terminal-event.js';
 
 interface Running {
   title: string;
@@ -36,7 +37,8 @@ export class TtyLogger implements Logger {
     this.update = createLogUpdate(out);
   }
 
-  log(e: RunEvent): void {
+  log(raw: RunEvent): void {
+    const e = terminalEvent(raw);
     switch (e.type) {
       case 'run-started':
         this.total = e.toRun;

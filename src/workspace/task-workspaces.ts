@@ -43,6 +43,11 @@ export interface TaskWorkspacesOptions extends MergeQueueOptions {
   tick(dir: string, taskId: string): Promise<Result<void, string>>;
   /** The tick only edits files git already tracks (see MergeRequest). */
   tickEditsTrackedFiles?: boolean;
+  /**
+   * Applied to every commit message built here: the body quotes the agent's final message, which may
+   * echo a secret from the environment, and a commit outlives every log.
+   */
+  redact?: (text: string) => string;
 }
 
 export interface ConflictToResolve {
@@ -113,7 +118,7 @@ export class TaskWorkspaces {
    */
   async abandon(ws: TaskWorkspace, task: Task, why: string): Promise<string | undefined> {
     await git(ws.dir, ['merge', '--abort']);
-    const c = await commitAll(ws.dir, taskCommitMessage(task.id, `${task.title} (unfinished: ${why})`), {
+    const c = await commitAll(ws.dir, this.commitMessage(task, `${task.title} (unfinished: ${why})`), {
       identityOf: this.o.root,
     });
     if (c.ok && c.value) faultPoint('worktree:committed');
@@ -140,7 +145,7 @@ export class TaskWorkspaces {
     /** The worktree as verified, staged (see `commitAll`). */
     staged?: StagedIndex,
   ): Promise<Result<{ commit: string }, TaskError>> {
-    const message = taskCommitMessage(task.id, task.title, body);
+    const message = this.commitMessage(task, task.title, body);
     const committed = await timed('commit in the worktree', () =>
       commitAll(ws.dir, message, { identityOf: this.o.root, ...(staged ? { staged } : {}) }),
     );
@@ -284,6 +289,11 @@ export class TaskWorkspaces {
   private async failMerge(ws: TaskWorkspace, task: Task, message: string): Promise<Result<never, TaskError>> {
     const branch = await this.abandon(ws, task, 'not merged');
     return err({ reason: 'merge-failed', message, ...(branch ? { branch } : {}) });
+  }
+
+  private commitMessage(task: Task, title: string, body?: string): string {
+    const message = taskCommitMessage(task.id, title, body);
+    return this.o.redact ? this.o.redact(message) : message;
   }
 
   /** Remove a worktree that never got any work (setup failed). */

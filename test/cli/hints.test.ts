@@ -106,4 +106,10 @@ describe('describeHintOptions', () => {
       '--concurrency 2 --include-optional --spec I001',
     );
   });
+
+  it('quotes values a shell would read (ids come from the plan)', () => {
+    expect(describeHintOptions({}, { only: ['x;touch /tmp/pwned;', 'T002'] })).toBe(
+      "--only 'x;touch /tmp/pwned;,T002'",
+    );
+  });
 });

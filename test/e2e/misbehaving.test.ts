@@ -299,4 +299,43 @@ describe('hostile task text', () => {
     // The commit message carries the title as text.
     expect(repo.git('log', '-1', '--format=%s').trim()).toBe(`T001: ${evil}`);
   });
+
+  it('escape sequences in a title are shown, not obeyed, by plan, run and status; the plan and commit keep them', async () => {
+    const title = 'evil \x1b]0;PWNED\x07 \x1b[2K\x9b2J fake';
+    const plan = `# T\n- [ ] T001 ${title}\n`;
+    const repo = makeRepo({ 'tasks.md': plan });
+    repo.script({ T001: { write: { 'out.txt': 'ok\n' } } });
+    // Any C0 or C1 control but newline (the views' own colours are off: NO_COLOR, not a TTY).
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: finding control characters is the point
+    const raw = /[\u0000-\u0009\u000b-\u001f\u007f-\u009f]/;
+    const shown = 'evil \\x1b]0;PWNED\\x07 \\x1b[2K\\x9b2J fake';
+    const listed = await runCli(['plan', 'tasks.md'], repo.dir);
+    expect(listed.stdout).toContain(shown);
+    const dry = await runCli(['run', 'tasks.md', '--dry-run'], repo.dir);
+    const r = await runCli(['run', 'tasks.md'], repo.dir);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain(`done    T001 ${shown}`);
+    const status = await runCli(['status'], repo.dir);
+    const exec = JSON.parse(repo.read('.taskwave/execution.json'));
+    const files = ['report.md', 'status.md'].map((f) => repo.read(`.taskwave/runs/${exec.runId}/${f}`));
+    for (const text of [listed.stdout, listed.stderr, dry.stdout, r.stdout, r.stderr, status.stdout, ...files]) {
+      expect(text).not.toMatch(raw);
+    }
+    expect(repo.read('tasks.md')).toBe(plan.replace('- [ ]', '- [x]'));
+    expect(repo.git('log', '-1', '--format=%s').trim()).toBe(`T001: ${title}`);
+  });
+
+  it('a task line of 150 KB runs: its title in the environment is cut, the whole of it is in the prompt', async () => {
+    const title = `Do ${'a'.repeat(150_000)} end`;
+    const repo = makeRepo({ 'tasks.md': `# Tasks\n\n- [ ] T001 ${title}\n` });
+    repo.script({ T001: { write: { 'out.txt': 'ok\n' } } });
+    const r = await runCli(['run', 'tasks.md'], repo.dir);
+    expect(r.stdout).not.toContain('E2BIG');
+    expect(r.code).toBe(0);
+    const start = starts(repo)[0] as AgentLogEntry;
+    expect(start.title?.length).toBeLessThanOrEqual(4096);
+    expect(start.title?.startsWith('Do aaa')).toBe(true);
+    expect(start.title?.endsWith('…')).toBe(true);
+    expect(start.stdin).toContain(title);
+  });
 });

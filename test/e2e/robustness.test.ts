@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { alive, killLeftoversAfterEach, waitFor } from '../support/processes.js';
@@ -55,6 +55,63 @@ describe('secrets', () => {
     for (const text of files) expect(text).not.toContain(secret);
     expect(repo.read(`.taskwave/runs/${exec.runId}/report.md`)).toContain('token is ***');
   });
+});
+
+/** Everything a run leaves a person to read: its output, its books, its logs and reports. */
+function everythingWritten(repo: TempRepo, r: { stdout: string; stderr: string }): string[] {
+  const exec = JSON.parse(repo.read('.taskwave/execution.json'));
+  const logDir = join(repo.dir, '.taskwave', 'logs', exec.runId);
+  const logs = existsSync(logDir) ? readdirSync(logDir).map((f) => readFileSync(join(logDir, f), 'utf8')) : [];
+  return [
+    r.stdout,
+    r.stderr,
+    repo.read('.taskwave/execution.json'),
+    repo.read('.taskwave/journal.jsonl'),
+    repo.read(`.taskwave/runs/${exec.runId}/report.md`),
+    repo.read(`.taskwave/runs/${exec.runId}/status.md`),
+    ...logs,
+  ];
+}
+
+describe('secrets in command output', () => {
+  it('masks the output of a failing workspace setup command', async () => {
+    const repo = makeRepo(
+      { 'tasks.md': '- [ ] T001 first\n' },
+      { extraConfig: 'workspace:\n  setup: ["echo token $GITHUB_TOKEN; exit 1"]\n' },
+    );
+    const secret = 'ghp_qasecret0123456789abcdefXYZ';
+    const r = await runCli(['run', 'tasks.md'], repo.dir, { GITHUB_TOKEN: secret });
+    expect(r.code).toBe(1);
+    expect(r.stdout).toContain('token ***');
+    for (const text of everythingWritten(repo, r)) expect(text).not.toContain(secret);
+  });
+
+  it('masks the password of a URL with credentials, whatever its variable is called', async () => {
+    const repo = makeRepo({ 'tasks.md': '- [ ] T001 leak it\n' });
+    repo.script({ T001: { printEnv: 'DATABASE_URL', exit: 1, stderr: 'auth failed for dbpassqa777' } });
+    const r = await runCli(['run', 'tasks.md', '--json'], repo.dir, { DATABASE_URL: 'postgres://u:dbpassqa777@h/db' });
+    expect(r.code).toBe(1);
+    expect(r.stdout).toContain('my DATABASE_URL is postgres://u:***@h/db');
+    for (const text of everythingWritten(repo, r)) expect(text).not.toContain('dbpassqa777');
+  });
+});
+
+describe('secrets in commits', () => {
+  // The agent's final message becomes the commit's body: a key it echoes there must not be committed.
+  for (const inPlace of [false, true]) {
+    it(`masks them in the task's commit message${inPlace ? ' (in place)' : ''}`, async () => {
+      const repo = makeRepo({ 'tasks.md': '- [ ] T001 Write `a.txt`\n' });
+      repo.script({ T001: { write: { 'a.txt': 'a\n' }, finalEnv: 'ANTHROPIC_API_KEY' } });
+      const secret = 'sk-ant-qa-secret-123456';
+      const r = await runCli(['run', 'tasks.md', ...(inPlace ? ['--in-place'] : [])], repo.dir, {
+        ANTHROPIC_API_KEY: secret,
+      });
+      expect(r.code).toBe(0);
+      const messages = repo.git('log', '--format=%B');
+      expect(messages).toContain('final: ***');
+      expect(messages).not.toContain(secret);
+    });
+  }
 });
 
 describe('interruptions', () => {

@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -340,5 +341,38 @@ describe('taskwave run', () => {
     expect(events[0]).toMatchObject({ type: 'run-started', toRun: 4, format: 'markdown', agent: 'scripted' });
     expect(events.at(-1)).toMatchObject({ type: 'run-finished', summary: { status: 'done', counts: { done: 4 } } });
     expect(events.filter((e) => e.type === 'task-output').length).toBeGreaterThan(0);
+  });
+});
+
+describe('the command report.md gives to run failed tasks again', () => {
+  /** The words a POSIX shell reads from the report's command (after `taskwave`), read in `cwd`. */
+  const wordsOf = (command: string, cwd: string): string[] => {
+    const r = spawnSync('sh', ['-c', `printf '%s\\0' ${command.replace(/^taskwave /, '')}`], { cwd, encoding: 'utf8' });
+    return r.stdout.split('\0').slice(0, -1);
+  };
+  const commandIn = (report: string): string => report.match(/Run them again with:\n\n```sh\n(.*)\n```/)?.[1] ?? '';
+
+  it('quotes a plan path with a space', async () => {
+    const repo = makeRepo({ 'specs/my feature/tasks.md': '- [ ] T001 first\n' });
+    repo.script({ T001: { exit: 1 } });
+    const r = await runCli(['run', 'specs/my feature/tasks.md'], repo.dir);
+    expect(r.code).toBe(1);
+    const exec = JSON.parse(repo.read('.taskwave/execution.json'));
+    const command = commandIn(repo.read(`.taskwave/runs/${exec.runId}/report.md`));
+    expect(command).toBe("taskwave run 'specs/my feature/tasks.md' --only T001");
+    expect(wordsOf(command, repo.dir)).toEqual(['run', 'specs/my feature/tasks.md', '--only', 'T001']);
+  });
+
+  it('quotes task ids a shell would run', async () => {
+    const id = 'x;touch pwned;';
+    const tasks = { master: { tasks: [{ id, title: 'evil', status: 'pending', dependencies: [] }] } };
+    const repo = makeRepo({ '.taskmaster/tasks/tasks.json': JSON.stringify(tasks, null, 2) });
+    repo.script({ '*': { exit: 1 } });
+    const r = await runCli(['run', '.taskmaster/tasks/tasks.json'], repo.dir);
+    expect(r.code).toBe(1);
+    const exec = JSON.parse(repo.read('.taskwave/execution.json'));
+    const command = commandIn(repo.read(`.taskwave/runs/${exec.runId}/report.md`));
+    expect(wordsOf(command, repo.dir)).toEqual(['run', '.taskmaster/tasks/tasks.json', '--only', id]);
+    expect(existsSync(join(repo.dir, 'pwned'))).toBe(false);
   });
 });

@@ -12,3 +12,29 @@ describe('makeRedactor', () => {
     expect(redact('home is /home/someone-long and abc stays')).toBe('home is /home/someone-long and abc stays');
   });
 });
+
+describe('makeRedactor and URLs with credentials', () => {
+  it("hides the password of a URL in any variable, whatever the variable's name, and nothing else of it", () => {
+    const redact = makeRedactor({ DATABASE_URL: 'postgres://u:dbpassqa777@h/db', HOME: '/home/someone-long' });
+    expect(redact('connecting to postgres://u:dbpassqa777@h/db')).toBe('connecting to postgres://u:***@h/db');
+    // The password alone is a secret too: a tool may print it apart from its URL.
+    expect(redact('password dbpassqa777 rejected')).toBe('password *** rejected');
+    expect(redact('host h, user u, db db')).toBe('host h, user u, db db');
+  });
+
+  it('hides a percent-encoded password as written and as decoded', () => {
+    const redact = makeRedactor({ REDIS: 'redis://:p%40ss-w0rd-long@cache:6379/0' });
+    expect(redact('redis://:p%40ss-w0rd-long@cache:6379/0')).toBe('redis://:***@cache:6379/0');
+    expect(redact('auth p@ss-w0rd-long failed')).toBe('auth *** failed');
+  });
+
+  it('hides the password of any URL in the text, even one too short to hide elsewhere', () => {
+    const redact = makeRedactor({});
+    expect(redact('git fetch https://x-access-token:ghs_abc@github.com/o/r.git failed')).toBe(
+      'git fetch https://x-access-token:***@github.com/o/r.git failed',
+    );
+    expect(redact('see https://example.com/a:b@c and ssh://git@host:22/x')).toBe(
+      'see https://example.com/a:b@c and ssh://git@host:22/x',
+    );
+  });
+});

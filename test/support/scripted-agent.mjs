@@ -4,7 +4,8 @@
 // append: {path: text}, printEnv: NAME, hang, ignoreSigint, lines, spawnChild, requireFile: path,
 // refuseFile: path (fails when it exists), stderr: the text printed when it fails, failRuns: N, rawOut: base64 bytes written to stdout as they
 // are, remove: [paths], git: [[args…]…] run in its workspace, crash: die by SIGKILL after writing,
-// noChange, fillDisk: path (appended to until the disk is full), onConflict / onRepair: { …the same keys, used instead when the prompt asks to resolve a
+// noChange, fillDisk: path (appended to until the disk is full), finalEnv: NAME (its last line, the
+// summary, is `final: <value of NAME>`), onConflict / onRepair: { …the same keys, used instead when the prompt asks to resolve a
 // merge conflict / to fix a failed gate } } }.
 // Every call is logged as one JSON line to SCRIPTED_AGENT_LOG: what it was given, when it started and ended.
 import { spawn, spawnSync } from 'node:child_process';
@@ -130,7 +131,7 @@ if (!plan.noChange && !plan.write && !plan.append && !plan.remove && fail === 0)
   }
 }
 if (fail !== 0) console.error(plan.stderr ?? `scripted failure of ${id}`);
-console.log(`finished ${id}`);
+console.log(plan.finalEnv ? `final: ${process.env[plan.finalEnv]}` : `finished ${id}`);
 record('end', { exit: fail });
 // Not process.exit: it would drop output still waiting in the pipe (a flood of lines, say).
 process.exitCode = fail;
