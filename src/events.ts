@@ -14,6 +14,7 @@ export interface Usage {
 }
 
 import type { GateResult, GateScope } from './gates/types.js';
+import type { SourceSpan } from './plan/diagnostic.js';
 
 /** Why a task did not finish; a union tagged by `reason`. */
 export type TaskError =
@@ -110,7 +111,8 @@ export type RunEvent =
   | { type: 'task-rebased'; taskId: string; commit: string; was: string }
   | { type: 'task-cancelled'; taskId: string; title: string }
   | { type: 'interrupt'; message: string }
-  | { type: 'warning'; message: string }
+  /** Something worth knowing that does not stop the run; `location` where it is about a place in the user's files. */
+  | { type: 'warning'; message: string; location?: SourceSpan }
   | { type: 'run-finished'; runId: string; summary: RunSummary };
 
 export interface Logger {

@@ -12,6 +12,8 @@ export async function graphCommand(
     return EXIT.usage;
   }
   const { plan } = ctx.value;
+  // On stderr, out of the way of the graph on stdout.
+  printDiagnostics(plan.warnings);
   const q = (s: string) => s.replace(/["\\]/g, (m) => `\\${m}`);
   const lines: string[] = [];
   if (flags.dot) {

@@ -1,4 +1,5 @@
 import { formatDuration, type Logger, type RunEvent } from '../events.js';
+import { formatDiagnostic } from '../plan/diagnostic.js';
 import { renderSummary } from './summary.js';
 
 /** One plain line per event, for CI logs and pipes. */
@@ -32,7 +33,8 @@ export function plainLine(e: RunEvent): string | undefined {
     case 'interrupt':
       return `taskwave: ${e.message}`;
     case 'warning':
-      return `taskwave: warning: ${e.message}`;
+      // As a compiler would: `file:line:col: warning: …` where it is about a place, else `taskwave: warning: …`.
+      return formatDiagnostic({ severity: 'warning', location: e.location, message: e.message });
     case 'run-finished':
       return `\n${renderSummary(e.summary, { color: false })}`;
     case 'gate-finished': {

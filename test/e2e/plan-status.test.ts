@@ -66,6 +66,33 @@ describe('taskwave plan', () => {
   });
 });
 
+describe('plan warnings', () => {
+  // Kiro runs tasks in number order: 2.1, written after 2.2, still runs first, and the reader says so.
+  const KIRO = '# Tasks\n\n- [ ] 1. First\n- [ ] 2. Second\n  - [ ] 2.2 Later sub\n  - [ ] 2.1 Earlier sub\n';
+  const WARNING = '.kiro/specs/x/tasks.md:6:9: warning: task 2.1 is written after task 2.2; tasks run in number order';
+
+  it('are shown by plan (stderr, or in the JSON), graph, run --dry-run and run, without changing the exit code', async () => {
+    const repo = makeRepo({ '.kiro/specs/x/tasks.md': KIRO });
+    const plan = await runCli(['plan', '.'], repo.dir);
+    expect(plan.code).toBe(0);
+    expect(plan.stderr).toContain(WARNING);
+    const json = await runCli(['plan', '.', '--json'], repo.dir);
+    expect(json.code).toBe(0);
+    expect(JSON.parse(json.stdout).warnings).toEqual([WARNING]);
+    expect(json.stderr).not.toContain('warning:');
+    const graph = await runCli(['graph', '.'], repo.dir);
+    expect(graph.stderr).toContain(WARNING);
+    const dry = await runCli(['run', '.', '--dry-run'], repo.dir);
+    expect(dry.code).toBe(0);
+    expect(dry.stderr).toContain(WARNING);
+    const dryJson = await runCli(['run', '.', '--dry-run', '--json'], repo.dir);
+    expect(JSON.parse(dryJson.stdout).warnings).toEqual([WARNING]);
+    const run = await runCli(['run', '.', '--allow-empty'], repo.dir);
+    expect(run.code).toBe(0);
+    expect(run.stdout).toContain(WARNING);
+  });
+});
+
 describe('taskwave status', () => {
   it('says where the last run stands, for people and as JSON', async () => {
     const repo = makeRepo({ 'tasks.md': PLAN });
