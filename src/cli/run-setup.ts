@@ -75,6 +75,15 @@ export async function prepare(planPath: string, given: RunFlags): Promise<Result
     if (!c.ok) return c;
     concurrency = c.value;
   }
+  // Worktree runs commit each task on its branch to merge it: --no-commit would be ignored there.
+  if (flags.commit === false && !flags.inPlace) {
+    return err([
+      errorAt(
+        undefined,
+        '--no-commit applies to --in-place runs: in worktrees each task is committed on its own branch and merged',
+      ),
+    ]);
+  }
   if (flags.timeout !== undefined && parseDuration(flags.timeout) === undefined)
     return err([errorAt(undefined, `--timeout expects a duration such as 30m or 90s, got '${flags.timeout}'`)]);
   if (flags.shuffleTies !== undefined && !Number.isInteger(Number(flags.shuffleTies)))

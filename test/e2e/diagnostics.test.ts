@@ -72,6 +72,12 @@ describe('diagnostics', () => {
       ['run', 'tasks.md', '-c', '0'],
       /--concurrency expects a whole number/,
     );
+    // Worktree runs commit every task to merge it: --no-commit there would be silently ignored.
+    await expectPlanError(
+      { 'tasks.md': '- [ ] T001 x\n' },
+      ['run', 'tasks.md', '--no-commit'],
+      /^taskwave: error: --no-commit applies to --in-place runs: in worktrees each task is committed on its own branch and merged$/m,
+    );
     await expectPlanError(
       { 'tasks.md': '- [ ] T001 x\n' },
       ['run', 'tasks.md', '--only', 'T404'],
