@@ -64,7 +64,7 @@ export async function prepare(planPath: string, given: RunFlags): Promise<Result
       tag: flags.tag ?? hint.tag,
       hints: undefined,
     };
-    process.stderr.write(`taskwave: hint "${hintText}" → ${describeHintOptions(hint, focus)}\n`);
+    process.stderr.write(`taskwave: hint "${hintText}" → ${describeHintOptions(hint, focus, given)}\n`);
   }
   const ctx = ctxR.value;
   const { config } = ctx;
