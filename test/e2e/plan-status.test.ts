@@ -64,6 +64,13 @@ describe('taskwave plan', () => {
     const d = await runCli(['graph', 'tasks.md', '--dot'], repo.dir);
     expect(d.stdout).toContain('"T002" -> "T004";');
   });
+
+  it('cuts a long Mermaid label before escaping it: a quote at the cut is not left half escaped', async () => {
+    // "T001 " and 53 characters: the quote is the 59th character of the label, cut at 60.
+    const repo = makeRepo({ 'tasks.md': `- [ ] T001 ${'x'.repeat(53)}"quoted" title\n` });
+    const m = await runCli(['graph', 'tasks.md'], repo.dir);
+    expect(m.stdout).toContain(`n_T001["T001 ${'x'.repeat(53)}#quot;q"]`);
+  });
 });
 
 describe('plan warnings', () => {
