@@ -47,7 +47,8 @@ export type RunStatus = 'done' | 'failed' | 'interrupted';
 export interface TaskSummary {
   id: string;
   title: string;
-  status: 'done' | 'failed' | 'blocked' | 'cancelled' | 'pending' | 'skipped';
+  /** `conflict`: its changes conflict with what landed meanwhile (execution.json says the same). */
+  status: 'done' | 'failed' | 'conflict' | 'blocked' | 'cancelled' | 'pending' | 'skipped';
   durationMs?: number;
   attempts: number;
   error?: string;
@@ -56,7 +57,15 @@ export interface TaskSummary {
 export interface RunSummary {
   status: RunStatus;
   durationMs: number;
-  counts: { total: number; done: number; failed: number; blocked: number; cancelled: number; skipped: number };
+  counts: {
+    total: number;
+    done: number;
+    failed: number;
+    conflict: number;
+    blocked: number;
+    cancelled: number;
+    skipped: number;
+  };
   tasks: TaskSummary[];
 }
 

@@ -1,0 +1,54 @@
+import { describe, expect, it } from 'vitest';
+import type { RunSummary, TaskSummary } from '../../src/events.js';
+import { plainLine } from '../../src/report/plain.js';
+import { renderSummary } from '../../src/report/summary.js';
+
+function summary(tasks: TaskSummary[], extra: Partial<RunSummary> = {}): RunSummary {
+  const count = (s: TaskSummary['status']) => tasks.filter((t) => t.status === s).length;
+  return {
+    status: 'failed',
+    durationMs: 4000,
+    counts: {
+      total: tasks.length,
+      done: count('done'),
+      failed: count('failed'),
+      conflict: count('conflict'),
+      blocked: count('blocked'),
+      cancelled: count('cancelled') + count('pending'),
+      skipped: count('skipped'),
+    },
+    tasks,
+    ...extra,
+  };
+}
+const row = (id: string, status: TaskSummary['status'], error?: string): TaskSummary => ({
+  id,
+  title: `task ${id}`,
+  status,
+  attempts: 1,
+  ...(error ? { error } : {}),
+});
+
+describe('the plain lines and the summary', () => {
+  const conflict = 'merge conflict in a.txt; its work is kept on branch taskwave/r/T002';
+
+  it('say conflict for a merge conflict, as execution.json, status and report.md do', () => {
+    expect(
+      plainLine({
+        type: 'task-failed',
+        taskId: 'T002',
+        title: 'task T002',
+        durationMs: 10,
+        error: { reason: 'merge-conflict', files: ['a.txt'], branch: 'taskwave/r/T002' },
+        message: conflict,
+      }),
+    ).toBe(`conflict T002 task T002: ${conflict}`);
+    const text = renderSummary(
+      summary([row('T001', 'done'), row('T002', 'conflict', conflict), row('T003', 'blocked', 'blocked by T002')]),
+      { color: false },
+    );
+    expect(text).toMatch(/^T002 {2}✖ conflict/m);
+    expect(text).toContain(`    ${conflict}`);
+    expect(text).toContain('some tasks could not be merged: 1 done, 1 conflict, 1 blocked in 4.0s');
+  });
+});
