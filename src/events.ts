@@ -57,6 +57,7 @@ export interface TaskSummary {
 export interface RunSummary {
   status: RunStatus;
   durationMs: number;
+  /** `cancelled` counts the tasks that did not finish: stopped while running, or never started. */
   counts: {
     total: number;
     done: number;
@@ -67,6 +68,8 @@ export interface RunSummary {
     skipped: number;
   };
   tasks: TaskSummary[];
+  /** Why the run stopped starting tasks before the end (a budget reached, --fail-fast), if it did. */
+  stoppedBy?: string;
 }
 
 export type RunEvent =

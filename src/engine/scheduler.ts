@@ -284,6 +284,6 @@ export class Scheduler {
       : counts.failed > 0 || counts.conflict > 0 || counts.blocked > 0 || this.halted
         ? 'failed'
         : 'done';
-    return { status, durationMs, counts, tasks };
+    return { status, durationMs, counts, tasks, ...(this.halted && !this.stopping ? { stoppedBy: this.halted } : {}) };
   }
 }

@@ -44,11 +44,15 @@ export function renderSummary(s: RunSummary, opts: { color: boolean; width?: num
     if (r.error && r.status !== 'done') lines.push(`${''.padEnd(idW)}    ${paint(r.status, r.error, colors)}`);
   }
   const c = s.counts;
+  // A task not finished was stopped while running, or never started (a budget, --fail-fast, Ctrl-C).
+  const stopped = rows.filter((r) => r.status === 'cancelled').length;
+  const notStarted = c.cancelled - stopped;
   const parts = [`${c.done} done`];
   if (c.failed) parts.push(`${c.failed} failed`);
   if (c.conflict) parts.push(`${c.conflict} conflict`);
   if (c.blocked) parts.push(`${c.blocked} blocked`);
-  if (c.cancelled) parts.push(`${c.cancelled} not finished`);
+  if (stopped) parts.push(`${stopped} not finished`);
+  if (notStarted) parts.push(`${notStarted} not started`);
   if (c.skipped) parts.push(`${c.skipped} already done`);
   const verdict = verdictOf(s);
   lines.push('');
@@ -66,6 +70,8 @@ function verdictOf(s: RunSummary): string {
     case 'failed':
       if (s.counts.failed > 0) return 'some tasks failed';
       if (s.counts.conflict > 0) return 'some tasks could not be merged';
+      // Nothing failed: it stopped starting tasks (a budget reached), and says why.
+      if (s.stoppedBy !== undefined && s.counts.blocked === 0) return `stopped: ${s.stoppedBy}`;
       return 'some tasks failed';
     default: {
       const never: never = s.status;

@@ -252,6 +252,9 @@ describe('Scheduler stops and hooks', () => {
     expect(events.filter((e) => e.type === 'run-stopping')).toEqual([
       { type: 'run-stopping', reason: 'budget.usd reached: $1.20 of $1.00' },
     ]);
+    // Nothing failed: the summary says why it stopped, and what never started.
+    expect(summary.stoppedBy).toBe('budget.usd reached: $1.20 of $1.00');
+    expect(summary.counts).toMatchObject({ done: 1, failed: 0, cancelled: 2 });
   });
 
   it('a merge conflict is a conflict in the summary, as in the books, and fails the run', async () => {
@@ -275,6 +278,7 @@ describe('Scheduler stops and hooks', () => {
       ['a', 'conflict', 'merge conflict in x.txt; its work is kept on branch taskwave/r/a'],
       ['b', 'failed', 'agent exited with code 1'],
     ]);
+    expect(summary.stoppedBy).toBeUndefined();
   });
 
   it('failFast stops the running tasks at the first failure', async () => {

@@ -51,4 +51,24 @@ describe('the plain lines and the summary', () => {
     expect(text).toContain(`    ${conflict}`);
     expect(text).toContain('some tasks could not be merged: 1 done, 1 conflict, 1 blocked in 4.0s');
   });
+
+  it('say the run stopped at its budget, with the figures, when nothing failed', () => {
+    const text = renderSummary(
+      summary([row('T001', 'done'), row('T002', 'done'), row('T003', 'pending'), row('T004', 'pending')], {
+        stoppedBy: 'the budget of $0.90 (budget.usd) was reached ($1.00 spent)',
+      }),
+      { color: false },
+    );
+    expect(text).toContain(
+      'stopped: the budget of $0.90 (budget.usd) was reached ($1.00 spent): 2 done, 2 not started in 4.0s',
+    );
+    expect(text).not.toContain('failed');
+  });
+
+  it('tell tasks stopped while running from tasks never started', () => {
+    const text = renderSummary(summary([row('T001', 'done'), row('T002', 'cancelled'), row('T003', 'pending')]), {
+      color: false,
+    });
+    expect(text).toContain('1 done, 1 not finished, 1 not started');
+  });
 });
