@@ -100,6 +100,13 @@ describe('diagnostics', () => {
       /^taskwave\.yaml:1:14: error: concurrency: /m,
       'concurrency: many\n',
     );
+    // A command agent's argv is its command: model (like args, bin, …) would be silently ignored.
+    await expectPlanError(
+      { 'tasks.md': '- [ ] T001 x\n' },
+      ['run', 'tasks.md'],
+      /^taskwave\.yaml:5:5: error: agents\.fake\.model: a command agent takes its whole argv from `command`; model applies to the built-in adapters/m,
+      'agent: fake\nagents:\n  fake:\n    command: ["true"]\n    model: opus\n',
+    );
     await expectPlanError(
       { 'tasks.md': '- [ ] T001 x\n' },
       ['run', 'tasks.md'],
