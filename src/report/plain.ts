@@ -24,7 +24,7 @@ export function plainLine(e: RunEvent): string | undefined {
       return `done    ${e.taskId} ${e.title} (${formatDuration(e.durationMs)})`;
     case 'task-failed':
       // A conflict is its own outcome in the books (execution.json, status, report.md): here too.
-      return `${e.error.reason === 'merge-conflict' ? 'conflict' : 'failed  '} ${e.taskId} ${e.title}: ${e.message}`;
+      return `${e.error.reason === 'merge-conflict' ? 'conflict ' : 'failed  '}${e.taskId} ${e.title}: ${e.message}`;
     case 'task-blocked':
       return `blocked ${e.taskId} ${e.title}: depends on failed ${e.blockedBy}`;
     case 'task-cancelled':

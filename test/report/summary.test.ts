@@ -43,6 +43,16 @@ describe('the plain lines and the summary', () => {
         message: conflict,
       }),
     ).toBe(`conflict T002 task T002: ${conflict}`);
+    expect(
+      plainLine({
+        type: 'task-failed',
+        taskId: 'T001',
+        title: 'task T001',
+        durationMs: 10,
+        error: { reason: 'agent-exit', exitCode: 1, signal: null, outputTail: '' },
+        message: 'agent exited with code 1',
+      }),
+    ).toBe('failed  T001 task T001: agent exited with code 1');
     const text = renderSummary(
       summary([row('T001', 'done'), row('T002', 'conflict', conflict), row('T003', 'blocked', 'blocked by T002')]),
       { color: false },
