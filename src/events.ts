@@ -14,6 +14,7 @@ export interface Usage {
 }
 
 import type { GateResult, GateScope } from './gates/types.js';
+import type { SourceSpan } from './plan/diagnostic.js';
 
 /** Why a task did not finish; a union tagged by `reason`. */
 export type TaskError =
@@ -46,7 +47,8 @@ export type RunStatus = 'done' | 'failed' | 'interrupted';
 export interface TaskSummary {
   id: string;
   title: string;
-  status: 'done' | 'failed' | 'blocked' | 'cancelled' | 'pending' | 'skipped';
+  /** `conflict`: its changes conflict with what landed meanwhile (execution.json says the same). */
+  status: 'done' | 'failed' | 'conflict' | 'blocked' | 'cancelled' | 'pending' | 'skipped';
   durationMs?: number;
   attempts: number;
   error?: string;
@@ -55,8 +57,19 @@ export interface TaskSummary {
 export interface RunSummary {
   status: RunStatus;
   durationMs: number;
-  counts: { total: number; done: number; failed: number; blocked: number; cancelled: number; skipped: number };
+  /** `cancelled` counts the tasks that did not finish: stopped while running, or never started. */
+  counts: {
+    total: number;
+    done: number;
+    failed: number;
+    conflict: number;
+    blocked: number;
+    cancelled: number;
+    skipped: number;
+  };
   tasks: TaskSummary[];
+  /** Why the run stopped starting tasks before the end (a budget reached, --fail-fast), if it did. */
+  stoppedBy?: string;
 }
 
 export type RunEvent =
@@ -110,7 +123,8 @@ export type RunEvent =
   | { type: 'task-rebased'; taskId: string; commit: string; was: string }
   | { type: 'task-cancelled'; taskId: string; title: string }
   | { type: 'interrupt'; message: string }
-  | { type: 'warning'; message: string }
+  /** Something worth knowing that does not stop the run; `location` where it is about a place in the user's files. */
+  | { type: 'warning'; message: string; location?: SourceSpan }
   | { type: 'run-finished'; runId: string; summary: RunSummary };
 
 export interface Logger {

@@ -13,17 +13,34 @@ const duration = z.union([z.string(), z.number()]).refine((v) => parseDuration(v
   message: 'expected a duration such as 30m, 1h30m, 90s',
 });
 
-const agentSchema = z.strictObject({
-  command: z.array(z.string()).min(1).optional(),
-  bin: z.string().optional(),
-  args: z.array(z.string()).optional(),
-  env: z.record(z.string(), z.string()).optional(),
-  model: z.string().optional(),
-  timeout: duration.optional(),
-  maxTurns: z.number().int().positive().optional(),
-  concurrency: z.number().int().positive().optional(),
-  skipPermissions: z.boolean().optional(),
-});
+/** Keys only the built-in adapters read: a command agent's argv is its `command`, whole. */
+const ADAPTER_ONLY_KEYS = ['bin', 'args', 'model', 'maxTurns', 'skipPermissions'] as const;
+
+const agentSchema = z
+  .strictObject({
+    command: z.array(z.string()).min(1).optional(),
+    bin: z.string().optional(),
+    args: z.array(z.string()).optional(),
+    env: z.record(z.string(), z.string()).optional(),
+    model: z.string().optional(),
+    timeout: duration.optional(),
+    maxTurns: z.number().int().positive().optional(),
+    concurrency: z.number().int().positive().optional(),
+    skipPermissions: z.boolean().optional(),
+  })
+  .superRefine((agent, ctx) => {
+    if (!agent.command) return;
+    // Accepted and then ignored, they would let a config say what its agent never does.
+    for (const key of ADAPTER_ONLY_KEYS) {
+      if (agent[key] === undefined) continue;
+      ctx.addIssue({
+        code: 'custom',
+        path: [key],
+        params: { atKey: true },
+        message: `a command agent takes its whole argv from \`command\`; ${key} applies to the built-in adapters (claude, codex, …)`,
+      });
+    }
+  });
 
 const gateCommand = z.union([
   z.string(),
@@ -175,7 +192,16 @@ export function parseConfig(text: string, file: string): Result<LoadedConfig, Di
       }
       continue;
     }
-    const node = (path.length > 0 ? doc.getIn(path, true) : doc.contents) as Node | undefined;
+    const last = path[path.length - 1];
+    // An issue about a key being there at all is shown at the key (its value may start a line below).
+    const atKey = issue.code === 'custom' && issue.params?.atKey === true && typeof last === 'string';
+    const node = (
+      atKey
+        ? keyNode(doc.getIn(path.slice(0, -1), true) as Node | undefined, last)
+        : path.length > 0
+          ? doc.getIn(path, true)
+          : doc.contents
+    ) as Node | undefined;
     const where = path.length > 0 ? path.join('.') : '(top level)';
     diagnostics.push(errorAt(nodePos(node, at, file), `${where}: ${issue.message}`));
   }

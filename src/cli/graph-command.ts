@@ -12,6 +12,8 @@ export async function graphCommand(
     return EXIT.usage;
   }
   const { plan } = ctx.value;
+  // On stderr, out of the way of the graph on stdout.
+  printDiagnostics(plan.warnings);
   const q = (s: string) => s.replace(/["\\]/g, (m) => `\\${m}`);
   const lines: string[] = [];
   if (flags.dot) {
@@ -25,14 +27,21 @@ export async function graphCommand(
     lines.push('}');
   } else {
     const node = (id: string) => `n_${id.replace(/[^\w]/g, '_')}`;
-    const label = (s: string) => s.replace(/"/g, '#quot;').slice(0, 60);
     lines.push('flowchart LR');
     for (const t of plan.tasks)
-      lines.push(`  ${node(t.id)}["${label(`${t.id} ${t.title}`)}"]${t.status === 'done' ? ':::done' : ''}`);
+      lines.push(`  ${node(t.id)}["${mermaidLabel(`${t.id} ${t.title}`)}"]${t.status === 'done' ? ':::done' : ''}`);
     for (const t of plan.tasks)
       for (const d of new Set(t.deps.map((x) => x.id))) lines.push(`  ${node(d)} --> ${node(t.id)}`);
     lines.push('  classDef done fill:#d4edda;');
   }
   process.stdout.write(`${lines.join('\n')}\n`);
   return EXIT.ok;
+}
+
+/**
+ * A node label for Mermaid: cut to `max` characters, then escaped. Cut after escaping, a quote near
+ * the end would leave half an entity (`#quo`) and break the chart.
+ */
+export function mermaidLabel(text: string, max = 60): string {
+  return [...text].slice(0, max).join('').replace(/"/g, '#quot;');
 }

@@ -51,6 +51,9 @@ const FILLER = new Set(
 
 type Apply = (m: RegExpExecArray, o: HintOptions) => void;
 
+/** Words that join clauses without starting an instruction ("features only and one at a time"). */
+const CONNECTIVE = '(?:and|then|please|run|do)';
+
 /** Tried in order; each match is consumed before the next pattern looks. */
 function patterns(agents: readonly string[]): [RegExp, Apply][] {
   const agentAlt = agents.map((a) => a.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('|');
@@ -99,7 +102,12 @@ function patterns(agents: readonly string[]): [RegExp, Apply][] {
       (_m, o) => (o.specKinds = [...(o.specKinds ?? []), 'infrastructure']),
     ],
     [
-      /^(?:(?:only|just) )?(?:the )?features?(?: specs?)?(?: only)?$/i,
+      // A clause of its own ("features only, dry run"), so that "only the auth feature" stays a focus
+      // with its noun. Every hint matched before this one has left a comma where it was.
+      new RegExp(
+        `(?<=(?:^|[,;])\\s*(?:${CONNECTIVE}\\s+)*)(?:(?:only|just) )?(?:the )?features?(?: specs?)?(?: only)?(?=\\s*(?:${CONNECTIVE}\\s*)*(?:[,;]|$))`,
+        'i',
+      ),
       (_m, o) => (o.specKinds = [...(o.specKinds ?? []), 'feature']),
     ],
     [
@@ -200,23 +208,43 @@ export function resolveFocus(plan: Plan, focus: { text: string; noun?: string })
   );
 }
 
+/** The options given as flags, which win over the same options in a hint. */
+export interface GivenFlags {
+  concurrency?: string;
+  phase?: string[];
+  from?: string;
+  agent?: string;
+  tag?: string;
+  only?: string[];
+  spec?: string[];
+}
+
 /**
  * The options a hint stood for, as flags, for echoing back: `--concurrency 2 --spec I001`. Values
- * come from the plan (ids a title matched): quoted, so the line can be pasted into a shell.
+ * come from the plan (ids a title matched): quoted, so the line can be pasted into a shell. One a
+ * flag given as well overrides says so (`--concurrency 1 (overridden by --concurrency 2)`): the echo
+ * must not claim what the run does not do.
  */
-export function describeHintOptions(o: HintOptions, focus?: FocusScope): string {
-  const parts: string[][] = [];
-  if (o.concurrency !== undefined) parts.push(['--concurrency', String(o.concurrency)]);
-  if (o.phases?.length) parts.push(['--phase', o.phases.join(',')]);
-  if (o.from) parts.push(['--from', o.from]);
-  for (const k of o.specKinds ?? []) parts.push([k === 'feature' ? '--features' : '--infrastructure']);
-  if (o.includeOptional) parts.push(['--include-optional']);
-  if (o.withDeps) parts.push(['--with-deps']);
-  if (o.dryRun) parts.push(['--dry-run']);
-  if (o.agent) parts.push(['--agent', o.agent]);
-  if (o.tag) parts.push(['--tag', o.tag]);
-  if (focus?.phases?.length) parts.push(['--phase', focus.phases.join(',')]);
-  if (focus?.specs?.length) parts.push(['--spec', focus.specs.join(',')]);
-  if (focus?.only?.length) parts.push(['--only', focus.only.join(',')]);
-  return parts.map(shellCommand).join(' ') || '(no options)';
+export function describeHintOptions(o: HintOptions, focus?: FocusScope, given: GivenFlags = {}): string {
+  const parts: string[] = [];
+  const flag = (name: string) => parts.push(name);
+  const option = (name: string, value: string, givenValue: string | string[] | undefined) => {
+    const flagValue = Array.isArray(givenValue) ? givenValue.join(',') : givenValue;
+    const overridden =
+      flagValue !== undefined && flagValue !== value ? ` (overridden by ${shellCommand([name, flagValue])})` : '';
+    parts.push(`${shellCommand([name, value])}${overridden}`);
+  };
+  if (o.concurrency !== undefined) option('--concurrency', String(o.concurrency), given.concurrency);
+  if (o.phases?.length) option('--phase', o.phases.join(','), given.phase);
+  if (o.from) option('--from', o.from, given.from);
+  for (const k of o.specKinds ?? []) flag(k === 'feature' ? '--features' : '--infrastructure');
+  if (o.includeOptional) flag('--include-optional');
+  if (o.withDeps) flag('--with-deps');
+  if (o.dryRun) flag('--dry-run');
+  if (o.agent) option('--agent', o.agent, given.agent);
+  if (o.tag) option('--tag', o.tag, given.tag);
+  if (focus?.phases?.length) option('--phase', focus.phases.join(','), given.phase);
+  if (focus?.specs?.length) option('--spec', focus.specs.join(','), given.spec);
+  if (focus?.only?.length) option('--only', focus.only.join(','), given.only);
+  return parts.join(' ') || '(no options)';
 }

@@ -125,7 +125,8 @@ export async function main(argv: string[]): Promise<number> {
           config: o.config,
           timeout: o.timeout,
           inPlace: o.inPlace,
-          commit: o.commit,
+          // Runs before --no-commit was refused without --in-place recorded it anyway; it was ignored then too.
+          commit: o.inPlace ? o.commit : undefined,
           allowEmpty: o.allowEmpty,
           ignoreChecklists: true,
           failFast: o.failFast,

@@ -1,5 +1,5 @@
 import { relative } from 'node:path';
-import { type Diagnostic, formatDiagnostic } from '../plan/diagnostic.js';
+import { type Diagnostic, formatDiagnostic, type SourceSpan } from '../plan/diagnostic.js';
 import { terminalText } from '../util/terminal-text.js';
 
 /** Paths in diagnostics are shown relative to where the user is, as compilers do. */
@@ -8,19 +8,26 @@ export function displayPath(file: string, cwd = process.cwd()): string {
   return rel && !rel.startsWith('..') ? rel : file;
 }
 
+/** A place in a file, with its path as the user is shown it. */
+export function displaySpan(span: SourceSpan): SourceSpan {
+  return { ...span, file: displayPath(span.file) };
+}
+
+/** A diagnostic as the user reads it: `file:line:col: severity: message`, paths relative to where they are. */
+export function formatForUser(d: Diagnostic): string {
+  return formatDiagnostic({
+    ...d,
+    location: d.location ? displaySpan(d.location) : undefined,
+    related: d.related?.map((r) => ({ ...r, file: displayPath(r.file) })),
+  });
+}
+
 export function printDiagnostics(
   diagnostics: readonly Diagnostic[],
   write = (s: string) => process.stderr.write(s),
 ): void {
-  for (const d of diagnostics) {
-    const shown: Diagnostic = {
-      ...d,
-      location: d.location ? { ...d.location, file: displayPath(d.location.file) } : undefined,
-      related: d.related?.map((r) => ({ ...r, file: displayPath(r.file) })),
-    };
-    // Messages quote the plan (titles, ids): escape sequences in them are shown, not obeyed.
-    write(`${terminalText(formatDiagnostic(shown))}\n`);
-  }
+  // Messages quote the plan (titles, ids): escape sequences in them are shown, not obeyed.
+  for (const d of diagnostics) write(`${terminalText(formatForUser(d))}\n`);
 }
 
 /** Exit codes (DESIGN.md): the contract scripts rely on. */

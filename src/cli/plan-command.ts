@@ -6,7 +6,7 @@ import { loadExecution } from '../state/execution.js';
 import { statePaths } from '../state/paths.js';
 import { terminalText } from '../util/terminal-text.js';
 import { loadPlanContext } from './context.js';
-import { displayPath, EXIT, printDiagnostics } from './output.js';
+import { displayPath, EXIT, formatForUser, printDiagnostics } from './output.js';
 import { type Route, routeTasks } from './routing.js';
 import { prepareRun } from './selection.js';
 
@@ -38,6 +38,8 @@ export async function planCommand(planPath: string, flags: PlanFlags): Promise<n
     process.stdout.write(`${JSON.stringify(planJson(plan, info.waves, info.criticalPath, routes), null, 2)}\n`);
     return EXIT.ok;
   }
+  // What the reader noticed but read anyway (a task written out of order): worth knowing, not an error.
+  printDiagnostics(plan.warnings);
   process.stdout.write(`${renderPlan(plan, info.waves, info.criticalPath, routes, flags.color ?? false)}\n`);
   return EXIT.ok;
 }
@@ -84,6 +86,8 @@ export function planJson(plan: Plan, waves: string[][], criticalPath: string[], 
     ...(plan.tag !== undefined ? { tag: plan.tag } : {}),
     waves,
     criticalPath,
+    /** The plan's warnings, each as `taskwave plan` prints it on stderr (`file:line:col: warning: …`). */
+    warnings: plan.warnings.map(formatForUser),
   };
 }
 

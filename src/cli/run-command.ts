@@ -50,7 +50,7 @@ import { recoverKilledRun } from '../workspace/recover.js';
 import { TaskWorkspaces } from '../workspace/task-workspaces.js';
 import { cleanupDeadRun, hasWorktrees, refSafe } from '../workspace/worktrees.js';
 import { checkGitStart, type GitStart } from './git-checks.js';
-import { displayPath, EXIT, printDiagnostics } from './output.js';
+import { displayPath, displaySpan, EXIT, formatForUser, printDiagnostics } from './output.js';
 import {
   type GateContext,
   inPlaceCommitter,
@@ -127,6 +127,7 @@ export async function runCommand(planPath: string, given: RunFlags, resume?: Exe
           concurrency,
           agent: agentLabel,
           agents: Object.fromEntries(order.map((id) => [id, agentOf(id)])),
+          warnings: plan.warnings.map(formatForUser),
         })
       : [
           `would run ${order.length} task(s) with agent ${agentLabel}, concurrency ${concurrency} (${sel.done.length} already done):`,
@@ -138,6 +139,8 @@ export async function runCommand(planPath: string, given: RunFlags, resume?: Exe
             ? [`  passed over (optional; --include-optional runs them): ${sel.passedOver.join(', ')}`]
             : []),
         ].join('\n');
+    // As `taskwave plan` shows them: on stderr, or in the JSON.
+    if (!flags.json) printDiagnostics(plan.warnings);
     // Titles are the plan's text: escape sequences in them are shown, not obeyed (JSON escapes its own).
     process.stdout.write(`${flags.json ? out : terminalText(out)}\n`);
     return EXIT.ok;
@@ -393,6 +396,10 @@ export async function runCommand(planPath: string, given: RunFlags, resume?: Exe
       agent: agentLabel,
       resumed: resume !== undefined,
     });
+    // What the plan's reader noticed (a task written out of order) goes with the run's other warnings.
+    for (const w of plan.warnings) {
+      log.log({ type: 'warning', message: w.message, ...(w.location ? { location: displaySpan(w.location) } : {}) });
+    }
     if (gitStart && gitStart.dirty.length > 0) {
       log.log({
         type: 'warning',

@@ -65,7 +65,7 @@ export async function prepare(planPath: string, given: RunFlags): Promise<Result
       tag: flags.tag ?? hint.tag,
       hints: undefined,
     };
-    const echo = `taskwave: hint "${hintText}" → ${describeHintOptions(hint, focus)}`;
+    const echo = `taskwave: hint "${hintText}" → ${describeHintOptions(hint, focus, given)}`;
     process.stderr.write(`${terminalText(echo)}\n`);
   }
   const ctx = ctxR.value;
@@ -76,6 +76,15 @@ export async function prepare(planPath: string, given: RunFlags): Promise<Result
     const c = parsePositiveInt(flags.concurrency, '--concurrency');
     if (!c.ok) return c;
     concurrency = c.value;
+  }
+  // Worktree runs commit each task on its branch to merge it: --no-commit would be ignored there.
+  if (flags.commit === false && !flags.inPlace) {
+    return err([
+      errorAt(
+        undefined,
+        '--no-commit applies to --in-place runs: in worktrees each task is committed on its own branch and merged',
+      ),
+    ]);
   }
   if (flags.timeout !== undefined && parseDuration(flags.timeout) === undefined)
     return err([errorAt(undefined, `--timeout expects a duration such as 30m or 90s, got '${flags.timeout}'`)]);

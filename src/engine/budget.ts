@@ -27,10 +27,10 @@ export class BudgetWatch implements Logger {
     const { usd, tokens } = this.budget;
     if (usd !== undefined && this.usd >= usd) {
       this.reached = true;
-      this.halt(`budget.usd reached: $${this.usd.toFixed(2)} spent of $${usd.toFixed(2)}; no new task starts`);
+      this.halt(`the budget of $${usd.toFixed(2)} (budget.usd) was reached ($${this.usd.toFixed(2)} spent)`);
     } else if (tokens !== undefined && this.tokens >= tokens) {
       this.reached = true;
-      this.halt(`budget.tokens reached: ${this.tokens} tokens used of ${tokens}; no new task starts`);
+      this.halt(`the budget of ${tokens} tokens (budget.tokens) was reached (${this.tokens} used)`);
     }
   }
 

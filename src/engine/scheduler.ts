@@ -57,6 +57,8 @@ export class Scheduler {
   private readonly started = new Map<string, number>();
   private readonly durations = new Map<string, number>();
   private readonly errors = new Map<string, string>();
+  /** Failed tasks whose changes conflict with what landed meanwhile: `conflict` in the summary, as in the books. */
+  private readonly conflicts = new Set<string>();
   /** Tasks revoked while still running: why. */
   private readonly revoked = new Map<string, string>();
   private running = 0;
@@ -200,6 +202,8 @@ export class Scheduler {
   private recordFailure(task: Task, durationMs: number, error: TaskError): void {
     const message = describeTaskError(error);
     this.state.set(task.id, 'failed');
+    if (error.reason === 'merge-conflict') this.conflicts.add(task.id);
+    else this.conflicts.delete(task.id);
     this.errors.set(task.id, message);
     this.input.log({ type: 'task-failed', taskId: task.id, title: task.title, durationMs, error, message });
   }
@@ -258,7 +262,7 @@ export class Scheduler {
   /** The run's outcome so far (`run()` returns it at the end; a `revoke` after that changes it). */
   summary(durationMs: number): RunSummary {
     const tasks: TaskSummary[] = [];
-    const counts = { total: 0, done: 0, failed: 0, blocked: 0, cancelled: 0, skipped: 0 };
+    const counts = { total: 0, done: 0, failed: 0, conflict: 0, blocked: 0, cancelled: 0, skipped: 0 };
     for (const t of this.input.skipped ?? []) {
       counts.total++;
       counts.skipped++;
@@ -271,7 +275,9 @@ export class Scheduler {
         s === 'done'
           ? 'done'
           : s === 'failed'
-            ? 'failed'
+            ? this.conflicts.has(t.id)
+              ? 'conflict'
+              : 'failed'
             : s === 'blocked'
               ? 'blocked'
               : s === 'cancelled'
@@ -279,6 +285,7 @@ export class Scheduler {
                 : 'pending';
       if (status === 'done') counts.done++;
       else if (status === 'failed') counts.failed++;
+      else if (status === 'conflict') counts.conflict++;
       else if (status === 'blocked') counts.blocked++;
       else counts.cancelled++;
       tasks.push({
@@ -292,9 +299,9 @@ export class Scheduler {
     }
     const status: RunStatus = this.stopping
       ? 'interrupted'
-      : counts.failed > 0 || counts.blocked > 0 || this.halted
+      : counts.failed > 0 || counts.conflict > 0 || counts.blocked > 0 || this.halted
         ? 'failed'
         : 'done';
-    return { status, durationMs, counts, tasks };
+    return { status, durationMs, counts, tasks, ...(this.halted && !this.stopping ? { stoppedBy: this.halted } : {}) };
   }
 }

@@ -5,7 +5,10 @@ import { err, ok } from '../result.js';
 import { at, buildGraph, type TaskGraph } from './dag.js';
 
 export interface SelectOptions {
-  /** Phases to run: a phase id (`2`, `3.1`; `3` also takes `3.1`, `3.2`, …) or a case-insensitive part of its title. */
+  /**
+   * Phases to run: a phase id (`2`, `3.1`; `3` also takes `3.1`, `3.2`, …), or a word in its title
+   * (case-insensitive). A number is an id, never part of a title.
+   */
   phases?: readonly string[];
   /** Task ids to run. Together with `phases`, the union of both is selected. Naming an optional task selects it. */
   only?: readonly string[];
@@ -260,7 +263,10 @@ function resolveScope(plan: Plan, g: TaskGraph, options: SelectOptions): Result<
   if (kinds.length > 0) {
     if (!plan.specs || plan.specs.length === 0) {
       errors.push(
-        errorAt(undefined, `--${kinds.join(', --')}: a ${plan.format} plan has no infrastructure or feature specs`),
+        errorAt(
+          undefined,
+          `${kinds.map(kindFlag).join(', ')}: a ${plan.format} plan has no infrastructure or feature specs`,
+        ),
       );
     }
     const kindOf = new Map((plan.specs ?? []).map((s) => [s.id, s.kind]));
@@ -272,6 +278,11 @@ function resolveScope(plan: Plan, g: TaskGraph, options: SelectOptions): Result<
     else keep((_t, i) => i >= start);
   }
   return errors.length > 0 ? err(errors) : ok({ inScope, named });
+}
+
+/** The flag that asks for specs of a kind (the kind is singular, the flag is not). */
+function kindFlag(kind: 'infrastructure' | 'feature'): string {
+  return kind === 'feature' ? '--features' : '--infrastructure';
 }
 
 function firstMemberIndex(plan: Plan, g: TaskGraph, id: string): number | undefined {
@@ -338,12 +349,21 @@ function resolvePhasesAndIds(plan: Plan, g: TaskGraph, options: SelectOptions): 
   return errors.length > 0 ? err(errors) : ok({ inScope, named });
 }
 
-/** Exact id, and its sub-phases (`3` → `3.1`); failing that, phases whose title contains the query. */
+/** A phase named by its number (`1`, `3.1`): never looked for in the titles, where `1` is in `3.10`. */
+const PHASE_NUMBER = /^\d+(?:\.\d+)*$/;
+
+/**
+ * The phases `query` names: the phase of that id and its sub-phases (`3` → `3`, `3.1`, `3.2`), and
+ * phases titled `Phase <query>` or `Sprint <query>` (a repeated heading's id is `2-2`). A number
+ * that names none is unknown; a word that names none takes the phases whose title contains it,
+ * ignoring case.
+ */
 function matchPhases(phases: readonly { id: string; title: string }[], query: string): string[] {
   const q = query.trim();
   if (q === '') return [];
-  const byId = phases.filter((p) => p.id === q || p.id.startsWith(`${q}.`)).map((p) => p.id);
-  if (byId.length > 0) return byId;
+  const numbered = new RegExp(`\\b(?:phase|sprint)\\s+${q.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}(?!\\.?\\d)`, 'i');
+  const named = phases.filter((p) => p.id === q || p.id.startsWith(`${q}.`) || numbered.test(p.title)).map((p) => p.id);
+  if (named.length > 0 || PHASE_NUMBER.test(q)) return named;
   const lower = q.toLowerCase();
   return phases.filter((p) => p.title.toLowerCase().includes(lower) || p.id.toLowerCase() === lower).map((p) => p.id);
 }

@@ -1,4 +1,5 @@
 import { formatDuration, type Logger, type RunEvent } from '../events.js';
+import { formatDiagnostic } from '../plan/diagnostic.js';
 import { renderSummary } from './summary.js';
 import { terminalEvent } from './terminal-event.js';
 
@@ -23,7 +24,8 @@ export function plainLine(e: RunEvent): string | undefined {
     case 'task-succeeded':
       return `done    ${e.taskId} ${e.title} (${formatDuration(e.durationMs)})`;
     case 'task-failed':
-      return `failed  ${e.taskId} ${e.title}: ${e.message}`;
+      // A conflict is its own outcome in the books (execution.json, status, report.md): here too.
+      return `${e.error.reason === 'merge-conflict' ? 'conflict ' : 'failed  '}${e.taskId} ${e.title}: ${e.message}`;
     case 'task-blocked':
       return `blocked ${e.taskId} ${e.title}: depends on failed ${e.blockedBy}`;
     case 'task-cancelled':
@@ -33,7 +35,8 @@ export function plainLine(e: RunEvent): string | undefined {
     case 'interrupt':
       return `taskwave: ${e.message}`;
     case 'warning':
-      return `taskwave: warning: ${e.message}`;
+      // As a compiler would: `file:line:col: warning: …` where it is about a place, else `taskwave: warning: …`.
+      return formatDiagnostic({ severity: 'warning', location: e.location, message: e.message });
     case 'run-finished':
       return `\n${renderSummary(e.summary, { color: false })}`;
     case 'gate-finished': {

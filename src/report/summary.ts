@@ -5,6 +5,7 @@ import { formatDuration, type RunSummary, type TaskSummary } from '../events.js'
 const MARK: Record<TaskSummary['status'], string> = {
   done: '✔',
   failed: '✖',
+  conflict: '✖',
   blocked: '⊘',
   cancelled: '◌',
   pending: '·',
@@ -16,6 +17,7 @@ function paint(status: TaskSummary['status'], text: string, c: Colors): string {
     case 'done':
       return c.green(text);
     case 'failed':
+    case 'conflict':
       return c.red(text);
     case 'blocked':
     case 'cancelled':
@@ -42,14 +44,38 @@ export function renderSummary(s: RunSummary, opts: { color: boolean; width?: num
     if (r.error && r.status !== 'done') lines.push(`${''.padEnd(idW)}    ${paint(r.status, r.error, colors)}`);
   }
   const c = s.counts;
+  // A task not finished was stopped while running, or never started (a budget, --fail-fast, Ctrl-C).
+  const stopped = rows.filter((r) => r.status === 'cancelled').length;
+  const notStarted = c.cancelled - stopped;
   const parts = [`${c.done} done`];
   if (c.failed) parts.push(`${c.failed} failed`);
+  if (c.conflict) parts.push(`${c.conflict} conflict`);
   if (c.blocked) parts.push(`${c.blocked} blocked`);
-  if (c.cancelled) parts.push(`${c.cancelled} not finished`);
+  if (stopped) parts.push(`${stopped} not finished`);
+  if (notStarted) parts.push(`${notStarted} not started`);
   if (c.skipped) parts.push(`${c.skipped} already done`);
-  const verdict =
-    s.status === 'done' ? 'all selected tasks done' : s.status === 'failed' ? 'some tasks failed' : 'interrupted';
+  const verdict = verdictOf(s);
   lines.push('');
   lines.push(`${verdict}: ${parts.join(', ')} in ${formatDuration(s.durationMs)}`);
   return lines.join('\n');
+}
+
+/** What the run came to, in a few words: the line the totals follow. */
+function verdictOf(s: RunSummary): string {
+  switch (s.status) {
+    case 'done':
+      return 'all selected tasks done';
+    case 'interrupted':
+      return 'interrupted';
+    case 'failed':
+      if (s.counts.failed > 0) return 'some tasks failed';
+      if (s.counts.conflict > 0) return 'some tasks could not be merged';
+      // Nothing failed: it stopped starting tasks (a budget reached), and says why.
+      if (s.stoppedBy !== undefined && s.counts.blocked === 0) return `stopped: ${s.stoppedBy}`;
+      return 'some tasks failed';
+    default: {
+      const never: never = s.status;
+      return never;
+    }
+  }
 }

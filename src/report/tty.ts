@@ -1,6 +1,7 @@
 import { createLogUpdate } from 'log-update';
 import pc from 'picocolors';
 import { formatDuration, type Logger, type RunEvent } from '../events.js';
+import { formatLocation } from '../plan/diagnostic.js';
 import { plainLine } from './plain.js';
 import { renderSummary } from './summary.js';
 import { terminalEvent } from './terminal-event.js';
@@ -93,7 +94,7 @@ export class TtyLogger implements Logger {
         this.render();
         break;
       case 'warning':
-        this.print(pc.yellow(`warning: ${e.message}`));
+        this.print(pc.yellow(`${e.location ? `${formatLocation(e.location)}: ` : ''}warning: ${e.message}`));
         break;
       case 'gate-finished':
       case 'task-retry':

@@ -48,6 +48,24 @@ describe('parseHints', () => {
     expect(hints('only the features')).toEqual({ specKinds: ['feature'] });
   });
 
+  it('reads features only together with other hints, as infrastructure only is', () => {
+    for (const t of [
+      'features only, dry run',
+      'features only dry run',
+      'dry run, features only',
+      'run the features only',
+    ]) {
+      expect(hints(t)).toEqual({ specKinds: ['feature'], ...(t.includes('dry') ? { dryRun: true } : {}) });
+    }
+    expect(hints('features only and one at a time')).toEqual({ specKinds: ['feature'], concurrency: 1 });
+    expect(hints('just the search phase, features only')).toEqual({
+      specKinds: ['feature'],
+      focus: { text: 'search', noun: 'phase' },
+    });
+    // "feature" as the noun of a named part is not the --features scope.
+    expect(hints('only the auth feature, dry run')).toEqual({ dryRun: true, focus: { text: 'auth', noun: 'feature' } });
+  });
+
   it('refuses words it does not understand, naming them', () => {
     const r = parseHints('use 2 agents and make it snappy', AGENTS);
     expect(r.ok).toBe(false);
@@ -110,6 +128,15 @@ describe('describeHintOptions', () => {
   it('quotes values a shell would read (ids come from the plan)', () => {
     expect(describeHintOptions({}, { only: ['x;touch /tmp/pwned;', 'T002'] })).toBe(
       "--only 'x;touch /tmp/pwned;,T002'",
+    );
+  });
+
+  it('says which of them a flag given as well overrides', () => {
+    expect(describeHintOptions({ concurrency: 1, dryRun: true }, undefined, { concurrency: '2' })).toBe(
+      '--concurrency 1 (overridden by --concurrency 2) --dry-run',
+    );
+    expect(describeHintOptions({ phases: ['2'] }, { specs: ['I001'] }, { phase: ['1', '3'], spec: ['I001'] })).toBe(
+      '--phase 2 (overridden by --phase 1,3) --spec I001',
     );
   });
 });

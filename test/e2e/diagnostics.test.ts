@@ -72,6 +72,12 @@ describe('diagnostics', () => {
       ['run', 'tasks.md', '-c', '0'],
       /--concurrency expects a whole number/,
     );
+    // Worktree runs commit every task to merge it: --no-commit there would be silently ignored.
+    await expectPlanError(
+      { 'tasks.md': '- [ ] T001 x\n' },
+      ['run', 'tasks.md', '--no-commit'],
+      /^taskwave: error: --no-commit applies to --in-place runs: in worktrees each task is committed on its own branch and merged$/m,
+    );
     await expectPlanError(
       { 'tasks.md': '- [ ] T001 x\n' },
       ['run', 'tasks.md', '--only', 'T404'],
@@ -93,6 +99,13 @@ describe('diagnostics', () => {
       ['run', 'tasks.md'],
       /^taskwave\.yaml:1:14: error: concurrency: /m,
       'concurrency: many\n',
+    );
+    // A command agent's argv is its command: model (like args, bin, …) would be silently ignored.
+    await expectPlanError(
+      { 'tasks.md': '- [ ] T001 x\n' },
+      ['run', 'tasks.md'],
+      /^taskwave\.yaml:5:5: error: agents\.fake\.model: a command agent takes its whole argv from `command`; model applies to the built-in adapters/m,
+      'agent: fake\nagents:\n  fake:\n    command: ["true"]\n    model: opus\n',
     );
     await expectPlanError(
       { 'tasks.md': '- [ ] T001 x\n' },

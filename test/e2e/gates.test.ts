@@ -290,12 +290,17 @@ describe('budgets, --fail-fast and checklists', () => {
     );
     const r = await runCli(['run', 'tasks.md', '--allow-empty'], repo.dir);
     expect(r.code).toBe(1);
-    expect(r.stdout).toContain('taskwave: stopping: budget.usd reached: $0.04 spent of $0.01; no new task starts');
+    expect(r.stdout).toContain('taskwave: stopping: the budget of $0.01 (budget.usd) was reached ($0.04 spent)');
+    // Nothing failed: the summary says why the run stopped, not that tasks failed.
+    expect(r.stdout).toMatch(
+      /^stopped: the budget of \$0\.01 \(budget\.usd\) was reached \(\$0\.04 spent\): 1 done, 2 not started in /m,
+    );
+    expect(r.stdout).not.toContain('some tasks failed');
     const exec = execution(repo.dir);
     expect(exec.tasks.T001.status).toBe('done');
     expect(exec.tasks.T001.usage.costUsd).toBeCloseTo(0.0421, 6);
     expect(exec.tasks.T002.status).toBe('pending');
-    expect(exec.stopReason).toMatch(/^budget\.usd reached/);
+    expect(exec.stopReason).toMatch(/^the budget of \$0\.01 \(budget\.usd\) was reached/);
   });
 
   it('--fail-fast stops everything at the first failure', async () => {

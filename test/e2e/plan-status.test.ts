@@ -64,6 +64,40 @@ describe('taskwave plan', () => {
     const d = await runCli(['graph', 'tasks.md', '--dot'], repo.dir);
     expect(d.stdout).toContain('"T002" -> "T004";');
   });
+
+  it('cuts a long Mermaid label before escaping it: a quote at the cut is not left half escaped', async () => {
+    // "T001 " and 53 characters: the quote is the 59th character of the label, cut at 60.
+    const repo = makeRepo({ 'tasks.md': `- [ ] T001 ${'x'.repeat(53)}"quoted" title\n` });
+    const m = await runCli(['graph', 'tasks.md'], repo.dir);
+    expect(m.stdout).toContain(`n_T001["T001 ${'x'.repeat(53)}#quot;q"]`);
+  });
+});
+
+describe('plan warnings', () => {
+  // Kiro runs tasks in number order: 2.1, written after 2.2, still runs first, and the reader says so.
+  const KIRO = '# Tasks\n\n- [ ] 1. First\n- [ ] 2. Second\n  - [ ] 2.2 Later sub\n  - [ ] 2.1 Earlier sub\n';
+  const WARNING = '.kiro/specs/x/tasks.md:6:9: warning: task 2.1 is written after task 2.2; tasks run in number order';
+
+  it('are shown by plan (stderr, or in the JSON), graph, run --dry-run and run, without changing the exit code', async () => {
+    const repo = makeRepo({ '.kiro/specs/x/tasks.md': KIRO });
+    const plan = await runCli(['plan', '.'], repo.dir);
+    expect(plan.code).toBe(0);
+    expect(plan.stderr).toContain(WARNING);
+    const json = await runCli(['plan', '.', '--json'], repo.dir);
+    expect(json.code).toBe(0);
+    expect(JSON.parse(json.stdout).warnings).toEqual([WARNING]);
+    expect(json.stderr).not.toContain('warning:');
+    const graph = await runCli(['graph', '.'], repo.dir);
+    expect(graph.stderr).toContain(WARNING);
+    const dry = await runCli(['run', '.', '--dry-run'], repo.dir);
+    expect(dry.code).toBe(0);
+    expect(dry.stderr).toContain(WARNING);
+    const dryJson = await runCli(['run', '.', '--dry-run', '--json'], repo.dir);
+    expect(JSON.parse(dryJson.stdout).warnings).toEqual([WARNING]);
+    const run = await runCli(['run', '.', '--allow-empty'], repo.dir);
+    expect(run.code).toBe(0);
+    expect(run.stdout).toContain(WARNING);
+  });
 });
 
 describe('taskwave status', () => {

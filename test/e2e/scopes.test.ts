@@ -42,6 +42,22 @@ describe('free-text hints', () => {
     expect(maxOverlap(repo.agentLog())).toBe(1);
   });
 
+  it('a flag given as well wins, and the echo says so', async () => {
+    const repo = makeRepo({ 'tasks.md': PLAN });
+    const r = await runCli(['run', 'tasks.md', 'sequential', '-c', '2', '--dry-run'], repo.dir);
+    expect(r.code).toBe(0);
+    expect(r.stderr).toContain('taskwave: hint "sequential" → --concurrency 1 (overridden by --concurrency 2)');
+    expect(r.stdout).toContain('concurrency 2');
+  });
+
+  it('"features only" goes with other hints, as "infrastructure only" does', async () => {
+    const repo = makeRepo({ 'tasks.md': PLAN });
+    const r = await runCli(['run', 'tasks.md', 'features only, dry run'], repo.dir);
+    // Understood: what stops it is that this plan has no specs.
+    expect(r.stderr).toContain('taskwave: hint "features only, dry run" → --features --dry-run');
+    expect(r.stderr).toContain('--features: a markdown plan has no infrastructure or feature specs');
+  });
+
   it('"only the docs tasks, 2 agents" picks the tasks by title', async () => {
     const repo = makeRepo({ 'tasks.md': PLAN });
     const r = await runCli(['run', 'tasks.md', 'only the docs tasks, 2 agents'], repo.dir);

@@ -103,6 +103,13 @@ describe('worktrees', () => {
     expect(exec.tasks.T002.error).toBe(`merge conflict in a.txt; its work is kept on branch ${branch}`);
     expect(exec.tasks.T003.status).toBe('blocked');
     expect(r.stdout).toContain(branch);
+    // The plain lines and the summary say what the books say: a conflict, not a failure.
+    expect(r.stdout).toContain(
+      `conflict T002 Write the second note: merge conflict in a.txt; its work is kept on branch ${branch}`,
+    );
+    expect(r.stdout).toMatch(/^T002 {2}✖ conflict/m);
+    expect(r.stdout).toMatch(/^some tasks could not be merged: 1 done, 1 conflict, 1 blocked in /m);
+    expect(r.stdout).not.toMatch(/^failed /m);
     expect(repo.git('show', `${branch}:a.txt`)).toBe('from T002\n');
     expect(repo.read('a.txt')).toBe('from T001\n');
     expect(repo.read('tasks.md')).toContain('- [ ] T002');

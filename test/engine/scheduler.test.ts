@@ -252,6 +252,33 @@ describe('Scheduler stops and hooks', () => {
     expect(events.filter((e) => e.type === 'run-stopping')).toEqual([
       { type: 'run-stopping', reason: 'budget.usd reached: $1.20 of $1.00' },
     ]);
+    // Nothing failed: the summary says why it stopped, and what never started.
+    expect(summary.stoppedBy).toBe('budget.usd reached: $1.20 of $1.00');
+    expect(summary.counts).toMatchObject({ done: 1, failed: 0, cancelled: 2 });
+  });
+
+  it('a merge conflict is a conflict in the summary, as in the books, and fails the run', async () => {
+    const tasks = ['a', 'b'].map((id) => task(id));
+    const c = controlled();
+    const s = new Scheduler({
+      tasks,
+      concurrency: 2,
+      compare: byPlanOrder(['a', 'b']),
+      execute: c.execute,
+      log: () => {},
+    });
+    const done = s.run();
+    await tick();
+    await c.finish('a', err({ reason: 'merge-conflict', files: ['x.txt'], branch: 'taskwave/r/a' }));
+    await c.finish('b', err({ reason: 'agent-exit', exitCode: 1, signal: null, outputTail: '' }));
+    const summary = await done;
+    expect(summary.status).toBe('failed');
+    expect(summary.counts).toMatchObject({ failed: 1, conflict: 1 });
+    expect(summary.tasks.map((t) => [t.id, t.status, t.error])).toEqual([
+      ['a', 'conflict', 'merge conflict in x.txt; its work is kept on branch taskwave/r/a'],
+      ['b', 'failed', 'agent exited with code 1'],
+    ]);
+    expect(summary.stoppedBy).toBeUndefined();
   });
 
   it('failFast stops the running tasks at the first failure', async () => {

@@ -86,6 +86,41 @@ describe('selectTasks scope', () => {
     expect(both.pulledIn).toEqual(['T001', 'T003', 'T004']);
   });
 
+  it('takes a number as a phase id, never as part of a title (1 is not 3.1, 3.10 or 3.11)', () => {
+    const ids = ['3.1', '3.2', '3.3', '3.4', '3.5', '3.6', '3.7', '3.8', '3.9', '3.10', '3.11'];
+    const legacy = makePlan(
+      ids.map((id) => ({ id: `T${id}`, phase: id })),
+      ids.map((id) => ({ id, title: `Phase ${id}: step ${id}` })),
+    );
+    expect(errors(selectTasks(legacy, { phases: ['1'] }))).toEqual([
+      {
+        severity: 'error',
+        location: undefined,
+        message: `unknown phase "1"; the plan's phases are: ${ids.join(', ')}`,
+      },
+    ]);
+    expect(value(selectTasks(legacy, { phases: ['3.1'], withDeps: true })).run).toEqual(['T3.1']);
+    expect(value(selectTasks(legacy, { phases: ['3'] })).run).toEqual(ids.map((id) => `T${id}`));
+    // A word still looks in the titles, and takes every phase it is in.
+    expect(value(selectTasks(legacy, { phases: ['STEP 3.1'] })).run).toEqual(['T3.1', 'T3.10', 'T3.11']);
+  });
+
+  it('takes a phase by its Phase or Sprint number where its id is not that number', () => {
+    const repeated = makePlan(
+      [
+        { id: 'A', phase: '2' },
+        { id: 'B', phase: '2-2' },
+        { id: 'C', phase: 'notes' },
+      ],
+      [
+        { id: '2', title: 'Phase 2: Core' },
+        { id: '2-2', title: 'Phase 2: Core, continued' },
+        { id: 'notes', title: 'Notes on phase 20' },
+      ],
+    );
+    expect(value(selectTasks(repeated, { phases: ['2'] })).run).toEqual(['A', 'B']);
+  });
+
   it('reports an unknown phase, listing the phase ids', () => {
     expect(errors(selectTasks(plan, { phases: ['9', 'setup'] }))).toEqual([
       { severity: 'error', location: undefined, message: 'unknown phase "9"; the plan\'s phases are: 1, 2, 3, 3.1' },
@@ -273,9 +308,9 @@ describe('selectTasks scopes beyond phases and ids', () => {
       'unknown spec "F009"; the plan\'s specs are: I001, F001, F002',
     ]);
     const plain = makePlan([{ id: 'T001' }]);
-    expect(errorMessages(selectTasks(plain, { specKinds: ['feature'] }))[0]).toMatch(
-      /has no infrastructure or feature specs/,
-    );
+    expect(errorMessages(selectTasks(plain, { specKinds: ['feature'] }))).toEqual([
+      '--features: a test plan has no infrastructure or feature specs',
+    ]);
   });
 
   it('--from starts at a task in plan order, and its earlier prerequisites must be done or pulled in', () => {
