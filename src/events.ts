@@ -70,6 +70,8 @@ export interface RunSummary {
   tasks: TaskSummary[];
   /** Why the run stopped starting tasks before the end (a budget reached, --fail-fast), if it did. */
   stoppedBy?: string;
+  /** Every task landed and the final gates failed: which, and why. */
+  finalGatesFailed?: string;
 }
 
 export type RunEvent =

@@ -286,7 +286,8 @@ export async function runCommand(planPath: string, given: RunFlags, resume?: Exe
       plan: { ...plan, path: displayPath(plan.path) },
       ...(flags.junit ? { junitPath: resolve(flags.junit) } : {}),
       // Pasted into a shell: a path with a space or an id with a `;` must stay one word.
-      retryCommand: (ids) => shellCommand(['taskwave', 'run', displayPath(plan.path), '--only', ...ids]),
+      retryCommand: (ids) =>
+        shellCommand(['taskwave', 'run', displayPath(plan.path), ...(ids.length > 0 ? ['--only', ...ids] : [])]),
       warn,
     });
     const budget = new BudgetWatch(config.budget ?? {}, (reason) => scheduler?.halt(reason));
@@ -450,7 +451,10 @@ export async function runCommand(planPath: string, given: RunFlags, resume?: Exe
       if (summary.status === 'done') {
         // Everything landed: the final gates judge the whole.
         const failed = await runFinalGates(gateCtx, root, workspaces);
-        if (failed) summary = { ...summary, status: 'failed' };
+        if (failed) {
+          const finalGatesFailed = `${failed.name}: ${failed.message ?? 'failed'}`;
+          summary = { ...summary, status: 'failed', finalGatesFailed };
+        }
       }
       log.log({ type: 'run-finished', runId, summary });
       await planBooks?.flush();

@@ -20,7 +20,7 @@ export interface ReportPlan {
 export interface ReportInput {
   state: ExecutionState;
   plan: ReportPlan;
-  /** The command that runs these tasks again, e.g. `taskwave run tasks.md --only T003 T005`. */
+  /** The command that runs these tasks again, e.g. `taskwave run tasks.md --only T003 T005`; with none, the whole plan. */
   retryCommand: (ids: string[]) => string;
   /** The command that continues an interrupted run; `taskwave resume` unless told. */
   resumeCommand?: string;
@@ -489,6 +489,14 @@ function nextSteps(input: ReportInput, tasks: readonly ScopedTask[]): string[] {
     (t) => t.rec.status === 'pending' || t.rec.status === 'cancelled' || t.rec.status === 'running',
   );
   if (attention.length === 0 && unfinished.length === 0) {
+    // Every task landed, and the gates that judge the whole still said no: that is the next step.
+    const failedGate = (input.state.gates?.final ?? []).find((g) => !g.ok);
+    if (failedGate) {
+      return [
+        ...lines,
+        `All ${tasks.length} task(s) of this run are done, but the final gate ${code(failedGate.name)} failed: ${period(failedGate.message ?? 'failed')} Fix what it reports and run ${code(input.retryCommand([]))} again: the final gates run again.`,
+      ];
+    }
     return [
       ...lines,
       tasks.length ? `All ${tasks.length} task(s) of this run are done. Nothing to retry.` : 'Nothing to do.',

@@ -70,9 +70,12 @@ function verdictOf(s: RunSummary): string {
     case 'failed':
       if (s.counts.failed > 0) return 'some tasks failed';
       if (s.counts.conflict > 0) return 'some tasks could not be merged';
+      if (s.finalGatesFailed !== undefined) return `the final gates failed (${s.finalGatesFailed})`;
       // Nothing failed: it stopped starting tasks (a budget reached), and says why.
       if (s.stoppedBy !== undefined && s.counts.blocked === 0) return `stopped: ${s.stoppedBy}`;
-      return 'some tasks failed';
+      // Blocked with nothing failed in this run: by a phase's gates.
+      if (s.counts.blocked > 0) return 'some tasks are blocked';
+      return 'the run failed';
     default: {
       const never: never = s.status;
       return never;

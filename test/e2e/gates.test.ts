@@ -233,6 +233,11 @@ describe('phase and final gates', () => {
     expect(f.code).toBe(1);
     expect(execution(fin.dir).status).toBe('failed');
     expect(execution(fin.dir).gates.final[0]).toMatchObject({ ok: false, command: 'false' });
+    expect(f.stdout).toMatch(/^the final gates failed \(false: exit 1\): 3 done in /m);
+    const next = runFile(fin.dir, 'report.md');
+    expect(next).toContain('All 3 task(s) of this run are done, but the final gate `false` failed');
+    expect(next).toContain('run `taskwave run tasks.md` again');
+    expect(next).not.toContain('Nothing to retry');
   });
 });
 

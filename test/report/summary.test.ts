@@ -75,6 +75,20 @@ describe('the plain lines and the summary', () => {
     expect(text).not.toContain('failed');
   });
 
+  it('say the final gates failed, or that tasks are blocked, when no task failed', () => {
+    const gates = renderSummary(
+      summary([row('T001', 'done'), row('T002', 'skipped')], { finalGatesFailed: 'finalcheck: exit 1' }),
+      { color: false },
+    );
+    expect(gates).toContain('the final gates failed (finalcheck: exit 1): 1 done, 1 already done in 4.0s');
+    const blocked = renderSummary(
+      summary([row('T002', 'blocked', 'blocked by phase 1 gates (phasecheck: exit 1)'), row('T001', 'skipped')]),
+      { color: false },
+    );
+    expect(blocked).toContain('some tasks are blocked: 0 done, 1 blocked, 1 already done in 4.0s');
+    expect(blocked).not.toContain('failed:');
+  });
+
   it('tell tasks stopped while running from tasks never started', () => {
     const text = renderSummary(summary([row('T001', 'done'), row('T002', 'cancelled'), row('T003', 'pending')]), {
       color: false,
