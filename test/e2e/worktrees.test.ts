@@ -64,6 +64,8 @@ describe('worktrees', () => {
     ]);
     expect(repo.git('show', 'HEAD:tasks.md')).toContain('- [x] T003');
     expect(leftovers(repo)).toEqual({ branches: '', worktrees: 1 });
+    // Not even the run's empty folder of worktrees.
+    expect(existsSync(join(repo.dir, '.taskwave', 'worktrees'))).toBe(false);
     const exec = execution(repo.dir);
     expect(exec.tasks.T003.commit).toBe(repo.git('rev-parse', 'HEAD').trim());
   });
