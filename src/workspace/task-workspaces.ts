@@ -113,7 +113,7 @@ export class TaskWorkspaces {
    */
   async abandon(ws: TaskWorkspace, task: Task, why: string): Promise<string | undefined> {
     await git(ws.dir, ['merge', '--abort']);
-    const c = await commitAll(ws.dir, taskCommitMessage(task.id, `${task.title} (unfinished: ${why})`), {
+    const c = await commitAll(ws.dir, taskCommitMessage(task.id, task.title, undefined, `unfinished: ${why}`), {
       identityOf: this.o.root,
     });
     if (c.ok && c.value) faultPoint('worktree:committed');
