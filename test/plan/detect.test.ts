@@ -107,6 +107,21 @@ describe.skipIf(!haveShared)('the shared example trees, read from their reposito
 });
 
 describe('a plan of the right shape with no tasks', () => {
+  it('a markdown file no format claims is read as markdown: the error is at the file', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tw-detect-'));
+    const file = join(dir, 'specs/001-x/tasks.md');
+    mkdirSync(dirname(file), { recursive: true });
+    writeFileSync(file, '# Tasks: Search\n\n## Phase 1: Setup\n\nTo be generated.\n');
+    for (const path of [file, dirname(file)]) {
+      const r = await loadPlan(path);
+      expect(r.ok).toBe(false);
+      if (!r.ok) {
+        expect(r.error[0]?.location).toEqual({ file, line: 1, column: 1 });
+        expect(r.error[0]?.message).toMatch(/^no tasks found: expected checkbox items/);
+      }
+    }
+  });
+
   it('is an error naming the format and what it expected', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'tw-detect-'));
     mkdirSync(join(dir, '.claudio/phase1'), { recursive: true });
