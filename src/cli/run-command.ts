@@ -46,6 +46,7 @@ import { makeRedactor } from '../util/redact.js';
 import { shellCommand } from '../util/shell-quote.js';
 import { terminalText } from '../util/terminal-text.js';
 import { maintainOnce } from '../workspace/git.js';
+import { deleteLandedBranches } from '../workspace/landed-branches.js';
 import { recoverKilledRun } from '../workspace/recover.js';
 import { TaskWorkspaces } from '../workspace/task-workspaces.js';
 import { cleanupDeadRun, hasWorktrees, refSafe } from '../workspace/worktrees.js';
@@ -62,6 +63,7 @@ import {
 } from './run-gates.js';
 import { prepare } from './run-setup.js';
 import { type ScopeFlags, selectOptionsOf } from './selection.js';
+import { landedTasksOf } from './task-branches.js';
 
 export interface RunFlags extends ScopeFlags {
   concurrency?: string;
@@ -332,6 +334,9 @@ export async function runCommand(planPath: string, given: RunFlags, resume?: Exe
         ended ? safe.get(task) !== 'done' : keep.has(safe.get(task) ?? ''),
       );
     }
+    // Branches of any earlier run whose work is on the branch after all (a run killed after a task
+    // landed and before it deleted the branch; a failed attempt of a task that landed since).
+    if (gitStart) await deleteLandedBranches(root, `refs/heads/${gitStart.branch}`, landedTasksOf(last));
 
     const runner = createTaskRunner({
       plan,
@@ -466,6 +471,8 @@ export async function runCommand(planPath: string, given: RunFlags, resume?: Exe
           if (!r.ok) warn(`could not commit the ${format.name} plan's own books: ${r.error}`);
         }
         await workspaces.close();
+        // The earlier attempts of the tasks that landed now.
+        await deleteLandedBranches(root, `refs/heads/${workspaces.integrationBranch}`, landedTasksOf(state));
       }
       if (ctx.git) await maintainOnce(root);
       log.close();
@@ -564,6 +571,7 @@ function initialState(
   const state: ExecutionState = {
     version: 1,
     runId,
+    runs: [...new Set([...(previous?.runs ?? (previous ? [previous.runId] : [])), runId])],
     plan: { path: planPath, format },
     status: 'running',
     startedAt: previous?.runId === runId ? previous.startedAt : now,

@@ -4,7 +4,7 @@ import { err, type Result } from '../result.js';
 import { type Diagnostic, errorAt } from './diagnostic.js';
 import { claudioFormat } from './formats/claudio.js';
 import { kiroFormat } from './formats/kiro.js';
-import { markdownFormat } from './formats/markdown.js';
+import { markdownFormat, markdownPlanFile } from './formats/markdown.js';
 import { phaseDocFormat } from './formats/phase-doc.js';
 import { platformModeFormat } from './formats/platform-mode.js';
 import { specsTreeFormat } from './formats/specs-tree.js';
@@ -59,6 +59,10 @@ export async function loadPlan(
         break;
       }
     }
+    // A markdown file no format claims (a spec-kit tasks.md with no tasks yet, a checklist with none
+    // left) is read as markdown all the same: what is wrong with it is then said at the file, not as
+    // a format that cannot be told. The same for a folder holding tasks.md.
+    if (!format && (await markdownPlanFile(abs))) format = markdownFormat;
   }
   if (!format) {
     const what = statSync(abs).isDirectory() ? 'folder' : 'file';

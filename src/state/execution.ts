@@ -71,6 +71,11 @@ export interface RunOptions {
 export interface ExecutionState {
   version: 1;
   runId: string;
+  /**
+   * The runs of this plan these books cover, oldest first, this one last (absent in books written
+   * before it was kept): the task branches `taskwave/<run>/…` the books can speak for.
+   */
+  runs?: string[];
   plan: { path: string; format: string };
   status: 'running' | 'done' | 'failed' | 'interrupted';
   startedAt: string;

@@ -71,9 +71,54 @@ export async function commitAllAt(
   return head.ok ? ok(head.value) : err(describeGitError(head.error));
 }
 
-/** `T012: title`, then the agent's summary as the body. */
-export function taskCommitMessage(taskId: string, title: string, body?: string): string {
-  const subject = `${taskId}: ${title}`.replace(/\s+/g, ' ').trim();
-  const text = body?.trim();
-  return text ? `${subject}\n\n${text}\n` : `${subject}\n`;
+/** What `git log --oneline`, GitHub and most tools show of a subject before cutting it themselves. */
+export const SUBJECT_MAX = 72;
+
+/**
+ * `T012: title`, then the agent's summary as the body. A title too long for a subject (plans hold
+ * paragraphs in a task's line) is cut at a word and ended with `…`, and given whole as the body's
+ * first paragraph. `note` (`unfinished: …`) follows the title in parentheses and is never cut off.
+ */
+export function taskCommitMessage(taskId: string, title: string, body?: string, note?: string): string {
+  const { subject, cut } = taskCommitSubject(taskId, title, note);
+  const paragraphs = [...(cut ? [oneLine(title)] : []), body?.trim()].filter(Boolean);
+  return paragraphs.length > 0 ? `${subject}\n\n${paragraphs.join('\n\n')}\n` : `${subject}\n`;
+}
+
+/** The subject line: `T012: title (note)`, the title cut to fit `SUBJECT_MAX` when it must be. */
+export function taskCommitSubject(taskId: string, title: string, note?: string): { subject: string; cut: boolean } {
+  const head = `${oneLine(taskId)}: `;
+  const tail = note ? ` (${oneLine(note)})` : '';
+  const text = oneLine(title);
+  const whole = `${head}${text}${tail}`;
+  if (length(whole) <= SUBJECT_MAX) return { subject: whole, cut: false };
+  const room = SUBJECT_MAX - length(head) - length(tail) - 1;
+  return { subject: `${head}${cutAtWord(text, room)}…${tail}`, cut: true };
+}
+
+/** Whitespace (newlines, tabs, runs of spaces) as single spaces. */
+function oneLine(s: string): string {
+  return s.replace(/\s+/g, ' ').trim();
+}
+
+/** In code points, so a cut never splits an emoji's surrogate pair. */
+function length(s: string): number {
+  return Array.from(s).length;
+}
+
+/**
+ * At most `room` code points of `text`, ending at a word's end when one is in the second half (a
+ * single very long word is cut inside it rather than leave almost nothing), without the trailing
+ * punctuation a sentence cut short would dangle before the `…`.
+ */
+function cutAtWord(text: string, room: number): string {
+  if (room <= 0) return '';
+  const chars = Array.from(text);
+  let kept = chars.slice(0, room).join('');
+  const nextIsSpace = chars[room] === undefined || chars[room] === ' ';
+  if (!nextIsSpace) {
+    const space = kept.lastIndexOf(' ');
+    if (space >= kept.length / 2) kept = kept.slice(0, space);
+  }
+  return kept.replace(/[\s,;:.\-–—(]+$/u, '');
 }

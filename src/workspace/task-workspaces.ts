@@ -1,5 +1,5 @@
-import { readFileSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { readFileSync, rmdirSync, statSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import type { TaskError } from '../events.js';
 import type { Task } from '../plan/types.js';
 import { err, ok, type Result } from '../result.js';
@@ -118,7 +118,7 @@ export class TaskWorkspaces {
    */
   async abandon(ws: TaskWorkspace, task: Task, why: string): Promise<string | undefined> {
     await git(ws.dir, ['merge', '--abort']);
-    const c = await commitAll(ws.dir, this.commitMessage(task, `${task.title} (unfinished: ${why})`), {
+    const c = await commitAll(ws.dir, this.commitMessage(task, task.title, undefined, `unfinished: ${why}`), {
       identityOf: this.o.root,
     });
     if (c.ok && c.value) faultPoint('worktree:committed');
@@ -259,6 +259,7 @@ export class TaskWorkspaces {
     for (const dir of this.spares.splice(0)) await removeWorktree(this.o.root, dir);
     await deleteBranches(this.o.root, this.mergedBranches.splice(0));
     await worktreeGit(this.o.root, ['worktree', 'prune']);
+    removeIfEmpty(worktreesDir(this.o.stateDir, this.o.runId));
   }
 
   /** Merge the new integration head into the task's branch and let the agent resolve the markers. */
@@ -291,8 +292,8 @@ export class TaskWorkspaces {
     return err({ reason: 'merge-failed', message, ...(branch ? { branch } : {}) });
   }
 
-  private commitMessage(task: Task, title: string, body?: string): string {
-    const message = taskCommitMessage(task.id, title, body);
+  private commitMessage(task: Task, title: string, body?: string, note?: string): string {
+    const message = taskCommitMessage(task.id, title, body, note);
     return this.o.redact ? this.o.redact(message) : message;
   }
 
@@ -300,6 +301,21 @@ export class TaskWorkspaces {
   private async discard(ws: TaskWorkspace): Promise<void> {
     await removeWorktree(this.o.root, ws.dir);
     await deleteBranch(this.o.root, ws.branch);
+  }
+}
+
+/**
+ * The run's folder of worktrees, and `.taskwave/worktrees/` above it, once nothing is left in them. A
+ * folder still holding something (a worktree that could not be removed) stays: the next run's start
+ * looks there for what to clear.
+ */
+function removeIfEmpty(runDir: string): void {
+  for (const dir of [runDir, dirname(runDir)]) {
+    try {
+      rmdirSync(dir);
+    } catch {
+      return; // not empty, or already gone
+    }
   }
 }
 

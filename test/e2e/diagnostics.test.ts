@@ -65,6 +65,20 @@ describe('diagnostics', () => {
       ['run', 'notes.md', '--format', 'markdown'],
       /notes\.md:1:1: error: no tasks found/,
     );
+    // Without --format too: a markdown file no format claims is read as markdown, and said at the file.
+    await expectPlanError(
+      { 'notes.md': '# Notes\n\nnothing to do\n' },
+      ['plan', 'notes.md'],
+      /^notes\.md:1:1: error: no tasks found/m,
+    );
+    // A spec-kit tasks.md before its tasks are written, given as the file or as its feature folder.
+    const empty = { 'specs/001-x/tasks.md': '# Tasks: Search\n\n## Phase 1: Setup\n\nTo be generated.\n' };
+    await expectPlanError(
+      empty,
+      ['run', 'specs/001-x/tasks.md'],
+      /^specs\/001-x\/tasks\.md:1:1: error: no tasks found/m,
+    );
+    await expectPlanError(empty, ['plan', 'specs/001-x'], /^specs\/001-x\/tasks\.md:1:1: error: no tasks found/m);
     await expectPlanError({}, ['run', 'nope.md'], /error: plan not found: nope\.md/);
     await expectPlanError({ 'tasks.md': '- [ ] T001 x\n' }, ['run', 'tasks.md', '--bogus'], /unknown option '--bogus'/);
     await expectPlanError(

@@ -169,6 +169,15 @@ describe('phase document through the CLI', () => {
     );
   });
 
+  it('is found from the repository root and from its folder', async () => {
+    const repo = makeRepo({ 'phases/current/search_plan.md': DOC });
+    for (const from of ['.', 'phases/current']) {
+      const r = await runCli(['plan', from], repo.dir);
+      expect(r.code).toBe(0);
+      expect(r.stdout).toContain('phase-doc plan phases/current/search_plan.md: 2 tasks');
+    }
+  });
+
   it('a failed task leaves the status In Progress, never Complete', async () => {
     const repo = makeRepo({ 'phases/current/search_plan.md': DOC });
     const plan = JSON.parse((await runCli(['plan', 'phases/current/search_plan.md', '--json'], repo.dir)).stdout);

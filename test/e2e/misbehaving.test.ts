@@ -296,8 +296,10 @@ describe('hostile task text', () => {
     for (const f of ['pwned-subshell', 'pwned-backtick', 'pwned-semicolon', 'pwned-body']) {
       expect(existsSync(join(repo.dir, f))).toBe(false);
     }
-    // The commit message carries the title as text.
-    expect(repo.git('log', '-1', '--format=%s').trim()).toBe(`T001: ${evil}`);
+    // The commit message carries the title as text: too long for a subject, cut there and whole in the body.
+    const message = repo.git('log', '-1', '--format=%B');
+    expect(message.split('\n')[0]).toBe('T001: Say $(touch pwned-subshell) and `touch pwned-backtick` and…');
+    expect(message).toContain(`\n\n${evil}\n`);
   });
 
   it('escape sequences in a title are shown, not obeyed, by plan, run and status; the plan and commit keep them', async () => {

@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { waitFor } from '../support/processes.js';
@@ -64,8 +64,29 @@ describe('worktrees', () => {
     ]);
     expect(repo.git('show', 'HEAD:tasks.md')).toContain('- [x] T003');
     expect(leftovers(repo)).toEqual({ branches: '', worktrees: 1 });
+    // Not even the run's empty folder of worktrees.
+    expect(existsSync(join(repo.dir, '.taskwave', 'worktrees'))).toBe(false);
     const exec = execution(repo.dir);
     expect(exec.tasks.T003.commit).toBe(repo.git('rev-parse', 'HEAD').trim());
+  });
+
+  it('deletes the branch of a failed attempt once a later run lands its task, and keeps those of tasks not done', async () => {
+    const repo = makeRepo({ 'tasks.md': PLAN });
+    repo.script({
+      T001: { write: { 'a.txt': 'half done\n' }, exit: 1 },
+      T002: { write: { 'b.txt': 'half\n' }, exit: 1 },
+    });
+    expect((await runCli(['run', 'tasks.md', '--only', 'T001,T002'], repo.dir)).code).toBe(1);
+    const first = execution(repo.dir).runId;
+    expect(
+      leftovers(repo)
+        .branches.split('\n')
+        .map((b) => b.trim()),
+    ).toEqual([`taskwave/${first}/T001`, `taskwave/${first}/T002`]);
+    repo.script({ T001: { write: { 'a.txt': 'done\n' } } });
+    expect((await runCli(['run', 'tasks.md', '--only', 'T001'], repo.dir)).code).toBe(0);
+    // T001's old attempt is superseded by what landed; T002's work is still the only copy of it.
+    expect(leftovers(repo)).toEqual({ branches: `taskwave/${first}/T002`, worktrees: 1 });
   });
 
   it('gives the agent one attempt to resolve a real merge conflict, then merges the resolution', async () => {
@@ -290,7 +311,49 @@ describe('worktrees', () => {
   });
 });
 
+/** Run the plan with T002 hanging and kill taskwave hard once T001 has landed (its branch is deleted only at the end). */
+async function killAfterT001Landed(repo: ReturnType<typeof makeRepo>): Promise<string> {
+  repo.script({ T001: { write: { 'a.txt': 'A\n' } }, T002: { hang: true } });
+  const cli = startCli(['run', 'tasks.md'], repo.dir);
+  const journal = () =>
+    existsSync(join(repo.dir, '.taskwave/journal.jsonl')) ? repo.read('.taskwave/journal.jsonl') : '';
+  await waitFor('T001 to land', () => journal().includes('"task-succeeded"'));
+  cli.child.kill('SIGKILL');
+  await cli.done;
+  for (const e of repo.agentLog().filter((x) => x.event === 'start')) {
+    try {
+      process.kill(-e.pid, 'SIGKILL');
+    } catch {}
+  }
+  const runId = JSON.parse(repo.read('.taskwave/execution.json')).runId as string;
+  expect(repo.read('a.txt')).toBe('A\n');
+  expect(leftovers(repo).branches).toContain(`taskwave/${runId}/T001`);
+  return runId;
+}
+
+describe('branches of a killed run', () => {
+  it('a later run deletes the branch of a task that landed, even with the worktrees gone (an older clean)', async () => {
+    const repo = makeRepo({ 'tasks.md': PLAN });
+    await killAfterT001Landed(repo);
+    rmSync(join(repo.dir, '.taskwave', 'worktrees'), { recursive: true, force: true });
+    repo.git('worktree', 'prune');
+    repo.script({});
+    const r = await runCli(['resume'], repo.dir);
+    expect(r.code).toBe(0);
+    expect(leftovers(repo)).toEqual({ branches: '', worktrees: 1 });
+  });
+});
+
 describe('taskwave clean', () => {
+  it('counts the branch of a squash-merged task as merged: deletes it after a run killed just after the task landed', async () => {
+    const repo = makeRepo({ 'tasks.md': PLAN });
+    await killAfterT001Landed(repo);
+    const r = await runCli(['clean'], repo.dir);
+    expect(r.code).toBe(0);
+    expect(r.stdout).not.toContain('not merged');
+    expect(leftovers(repo)).toEqual({ branches: '', worktrees: 1 });
+  });
+
   it('removes the worktrees a killed run left, deletes merged branches, keeps unmerged work unless asked', async () => {
     const repo = makeRepo({ 'tasks.md': PLAN });
     repo.script({ T001: { hang: true }, T002: { write: { 'b.txt': 'half\n' }, exit: 1 } });

@@ -106,7 +106,66 @@ describe.skipIf(!haveShared)('the shared example trees, read from their reposito
   });
 });
 
+describe('a phase document from its folder', () => {
+  const own = fileURLToPath(new URL('../fixtures/phase-doc/', import.meta.url));
+  const DOC = (title: string, status: string) => `# ${title}\n\n**Status**: ${status}\n\n- [ ] Do it\n`;
+
+  it('is found from phases/current and from the repository root', async () => {
+    const root = copyTree(own);
+    for (const from of [root, join(root, 'phases/current')]) {
+      expect(await detected(from)).toEqual(['phase-doc']);
+      const plan = await load(from);
+      expect(plan.format).toBe('phase-doc');
+      expect(plan.path).toBe(join(root, 'phases/current/auth_plan.md'));
+    }
+  });
+
+  it.skipIf(!haveShared)('in the shared example tree too', async () => {
+    const root = copyTree(join(SHARED, 'formats/phase-doc'));
+    for (const from of [root, join(root, 'phases/current')]) {
+      const plan = await load(from);
+      expect(plan.path).toBe(join(root, 'phases/current/search_plan.md'));
+      expect(plan.tasks).toHaveLength(6);
+    }
+  });
+
+  it('names the files to pass when the folder holds several, and takes the one not yet complete', async () => {
+    const root = mkdtempSync(join(tmpdir(), 'tw-detect-'));
+    mkdirSync(join(root, 'phases/current'), { recursive: true });
+    writeFileSync(join(root, 'phases/current/a_plan.md'), DOC('Phase 1: A', 'Planned'));
+    writeFileSync(join(root, 'phases/current/b_plan.md'), DOC('Phase 2: B', 'Planned'));
+    const r = await loadPlan(root);
+    expect(r.ok ? [] : r.error.map((d) => d.message)).toEqual([
+      `${root} holds 2 phase documents; pass the one to run:\n  ${join(root, 'phases/current/a_plan.md')}\n  ${join(root, 'phases/current/b_plan.md')}`,
+    ]);
+    writeFileSync(join(root, 'phases/current/a_plan.md'), DOC('Phase 1: A', 'Complete'));
+    expect((await load(root)).path).toBe(join(root, 'phases/current/b_plan.md'));
+  });
+
+  it('leaves a folder holding tasks.md to the markdown format, and a folder without one to nothing', async () => {
+    const root = copyTree(own);
+    writeFileSync(join(root, 'tasks.md'), '# Tasks\n\n- [ ] T001 Do it\n');
+    expect(await detected(root)).toEqual(['markdown']);
+    expect(await detected(join(root, 'notes'))).toEqual([]);
+  });
+});
+
 describe('a plan of the right shape with no tasks', () => {
+  it('a markdown file no format claims is read as markdown: the error is at the file', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tw-detect-'));
+    const file = join(dir, 'specs/001-x/tasks.md');
+    mkdirSync(dirname(file), { recursive: true });
+    writeFileSync(file, '# Tasks: Search\n\n## Phase 1: Setup\n\nTo be generated.\n');
+    for (const path of [file, dirname(file)]) {
+      const r = await loadPlan(path);
+      expect(r.ok).toBe(false);
+      if (!r.ok) {
+        expect(r.error[0]?.location).toEqual({ file, line: 1, column: 1 });
+        expect(r.error[0]?.message).toMatch(/^no tasks found: expected checkbox items/);
+      }
+    }
+  });
+
   it('is an error naming the format and what it expected', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'tw-detect-'));
     mkdirSync(join(dir, '.claudio/phase1'), { recursive: true });

@@ -68,8 +68,8 @@ describe('detect', () => {
     expect(await phaseDocFormat.detect(fixture('phases/current/late_status.md'))).toBe(false);
     // No checkbox tasks.
     expect(await phaseDocFormat.detect(fixture('phases/current/status_only.md'))).toBe(false);
-    // Folders and missing files.
-    expect(await phaseDocFormat.detect(fixture('phases/current'))).toBe(false);
+    // Folders without a phase document, and missing files.
+    expect(await phaseDocFormat.detect(fixture('notes'))).toBe(false);
     expect(await phaseDocFormat.detect(fixture('phases/current/missing.md'))).toBe(false);
   });
 

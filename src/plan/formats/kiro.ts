@@ -1,9 +1,10 @@
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { err, ok, type Result } from '../../result.js';
 import { type Diagnostic, errorAt } from '../diagnostic.js';
 import { readPlanText, withDecodeWarnings } from '../plan-file.js';
+import { shownPath } from '../shown-path.js';
 import type { Plan, PlanFormat } from '../types.js';
 import { assembleKiro } from './kiro/assemble.js';
 import { isKiroTasksPath, locateKiro, looksLikeKiro } from './kiro/locate.js';
@@ -27,12 +28,6 @@ export { assembleKiro, scanKiro, tickKiroTask };
 export function parseKiroPlan(text: string, file: string): Result<Plan, Diagnostic[]> {
   const read = assembleKiro(scanKiro(text, file), file, NAME);
   return read.errors.length > 0 ? err(read.errors) : ok(read.plan);
-}
-
-/** A path the user can paste back: relative to the working folder when inside it. */
-function shown(path: string): string {
-  const rel = relative(process.cwd(), path);
-  return rel === '' ? '.' : rel.startsWith('..') || isAbsolute(rel) ? path : rel;
 }
 
 async function readKiroFile(file: string): Promise<Result<Plan, Diagnostic[]>> {
@@ -67,17 +62,19 @@ export const kiroFormat: PlanFormat = {
     const target = await locateKiro(abs);
     if (target.kind === 'file') return readKiroFile(target.file);
     if (target.kind === 'none') {
-      return err([errorAt(undefined, `no Kiro tasks.md at ${shown(abs)}: expected .kiro/specs/<feature>/tasks.md`)]);
+      return err([
+        errorAt(undefined, `no Kiro tasks.md at ${shownPath(abs)}: expected .kiro/specs/<feature>/tasks.md`),
+      ]);
     }
     const [only, ...more] = target.files;
     if (only === undefined) {
       return err([
-        errorAt(undefined, `no Kiro spec in ${shown(abs)}: expected .kiro/specs/<feature>/tasks.md beneath it`),
+        errorAt(undefined, `no Kiro spec in ${shownPath(abs)}: expected .kiro/specs/<feature>/tasks.md beneath it`),
       ]);
     }
     if (more.length > 0) {
-      const list = target.files.map((f) => `  ${shown(dirname(f))}`).join('\n');
-      return err([errorAt(undefined, `${shown(abs)} holds several Kiro specs; pass the one to run:\n${list}`)]);
+      const list = target.files.map((f) => `  ${shownPath(dirname(f))}`).join('\n');
+      return err([errorAt(undefined, `${shownPath(abs)} holds several Kiro specs; pass the one to run:\n${list}`)]);
     }
     return readKiroFile(only);
   },

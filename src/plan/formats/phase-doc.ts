@@ -1,9 +1,10 @@
-import { readFile, stat } from 'node:fs/promises';
-import { dirname, resolve, sep } from 'node:path';
+import { readdir, readFile, stat } from 'node:fs/promises';
+import { dirname, join, resolve, sep } from 'node:path';
 import { err, ok, type Result } from '../../result.js';
 import { writeFileAtomic } from '../../util/atomic-write.js';
 import { errorMessage } from '../../util/error-message.js';
 import { type Diagnostic, errorAt } from '../diagnostic.js';
+import { shownPath } from '../shown-path.js';
 import type { Plan, PlanFormat, PlanProgress } from '../types.js';
 import { outsideCode, splitLines } from './markdown/line-pass.js';
 import { ANY_CHECKBOX, atxHeading, CHECKBOX } from './markdown/lines.js';
@@ -109,23 +110,105 @@ export function isPhaseDocument(file: string, text: string): boolean {
   return /^phase\b/i.test(firstTitle(text) ?? '');
 }
 
+/**
+ * Where a folder's phase documents are looked for, in turn: the folder itself (`phases/current`),
+ * then below it as the layout keeps them (`.`, the repository root).
+ */
+const FOLDER_PLACES = ['', 'phases/current', 'phases'];
+
+async function isPhaseDocumentFile(file: string): Promise<boolean> {
+  try {
+    return isPhaseDocument(file, await readFile(file, 'utf8'));
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * The phase documents a folder means, in the first of `FOLDER_PLACES` that holds any; when there are
+ * several, the ones not yet complete (a finished phase has nothing left to run). A folder holding
+ * `tasks.md` is the markdown format's (a spec-kit feature folder) unless that file is itself a phase
+ * document: this format never takes a folder from it.
+ */
+export async function phaseDocumentsIn(dir: string): Promise<string[]> {
+  const tasks = join(dir, 'tasks.md');
+  try {
+    if ((await stat(tasks)).isFile()) return (await isPhaseDocumentFile(tasks)) ? [tasks] : [];
+  } catch {
+    // No tasks.md: look for phase documents.
+  }
+  for (const place of FOLDER_PLACES) {
+    const folder = join(dir, place);
+    let names: string[];
+    try {
+      // Regular files only: a link could lead out of the repository, a device never ends.
+      names = (await readdir(folder, { withFileTypes: true }))
+        .filter((e) => e.isFile() && /\.md$/i.test(e.name))
+        .map((e) => e.name)
+        .sort();
+    } catch {
+      continue;
+    }
+    const docs: string[] = [];
+    for (const name of names) if (await isPhaseDocumentFile(join(folder, name))) docs.push(join(folder, name));
+    if (docs.length === 0) continue;
+    if (docs.length === 1) return docs;
+    const open: string[] = [];
+    for (const doc of docs) {
+      const status = findStatusLine(await readFile(doc, 'utf8'));
+      if (!status || !isComplete(status.value)) open.push(doc);
+    }
+    return open.length > 0 ? open : docs;
+  }
+  return [];
+}
+
+/** The one phase document `path` means: the file itself, or the one in its folder; else why not. */
+async function phaseDocumentOf(path: string): Promise<Result<string, Diagnostic[]>> {
+  const abs = resolve(path);
+  let isFolder = false;
+  try {
+    isFolder = (await stat(abs)).isDirectory();
+  } catch {
+    // Missing: the read says so.
+  }
+  if (!isFolder) return ok(abs);
+  const docs = await phaseDocumentsIn(abs);
+  if (docs.length === 1) return ok(docs[0] as string);
+  if (docs.length === 0) {
+    return err([
+      errorAt(
+        undefined,
+        `no phase document in ${shownPath(abs)}: expected a markdown file with checkboxes and a **Status**: line, in it or in phases/current/`,
+      ),
+    ]);
+  }
+  const list = docs.map((d) => `  ${shownPath(d)}`).join('\n');
+  return err([
+    errorAt(undefined, `${shownPath(abs)} holds ${docs.length} phase documents; pass the one to run:\n${list}`),
+  ]);
+}
+
 export const phaseDocFormat: PlanFormat = {
   name: 'phase-doc',
-  describe: 'a markdown phase document with a **Status**: line (phases/…/*_plan.md)',
+  describe: 'a markdown phase document with a **Status**: line (phases/…/*_plan.md), or a folder holding one',
 
   async detect(path: string): Promise<boolean> {
-    if (!/\.md$/i.test(path)) return false;
     try {
-      if (!(await stat(path)).isFile()) return false;
-      return isPhaseDocument(path, await readFile(path, 'utf8'));
+      const st = await stat(path);
+      // A folder with several is claimed too: reading it names them, to pass one.
+      if (st.isDirectory()) return (await phaseDocumentsIn(path)).length > 0;
+      return st.isFile() && /\.md$/i.test(path) && (await isPhaseDocumentFile(path));
     } catch {
       return false;
     }
   },
 
   async read(path: string): Promise<Result<Plan, Diagnostic[]>> {
+    const file = await phaseDocumentOf(path);
+    if (!file.ok) return file;
     // The markdown format's reading, documents beside it included; only the format name differs.
-    const read = await markdownFormat.read(resolve(path));
+    const read = await markdownFormat.read(file.value);
     if (read.ok) read.value.format = 'phase-doc';
     return read;
   },
