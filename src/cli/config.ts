@@ -5,6 +5,7 @@ import { z } from 'zod';
 import { type Diagnostic, errorAt, type SourceSpan } from '../plan/diagnostic.js';
 import { err, ok, type Result } from '../result.js';
 import { parseDuration } from '../util/duration.js';
+import { yamlValue } from '../util/yaml-value.js';
 import { CONFIG_FILE } from '../workspace/repo.js';
 
 export { CONFIG_FILE } from '../workspace/repo.js';
@@ -160,7 +161,9 @@ export function parseConfig(text: string, file: string): Result<LoadedConfig, Di
   if (doc.errors.length > 0) {
     return err(doc.errors.map((e) => errorAt(at(e.pos[0]), `invalid YAML: ${e.message.split('\n')[0]}`)));
   }
-  const data = doc.toJS() ?? {};
+  const value = yamlValue(doc);
+  if (!value.ok) return err([errorAt(nodePos(value.error.node, at, file), `invalid YAML: ${value.error.message}`)]);
+  const data = value.value ?? {};
   const parsed = configSchema.safeParse(data);
   if (parsed.success) return ok({ config: parsed.data, file });
 

@@ -101,4 +101,15 @@ describe('diagnostics', () => {
       'agent: nobody\nconcurrency: 2\n',
     );
   });
+
+  it('refuses a YAML alias bomb in the config with its line, not a stack trace', async () => {
+    const bomb =
+      'a: &a [x,x,x,x,x,x,x,x,x,x]\nb: &b [*a,*a,*a,*a,*a,*a,*a,*a,*a,*a]\nc: [*b,*b,*b,*b,*b,*b,*b,*b,*b,*b,*b]\n';
+    await expectPlanError(
+      { 'tasks.md': '- [ ] T001 x\n' },
+      ['plan', 'tasks.md'],
+      /^taskwave\.yaml:3:\d+: error: invalid YAML: aliases expand to too many values/m,
+      bomb,
+    );
+  });
 });
