@@ -41,7 +41,9 @@ export async function loadPlanContext(
   const plan: Plan = { ...loaded.value.plan, tasks };
   // A folder plan (a repository root, `.claudio/`) starts the search in itself.
   const planDir = isDirectory(plan.path) ? plan.path : dirname(plan.path);
-  const { root, git } = findRoot(planDir);
+  const repo = findRoot(planDir);
+  if (!repo.ok) return err([repo.error]);
+  const { root, git } = repo.value;
   const configFile = opts.config ?? findConfig(planDir, root);
   const config = loadConfig(configFile);
   if (!config.ok) return config;

@@ -1,23 +1,37 @@
 import { isAbsolute, join } from 'node:path';
 import pc from 'picocolors';
 import { formatDuration } from '../events.js';
-import { errorAt } from '../plan/diagnostic.js';
-import { type ExecutionState, loadExecution } from '../state/execution.js';
+import { type Diagnostic, errorAt } from '../plan/diagnostic.js';
+import { ok, type Result } from '../result.js';
+import { type ExecutionState, readExecution } from '../state/execution.js';
 import { isAlive, readLock } from '../state/lock.js';
 import { statePaths } from '../state/paths.js';
 import { findRoot } from '../workspace/repo.js';
 import { EXIT, printDiagnostics } from './output.js';
 
-/** The last run of the repository around `dir`, with its status corrected for a run that died. */
-export function lastRun(dir: string): { state: ExecutionState; root: string; live: boolean } | undefined {
-  const { root } = findRoot(dir);
+export interface LastRun {
+  state: ExecutionState;
+  root: string;
+  live: boolean;
+}
+
+/**
+ * The last run of the repository around `dir`, with its status corrected for a run that died;
+ * undefined when there was none. A folder that is no working tree, or books that cannot be read, are
+ * problems to show, not "no run".
+ */
+export function lastRun(dir: string): Result<LastRun | undefined, Diagnostic> {
+  const repo = findRoot(dir);
+  if (!repo.ok) return repo;
+  const { root } = repo.value;
   const paths = statePaths(root);
-  const state = loadExecution(paths.execution, paths.journal);
-  if (!state) return undefined;
+  const read = readExecution(paths.execution, paths.journal);
+  if (!read.ok || !read.value) return read.ok ? ok(undefined) : read;
+  const state = read.value;
   const holder = readLock(paths.lock);
   const live = state.status === 'running' && holder !== undefined && isAlive(holder);
   if (state.status === 'running' && !live) state.status = 'interrupted';
-  return { state, root, live };
+  return ok({ state, root, live });
 }
 
 export function planPathOf(state: ExecutionState, root: string): string {
@@ -26,7 +40,12 @@ export function planPathOf(state: ExecutionState, root: string): string {
 
 /** `taskwave status`: where the last run stands. */
 export function statusCommand(flags: { json?: boolean; color?: boolean }): number {
-  const last = lastRun(process.cwd());
+  const found = lastRun(process.cwd());
+  if (!found.ok) {
+    printDiagnostics([found.error]);
+    return EXIT.usage;
+  }
+  const last = found.value;
   if (!last) {
     printDiagnostics([
       errorAt(undefined, 'no taskwave run found here (no .taskwave/execution.json); start one with: taskwave run PLAN'),

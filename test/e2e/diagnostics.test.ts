@@ -1,4 +1,6 @@
-import { existsSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { makeRepo, runCli } from '../support/repo.js';
@@ -111,5 +113,53 @@ describe('diagnostics', () => {
       /^taskwave\.yaml:3:\d+: error: invalid YAML: aliases expand to too many values/m,
       bomb,
     );
+  });
+});
+
+describe('a folder that is no working tree', () => {
+  it('refuses a bare repository for run and init, writing nothing into it', async () => {
+    const repo = makeRepo({ 'tasks.md': '- [ ] T001 x\n' });
+    const bare = join(mkdtempSync(join(tmpdir(), 'taskwave-bare-')), 'plan.git');
+    spawnSync('git', ['clone', '-q', '--bare', repo.dir, bare]);
+    writeFileSync(join(bare, 'tasks.md'), '- [ ] T001 x\n');
+    writeFileSync(join(bare, 'taskwave.yaml'), repo.read('taskwave.yaml'));
+    const before = readdirSync(bare).sort();
+    const run = await runCli(['run', 'tasks.md'], bare);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toMatch(
+      /^taskwave: error: .*plan\.git is a bare repository: taskwave needs a working tree; clone it first/m,
+    );
+    expect(run.stderr).not.toMatch(/\n\s+at /);
+    expect(repo.agentLog()).toEqual([]);
+    expect(readdirSync(bare).sort()).toEqual(before);
+
+    const rmConfig = spawnSync('rm', [join(bare, 'taskwave.yaml')]);
+    expect(rmConfig.status).toBe(0);
+    const init = await runCli(['init'], bare);
+    expect(init.code).toBe(2);
+    expect(init.stderr).toMatch(/is a bare repository/);
+    expect(existsSync(join(bare, 'taskwave.yaml'))).toBe(false);
+    const status = await runCli(['status'], bare);
+    expect(status.code).toBe(2);
+    expect(status.stderr).toMatch(/is a bare repository/);
+  });
+});
+
+describe('damaged books', () => {
+  it('status and resume call an unreadable execution.json unreadable, with its position, not missing', async () => {
+    const repo = makeRepo({ 'tasks.md': '- [ ] T001 x\n' });
+    const done = await runCli(['run', 'tasks.md'], repo.dir);
+    expect(done.code).toBe(0);
+    repo.write('.taskwave/execution.json', '{garbage\n');
+    for (const command of ['status', 'resume']) {
+      const r = await runCli([command], repo.dir);
+      expect(r.code).toBe(2);
+      expect(r.stderr).toMatch(
+        /^\.taskwave\/execution\.json:1:2: error: the last run's state is unreadable \(invalid JSON: .*\); taskwave run PLAN starts afresh/m,
+      );
+      expect(r.stderr).not.toContain('no taskwave run found');
+      expect(r.stderr).not.toContain('nothing to resume');
+    }
+    expect(repo.read('.taskwave/execution.json')).toBe('{garbage\n');
   });
 });
