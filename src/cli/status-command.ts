@@ -7,7 +7,7 @@ import { type ExecutionState, readExecution } from '../state/execution.js';
 import { isAlive, readLock } from '../state/lock.js';
 import { statePaths } from '../state/paths.js';
 import { findRoot } from '../workspace/repo.js';
-import { EXIT, printDiagnostics } from './output.js';
+import { displayPath, EXIT, printDiagnostics } from './output.js';
 
 export interface LastRun {
   state: ExecutionState;
@@ -60,7 +60,14 @@ export function statusCommand(flags: { json?: boolean; color?: boolean }): numbe
   const c = pc.createColors(flags.color ?? false);
   const o = state.overall;
   const out: string[] = [];
-  const how = live ? 'running now' : state.status;
+  // A run of part of the plan (--only, --phase, or one whose selected tasks were all done already)
+  // ends `done` while the rest of the plan waits: not to be read as the plan being done.
+  const partial = !live && state.status === 'done' && o.pending > 0;
+  const how = live
+    ? 'running now'
+    : partial
+      ? `done with the tasks it selected; ${o.pending} of the plan's ${o.total} tasks not run yet`
+      : state.status;
   out.push(c.bold(`run ${state.runId} of ${state.plan.path} (${state.plan.format}): ${how}`));
   out.push(
     `${o.total} tasks: ${o.done} done, ${o.running} running, ${o.failed} failed, ${o.blocked} blocked, ${o.pending} pending, ${o.skipped} skipped`,
@@ -81,6 +88,7 @@ export function statusCommand(flags: { json?: boolean; color?: boolean }): numbe
     }
   }
   if (!live && state.status !== 'done') out.push('', 'continue with: taskwave resume');
+  if (partial) out.push('', `run the rest with: taskwave run ${displayPath(planPathOf(state, last.root))}`);
   process.stdout.write(`${out.join('\n')}\n`);
   return EXIT.ok;
 }
