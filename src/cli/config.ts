@@ -7,6 +7,7 @@ import { err, ok, type Result } from '../result.js';
 import { parseDuration } from '../util/duration.js';
 import { yamlValue } from '../util/yaml-value.js';
 import { CONFIG_FILE } from '../workspace/repo.js';
+import { configIssues } from './config-checks.js';
 
 export { CONFIG_FILE } from '../workspace/repo.js';
 
@@ -113,6 +114,11 @@ const configSchema = z.strictObject({
     .optional(),
 });
 
+/** Plus the checks across keys and of what values mean (config-checks.ts), each at its value's line. */
+const checkedConfigSchema = configSchema.superRefine((config, ctx) => {
+  for (const issue of configIssues(config)) ctx.addIssue({ code: 'custom', path: issue.path, message: issue.message });
+});
+
 export type Config = z.infer<typeof configSchema>;
 export type AgentConfig = z.infer<typeof agentSchema>;
 export type RoutingRule = z.infer<typeof routingRule>;
@@ -164,7 +170,7 @@ export function parseConfig(text: string, file: string): Result<LoadedConfig, Di
   const value = yamlValue(doc);
   if (!value.ok) return err([errorAt(nodePos(value.error.node, at, file), `invalid YAML: ${value.error.message}`)]);
   const data = value.value ?? {};
-  const parsed = configSchema.safeParse(data);
+  const parsed = checkedConfigSchema.safeParse(data);
   if (parsed.success) return ok({ config: parsed.data, file });
 
   const diagnostics: Diagnostic[] = [];

@@ -99,8 +99,20 @@ describe('diagnostics', () => {
     await expectPlanError(
       { 'tasks.md': '- [ ] T001 x\n' },
       ['run', 'tasks.md'],
-      /error: unknown agent 'nobody'/,
+      /^taskwave\.yaml:1:8: error: agent: unknown agent 'nobody'/m,
       'agent: nobody\nconcurrency: 2\n',
+    );
+    await expectPlanError(
+      { 'tasks.md': '- [ ] T001 x\n' },
+      ['run', 'tasks.md'],
+      /^taskwave\.yaml:3:10: error: gates\.task\.0: the command is empty/m,
+      'agent: codex\ngates:\n  task: ["  "]\n',
+    );
+    await expectPlanError(
+      { 'tasks.md': '- [ ] T001 x\n' },
+      ['run', 'tasks.md'],
+      /^taskwave\.yaml:3:10: error: workspace\.copy\.0: '\.\.\/x' leaves the repository/m,
+      'agent: codex\nworkspace:\n  copy: ["../x"]\n',
     );
   });
 
