@@ -81,6 +81,31 @@ describe('diagnostics', () => {
     );
   });
 
+  it('refuses option values it would otherwise ignore or take literally', async () => {
+    const plan = { 'tasks.md': '- [ ] T001 x\n' };
+    await expectPlanError(
+      plan,
+      ['run', 'tasks.md', '--timeout', '0'],
+      /--timeout expects a duration such as 30m or 90s, got '0'/,
+    );
+    await expectPlanError(
+      plan,
+      ['run', 'tasks.md', '-c', '99999999999999999999'],
+      /--concurrency expects a whole number from 1 to 1000, got '99999999999999999999'/,
+    );
+    await expectPlanError(
+      plan,
+      ['run', 'tasks.md', 'use 99999999999999999999999 agents'],
+      /--concurrency expects a whole number from 1 to 1000, got '1e\+23'/,
+    );
+    await expectPlanError(
+      plan,
+      ['run', 'tasks.md', '--tag', 'feature-x'],
+      /only Taskmaster plans have tags and this is a markdown plan/,
+    );
+    await expectPlanError(plan, ['plan', 'tasks.md', '--config', ''], /--config was given an empty path/);
+  });
+
   it('reports config errors with the file and line', async () => {
     const config = 'agent: scripted\nconcurency: 3\nagents:\n  scripted:\n    command: ["true"]\n    timout: 5m\n';
     const r = await expectPlanError(

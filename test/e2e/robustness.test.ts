@@ -176,6 +176,14 @@ describe('interruptions', () => {
     expect(exec.tasks.T002.status).toBe('done');
   });
 
+  it('takes a timeout too long for a timer as a long wait, not as no wait at all', async () => {
+    const repo = makeRepo({ 'tasks.md': '- [ ] T001 takes a moment\n' });
+    repo.script({ T001: { sleepMs: 300 } });
+    const r = await runCli(['run', 'tasks.md', '--timeout', '30d'], repo.dir);
+    expect(r.stdout).not.toContain('timed out');
+    expect(r.code).toBe(0);
+  });
+
   it('refuses a second run in the same repository while one is running', async () => {
     const repo = makeRepo({ 'tasks.md': PLAN });
     repo.script({ T001: { sleepMs: 3000 } });
