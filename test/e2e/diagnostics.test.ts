@@ -51,6 +51,14 @@ describe('diagnostics', () => {
     );
   });
 
+  it('reports a task that names itself as its dependency, where it does', async () => {
+    await expectPlanError(
+      { 'tasks.md': '## Work\n\n- [ ] T001 a (depends on T001)\n- [ ] T002 b\n' },
+      ['plan', 'tasks.md'],
+      /^tasks\.md:3:26: error: T001 depends on itself/m,
+    );
+  });
+
   it('reports duplicate ids with both places', async () => {
     const plan = '## Work\n\n- [ ] T001 one\n- [ ] T001 again\n';
     const r = await expectPlanError(
