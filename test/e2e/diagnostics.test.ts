@@ -1,8 +1,9 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { handOver, permissionsApply, runCliWithoutPrivileges } from '../support/other-user.js';
 import { makeRepo, runCli } from '../support/repo.js';
 
 /** A user's mistake: exit 2, a `file:line:col: error:` line, no stack trace, nothing written. */
@@ -206,5 +207,44 @@ describe('damaged books', () => {
       expect(r.stderr).not.toContain('nothing to resume');
     }
     expect(repo.read('.taskwave/execution.json')).toBe('{garbage\n');
+  });
+});
+
+describe.skipIf(!permissionsApply)('permissions', () => {
+  it('names a plan folder it may not read instead of failing to tell the format', async () => {
+    const repo = makeRepo({ '.kiro/specs/export/tasks.md': '# Tasks\n\n- [ ] 1. Export\n' });
+    handOver(repo.dir);
+    chmodSync(join(repo.dir, '.kiro', 'specs'), 0o000);
+    try {
+      for (const plan of ['.', '.kiro']) {
+        const r = await runCliWithoutPrivileges(['plan', plan], repo.dir);
+        expect(r.code).toBe(2);
+        expect(r.stderr).toMatch(/^taskwave: error: cannot read the plan in .*: permission denied on \.kiro\/specs/m);
+        expect(r.stderr).not.toContain('cannot tell the plan format');
+      }
+      const inside = await runCliWithoutPrivileges(['plan', '.kiro/specs/export'], repo.dir);
+      expect(inside.code).toBe(2);
+      expect(inside.stderr).toMatch(/cannot read \.kiro\/specs\/export: permission denied on \.kiro\/specs/);
+      const folder = await runCliWithoutPrivileges(['plan', '.kiro/specs'], repo.dir);
+      expect(folder.stderr).toMatch(/cannot read folder \.kiro\/specs: permission denied/);
+    } finally {
+      chmodSync(join(repo.dir, '.kiro', 'specs'), 0o755);
+    }
+  });
+
+  it('refuses a repository root it may not write with exit 2, writing nothing', async () => {
+    const repo = makeRepo({ 'tasks.md': '- [ ] T001 x\n' });
+    handOver(repo.dir);
+    chmodSync(repo.dir, 0o555);
+    try {
+      const r = await runCliWithoutPrivileges(['run', 'tasks.md'], repo.dir);
+      expect(r.code).toBe(2);
+      expect(r.stderr).toMatch(/^taskwave: error: cannot write .*\.taskwave: permission denied; .*make .* writable/m);
+      expect(r.stderr).not.toMatch(/\n\s+at /);
+      expect(existsSync(join(repo.dir, '.taskwave'))).toBe(false);
+      expect(repo.read('tasks.md')).toBe('- [ ] T001 x\n');
+    } finally {
+      chmodSync(repo.dir, 0o755);
+    }
   });
 });
