@@ -18,7 +18,12 @@ import { landedTasksOf } from './task-branches.js';
  * task, a conflict) are kept unless `--branches`, and listed.
  */
 export async function cleanCommand(flags: { branches?: boolean }): Promise<number> {
-  const { root, git: inGit } = findRoot(process.cwd());
+  const repo = findRoot(process.cwd());
+  if (!repo.ok) {
+    printDiagnostics([repo.error]);
+    return EXIT.usage;
+  }
+  const { root, git: inGit } = repo.value;
   const paths = statePaths(root);
   const holder = readLock(paths.lock);
   if (holder && isAlive(holder)) {

@@ -5,7 +5,9 @@ import { z } from 'zod';
 import { type Diagnostic, errorAt, type SourceSpan } from '../plan/diagnostic.js';
 import { err, ok, type Result } from '../result.js';
 import { parseDuration } from '../util/duration.js';
+import { yamlValue } from '../util/yaml-value.js';
 import { CONFIG_FILE } from '../workspace/repo.js';
+import { configIssues } from './config-checks.js';
 
 export { CONFIG_FILE } from '../workspace/repo.js';
 
@@ -129,6 +131,11 @@ const configSchema = z.strictObject({
     .optional(),
 });
 
+/** Plus the checks across keys and of what values mean (config-checks.ts), each at its value's line. */
+const checkedConfigSchema = configSchema.superRefine((config, ctx) => {
+  for (const issue of configIssues(config)) ctx.addIssue({ code: 'custom', path: issue.path, message: issue.message });
+});
+
 export type Config = z.infer<typeof configSchema>;
 export type AgentConfig = z.infer<typeof agentSchema>;
 export type RoutingRule = z.infer<typeof routingRule>;
@@ -177,8 +184,10 @@ export function parseConfig(text: string, file: string): Result<LoadedConfig, Di
   if (doc.errors.length > 0) {
     return err(doc.errors.map((e) => errorAt(at(e.pos[0]), `invalid YAML: ${e.message.split('\n')[0]}`)));
   }
-  const data = doc.toJS() ?? {};
-  const parsed = configSchema.safeParse(data);
+  const value = yamlValue(doc);
+  if (!value.ok) return err([errorAt(nodePos(value.error.node, at, file), `invalid YAML: ${value.error.message}`)]);
+  const data = value.value ?? {};
+  const parsed = checkedConfigSchema.safeParse(data);
   if (parsed.success) return ok({ config: parsed.data, file });
 
   const diagnostics: Diagnostic[] = [];

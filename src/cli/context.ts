@@ -28,9 +28,22 @@ export async function loadPlanContext(
   planPath: string,
   opts: { format?: string; config?: string; tag?: string },
 ): Promise<Result<PlanContext, Diagnostic[]>> {
+  // An empty --config would fall back to no config at all, silently.
+  if (opts.config !== undefined && opts.config.trim() === '') {
+    return err([errorAt(undefined, '--config was given an empty path; give it a file, e.g. --config taskwave.yaml')]);
+  }
   const loaded = await loadPlan(planPath, opts.format, { tag: opts.tag });
   if (!loaded.ok) return loaded;
   const { format } = loaded.value;
+  // Other formats would read the plan as if no tag were given: the user would run what they did not ask for.
+  if (opts.tag !== undefined && format.name !== 'taskmaster') {
+    return err([
+      errorAt(
+        undefined,
+        `a tag ('${opts.tag}') was given, but only Taskmaster plans have tags and this is a ${format.name} plan: leave out --tag`,
+      ),
+    ]);
+  }
   const read = loaded.value.plan.tasks;
   // One graph for validation, bridging and the run: a wide plan's graph has millions of edges.
   const validated = buildGraph(read);
@@ -41,7 +54,9 @@ export async function loadPlanContext(
   const plan: Plan = { ...loaded.value.plan, tasks };
   // A folder plan (a repository root, `.claudio/`) starts the search in itself.
   const planDir = isDirectory(plan.path) ? plan.path : dirname(plan.path);
-  const { root, git } = findRoot(planDir);
+  const repo = findRoot(planDir);
+  if (!repo.ok) return err([repo.error]);
+  const { root, git } = repo.value;
   const configFile = opts.config ?? findConfig(planDir, root);
   const config = loadConfig(configFile);
   if (!config.ok) return config;
@@ -53,9 +68,13 @@ export function pickAgent(ctx: PlanContext, name: string | undefined): Result<Ag
   return r.ok ? r : err([r.error]);
 }
 
-export function parsePositiveInt(value: string, flag: string): Result<number, Diagnostic[]> {
+/**
+ * A whole number from 1 to `max`. The bound keeps a typo (or "99999999999999999999 agents", which
+ * reads as 1e+20) from being taken as a limit, and `max` is kept within the safe integers.
+ */
+export function parsePositiveInt(value: string, flag: string, max = 1000): Result<number, Diagnostic[]> {
   const n = Number(value);
-  if (!Number.isInteger(n) || n < 1)
-    return err([errorAt(undefined, `${flag} expects a whole number of at least 1, got '${value}'`)]);
+  if (!Number.isSafeInteger(n) || n < 1 || n > max)
+    return err([errorAt(undefined, `${flag} expects a whole number from 1 to ${max}, got '${value}'`)]);
   return ok(n);
 }

@@ -19,7 +19,12 @@ agents:
 
 /** `taskwave init`: a starter taskwave.yaml at the repository root. */
 export function initCommand(): number {
-  const { root } = findRoot(process.cwd());
+  const repo = findRoot(process.cwd());
+  if (!repo.ok) {
+    printDiagnostics([repo.error]);
+    return EXIT.usage;
+  }
+  const { root } = repo.value;
   const file = join(root, CONFIG_FILE);
   if (existsSync(file)) {
     printDiagnostics([errorAt(undefined, `${file} already exists; edit it instead`)]);

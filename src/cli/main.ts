@@ -93,7 +93,13 @@ export async function main(argv: string[]): Promise<number> {
     .option('--json', 'print events as JSON lines on stdout')
     .option('-c, --concurrency <n>', 'change the number of tasks running at once')
     .action(async (flags: { json?: boolean; concurrency?: string }) => {
-      const last = lastRun(process.cwd());
+      const found = lastRun(process.cwd());
+      if (!found.ok) {
+        printDiagnostics([found.error]);
+        code = EXIT.usage;
+        return;
+      }
+      const last = found.value;
       if (!last) {
         printDiagnostics([
           errorAt(undefined, 'nothing to resume: no taskwave run found here; start one with: taskwave run PLAN'),

@@ -177,7 +177,11 @@ export async function runCommand(planPath: string, given: RunFlags, resume?: Exe
   const slots = flags.inPlace ? 1 : concurrency;
 
   const paths = statePaths(root);
-  ensureStateDir(paths);
+  const stateDir = ensureStateDir(paths);
+  if (!stateDir.ok) {
+    printDiagnostics([stateDir.error]);
+    return EXIT.usage;
+  }
   const lock = acquireLock(paths.lock, shellCommand(['taskwave', resume ? 'resume' : 'run', displayPath(plan.path)]));
   if (!lock.ok) {
     printDiagnostics([lock.error]);

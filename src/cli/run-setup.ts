@@ -8,7 +8,7 @@ import { loadPlanContext, type PlanContext, parsePositiveInt, pickAgent } from '
 import { describeHintOptions, type FocusScope, parseHints, resolveFocus } from './hints.js';
 import { type Route, routeTasks } from './routing.js';
 import type { RunFlags } from './run-command.js';
-import { type PreparedRun, prepareRun, selectOptionsOf } from './selection.js';
+import { emptyScopeFlags, nothingSelected, type PreparedRun, prepareRun, selectOptionsOf } from './selection.js';
 
 export interface RunSetup {
   ctx: PlanContext;
@@ -29,6 +29,8 @@ export interface RunSetup {
  * and nothing has been written.
  */
 export async function prepare(planPath: string, given: RunFlags): Promise<Result<RunSetup, Diagnostic[]>> {
+  const empty = emptyScopeFlags(given);
+  if (empty.length > 0) return err(empty);
   let ctxR = await loadPlanContext(planPath, { format: given.format, config: given.config, tag: given.tag });
   if (!ctxR.ok) return ctxR;
   let flags: RunFlags = { ...given };
@@ -38,6 +40,15 @@ export async function prepare(planPath: string, given: RunFlags): Promise<Result
     const h = parseHints(hintText, agentNames);
     if (!h.ok) return err([h.error]);
     const hint = h.value;
+    // "only" with nothing after it reads as a request for a part of the plan, yet sets no option.
+    if (Object.values(hint).every((v) => v === undefined) && /\b(?:only|just)\b/i.test(hintText)) {
+      return err([
+        errorAt(
+          undefined,
+          `the hint "${hintText}" names nothing to run; say what, e.g. "only T012 and T013" or "only the auth feature" (or --only ID)`,
+        ),
+      ]);
+    }
     if (hint.tag && !given.tag) {
       ctxR = await loadPlanContext(planPath, { format: given.format, config: given.config, tag: hint.tag });
       if (!ctxR.ok) return ctxR;
@@ -94,6 +105,8 @@ export async function prepare(planPath: string, given: RunFlags): Promise<Result
   const preparedR = prepareRun(ctx.plan, selectOptionsOf(flags), ctx.graph);
   if (!preparedR.ok) return preparedR;
   const prepared = preparedR.value;
+  const none = nothingSelected(flags, prepared.selection);
+  if (none) return err([none]);
 
   const defaultAgent = config.agent ?? 'claude';
   const runTasks = prepared.selection.run.map((id) => prepared.byId.get(id)).filter((t) => t !== undefined);

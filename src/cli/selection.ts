@@ -6,7 +6,7 @@ import {
   selectTasks,
   type TaskGraph,
 } from '../graph/index.js';
-import type { Diagnostic } from '../plan/diagnostic.js';
+import { type Diagnostic, errorAt } from '../plan/diagnostic.js';
 import type { Plan, Task } from '../plan/types.js';
 import { ok, type Result } from '../result.js';
 
@@ -35,6 +35,55 @@ export function selectOptionsOf(flags: ScopeFlags): SelectOptions {
     withDeps: flags.withDeps,
     includeOptional: flags.includeOptional,
   };
+}
+
+/**
+ * Scope flags given with nothing in them. `--only "$IDS"` with an empty variable (or `--only ,,`)
+ * parses to no ids, which the selection takes as "no filter": a script would run the whole plan.
+ */
+export function emptyScopeFlags(flags: ScopeFlags): Diagnostic[] {
+  const lists: [string, readonly string[] | undefined, string][] = [
+    ['--only', flags.only, 'task ids, e.g. --only T001,T002'],
+    ['--phase', flags.phase, 'phase ids or words of their titles, e.g. --phase 2'],
+    ['--spec', flags.spec, 'spec ids, e.g. --spec I001'],
+  ];
+  const problems = lists
+    .filter(([, list]) => list !== undefined && list.length === 0)
+    .map(([flag, , what]) => errorAt(undefined, `${flag} was given nothing to select (it is empty); give it ${what}`));
+  if (flags.from !== undefined && flags.from.trim() === '') {
+    problems.push(errorAt(undefined, '--from was given no task id (it is empty); give it one, e.g. --from T003'));
+  }
+  return problems;
+}
+
+/** The scope flags as typed, `--only T001`, `--from T002`; none when nothing narrows the plan. */
+export function describeScope(flags: ScopeFlags): string[] {
+  const parts: string[] = [];
+  if (flags.phase) parts.push(`--phase ${flags.phase.join(',')}`);
+  if (flags.only) parts.push(`--only ${flags.only.join(',')}`);
+  if (flags.spec) parts.push(`--spec ${flags.spec.join(',')}`);
+  if (flags.infrastructure) parts.push('--infrastructure');
+  if (flags.features) parts.push('--features');
+  if (flags.from !== undefined) parts.push(`--from ${flags.from}`);
+  return parts;
+}
+
+/**
+ * Scope flags that together select no task at all (`--only T001 --from T002`, `--spec I001
+ * --features`): a usage error, told apart from a selection whose tasks are all done already.
+ */
+export function nothingSelected(flags: ScopeFlags, selection: Selection): Diagnostic | undefined {
+  const scope = describeScope(flags);
+  if (scope.length === 0) return undefined;
+  if (selection.run.length > 0 || selection.done.length > 0 || selection.unrunnable.length > 0) return undefined;
+  const optional =
+    selection.passedOver.length > 0 && !flags.includeOptional
+      ? ' (optional tasks are passed over: --include-optional selects them)'
+      : '';
+  return errorAt(
+    undefined,
+    `${scope.join(' ')} ${scope.length > 1 ? 'together select' : 'selects'} no task of the plan${optional}; taskwave plan PLAN lists the tasks with their ids and phases`,
+  );
 }
 
 export interface PreparedRun {

@@ -1,24 +1,38 @@
 import { isAbsolute, join } from 'node:path';
 import pc from 'picocolors';
 import { formatDuration } from '../events.js';
-import { errorAt } from '../plan/diagnostic.js';
-import { type ExecutionState, loadExecution } from '../state/execution.js';
+import { type Diagnostic, errorAt } from '../plan/diagnostic.js';
+import { ok, type Result } from '../result.js';
+import { type ExecutionState, readExecution } from '../state/execution.js';
 import { isAlive, readLock } from '../state/lock.js';
 import { statePaths } from '../state/paths.js';
 import { terminalText } from '../util/terminal-text.js';
 import { findRoot } from '../workspace/repo.js';
-import { EXIT, printDiagnostics } from './output.js';
+import { displayPath, EXIT, printDiagnostics } from './output.js';
 
-/** The last run of the repository around `dir`, with its status corrected for a run that died. */
-export function lastRun(dir: string): { state: ExecutionState; root: string; live: boolean } | undefined {
-  const { root } = findRoot(dir);
+export interface LastRun {
+  state: ExecutionState;
+  root: string;
+  live: boolean;
+}
+
+/**
+ * The last run of the repository around `dir`, with its status corrected for a run that died;
+ * undefined when there was none. A folder that is no working tree, or books that cannot be read, are
+ * problems to show, not "no run".
+ */
+export function lastRun(dir: string): Result<LastRun | undefined, Diagnostic> {
+  const repo = findRoot(dir);
+  if (!repo.ok) return repo;
+  const { root } = repo.value;
   const paths = statePaths(root);
-  const state = loadExecution(paths.execution, paths.journal);
-  if (!state) return undefined;
+  const read = readExecution(paths.execution, paths.journal);
+  if (!read.ok || !read.value) return read.ok ? ok(undefined) : read;
+  const state = read.value;
   const holder = readLock(paths.lock);
   const live = state.status === 'running' && holder !== undefined && isAlive(holder);
   if (state.status === 'running' && !live) state.status = 'interrupted';
-  return { state, root, live };
+  return ok({ state, root, live });
 }
 
 export function planPathOf(state: ExecutionState, root: string): string {
@@ -27,7 +41,12 @@ export function planPathOf(state: ExecutionState, root: string): string {
 
 /** `taskwave status`: where the last run stands. */
 export function statusCommand(flags: { json?: boolean; color?: boolean }): number {
-  const last = lastRun(process.cwd());
+  const found = lastRun(process.cwd());
+  if (!found.ok) {
+    printDiagnostics([found.error]);
+    return EXIT.usage;
+  }
+  const last = found.value;
   if (!last) {
     printDiagnostics([
       errorAt(undefined, 'no taskwave run found here (no .taskwave/execution.json); start one with: taskwave run PLAN'),
@@ -42,7 +61,14 @@ export function statusCommand(flags: { json?: boolean; color?: boolean }): numbe
   const c = pc.createColors(flags.color ?? false);
   const o = state.overall;
   const out: string[] = [];
-  const how = live ? 'running now' : state.status;
+  // A run of part of the plan (--only, --phase, or one whose selected tasks were all done already)
+  // ends `done` while the rest of the plan waits: not to be read as the plan being done.
+  const partial = !live && state.status === 'done' && o.pending > 0;
+  const how = live
+    ? 'running now'
+    : partial
+      ? `done with the tasks it selected; ${o.pending} of the plan's ${o.total} tasks not run yet`
+      : state.status;
   out.push(
     c.bold(`run ${state.runId} of ${terminalText(state.plan.path, { oneLine: true })} (${state.plan.format}): ${how}`),
   );
@@ -68,6 +94,7 @@ export function statusCommand(flags: { json?: boolean; color?: boolean }): numbe
     }
   }
   if (!live && state.status !== 'done') out.push('', 'continue with: taskwave resume');
+  if (partial) out.push('', `run the rest with: taskwave run ${displayPath(planPathOf(state, last.root))}`);
   process.stdout.write(`${out.join('\n')}\n`);
   return EXIT.ok;
 }

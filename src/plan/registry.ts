@@ -1,6 +1,7 @@
-import { existsSync, statSync } from 'node:fs';
+import { statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { err, type Result } from '../result.js';
+import { planPathProblem, unreadableBelow, unreadableFolderProblem } from './access.js';
 import { type Diagnostic, errorAt } from './diagnostic.js';
 import { claudioFormat } from './formats/claudio.js';
 import { kiroFormat } from './formats/kiro.js';
@@ -37,8 +38,15 @@ export async function loadPlan(
   options: ReadOptions = {},
 ): Promise<Result<{ plan: Plan; format: PlanFormat }, Diagnostic[]>> {
   const abs = resolve(path);
-  if (!existsSync(abs)) return err([errorAt(undefined, `plan not found: ${path}`)]);
-  if (!statSync(abs).isDirectory()) {
+  const access = planPathProblem(abs, path);
+  if (access === 'missing') return err([errorAt(undefined, `plan not found: ${path}`)]);
+  if (access) return err([access]);
+  const folder = statSync(abs).isDirectory();
+  if (folder) {
+    // A folder that cannot be listed would look empty to every format.
+    const blocked = unreadableBelow(abs, 1, 0);
+    if (blocked.length > 0) return err([errorAt(undefined, `cannot read folder ${path}: permission denied`)]);
+  } else {
     // Before detection, so a binary file, a device or a link out of the repository is named for what it
     // is rather than left to a format's guess (or, for a device, to a read that never ends).
     const refused = checkPlanFile(abs);
@@ -65,7 +73,9 @@ export async function loadPlan(
     if (!format && (await markdownPlanFile(abs))) format = markdownFormat;
   }
   if (!format) {
-    const what = statSync(abs).isDirectory() ? 'folder' : 'file';
+    const unreadable = folder ? unreadableFolderProblem(abs, path) : undefined;
+    if (unreadable) return err([unreadable]);
+    const what = folder ? 'folder' : 'file';
     const known = FORMATS.map((f) => `  ${f.name}: ${f.describe}`).join('\n');
     return err([
       errorAt(

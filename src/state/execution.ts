@@ -1,6 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { addUsage, type RunEvent, type Usage } from '../events.js';
 import type { GateResult } from '../gates/types.js';
+import { type Diagnostic, errorAt, type SourceSpan } from '../plan/diagnostic.js';
+import { parseJsonDocument } from '../plan/formats/json-file.js';
+import { err, ok, type Result } from '../result.js';
 import { writeFileAtomic } from '../util/atomic-write.js';
 import { type JournalEntry, readJournal } from './journal.js';
 
@@ -210,21 +213,66 @@ export function writeExecution(path: string, state: ExecutionState): void {
 /**
  * The last run's state: the snapshot plus whatever the journal recorded after it. A run whose
  * process died shows `status: running` with tasks still `running`: the caller decides (with the lock)
- * whether it is still alive.
+ * whether it is still alive. Undefined when there is no snapshot, or one that cannot be read (a run
+ * then starts afresh from the plan's ticks and replaces it); `readExecution` says which.
  */
 export function loadExecution(executionPath: string, journalPath: string): ExecutionState | undefined {
-  let state: ExecutionState;
+  const r = readExecution(executionPath, journalPath);
+  return r.ok ? r.value : undefined;
+}
+
+/**
+ * As `loadExecution`, telling a missing snapshot (undefined) from one that is there but unreadable
+ * (the problem, at its line and column where it is a JSON error): `status` and `resume` must not say
+ * "no run here" about a run whose books are damaged.
+ */
+export function readExecution(
+  executionPath: string,
+  journalPath: string,
+): Result<ExecutionState | undefined, Diagnostic> {
+  let text: string;
   try {
-    state = JSON.parse(readFileSync(executionPath, 'utf8')) as ExecutionState;
-  } catch {
-    return undefined;
+    text = readFileSync(executionPath, 'utf8');
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return ok(undefined);
+    return err(unreadable(undefined, executionPath, (e as Error).message));
   }
-  if (state.version !== 1) return undefined;
+  let data: unknown;
+  try {
+    data = JSON.parse(text);
+  } catch {
+    // Parsed again only to say where: jsonc-parser gives the offset of the first error.
+    const where = parseJsonDocument(text, executionPath);
+    const first = where.ok ? undefined : where.error[0];
+    return err(unreadable(first?.location, executionPath, first?.message ?? 'invalid JSON'));
+  }
+  const shape = shapeProblem(data);
+  if (shape) return err(unreadable({ file: executionPath, line: 1, column: 1 }, executionPath, shape));
+  const state = data as ExecutionState;
   for (const entry of readJournal(journalPath, state.journalOffset)) {
     if (entry.runId === state.runId) applyEvent(state, entry);
   }
   state.overall = computeOverall(state.tasks);
-  return state;
+  return ok(state);
+}
+
+/** What makes parsed JSON not a snapshot this version can read, if anything. */
+function shapeProblem(data: unknown): string | undefined {
+  if (typeof data !== 'object' || data === null || Array.isArray(data)) return 'it is not a JSON object';
+  const s = data as Partial<Record<keyof ExecutionState, unknown>>;
+  if (s.version !== 1) return `version ${JSON.stringify(s.version)} is not one this taskwave reads (version 1)`;
+  if (typeof s.runId !== 'string') return 'it names no runId';
+  if (typeof s.plan !== 'object' || s.plan === null) return 'it names no plan';
+  if (typeof s.tasks !== 'object' || s.tasks === null) return 'it holds no tasks';
+  return undefined;
+}
+
+function unreadable(at: SourceSpan | undefined, path: string, why: string): Diagnostic {
+  const what = at ? "the last run's state" : `the last run's state ${path}`;
+  return errorAt(
+    at,
+    `${what} is unreadable (${why}); taskwave run PLAN starts afresh from the plan's ticks and replaces it (move the file away first to keep it)`,
+  );
 }
 
 /** Events worth keeping in the journal: everything but the agents' raw output (that goes to logs/). */

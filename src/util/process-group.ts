@@ -14,6 +14,12 @@ export interface GroupRunOptions {
   onLine?: (line: string, stream: 'stdout' | 'stderr') => void;
 }
 
+/**
+ * The longest delay a timer takes (about 24.8 days). Node fires a timer set for longer after 1 ms,
+ * which would stop an agent with `timeout: 30d` at once; longer timeouts wait this long instead.
+ */
+const LONGEST_TIMER_MS = 2 ** 31 - 1;
+
 /** Process groups started here and still running: a second Ctrl-C kills them all at once. */
 const liveGroups = new Set<number>();
 
@@ -62,7 +68,9 @@ export async function runInProcessGroup(argv: readonly string[], opts: GroupRunO
     next();
   };
 
-  const timer = opts.timeoutMs ? setTimeout(() => stop('timeout'), opts.timeoutMs) : undefined;
+  const timer = opts.timeoutMs
+    ? setTimeout(() => stop('timeout'), Math.min(opts.timeoutMs, LONGEST_TIMER_MS))
+    : undefined;
   const onAbort = () => stop('aborted');
   if (opts.signal) {
     if (opts.signal.aborted) onAbort();

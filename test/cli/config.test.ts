@@ -1,5 +1,82 @@
 import { describe, expect, it } from 'vitest';
 import { parseConfig } from '../../src/cli/config.js';
+import { formatDiagnostic } from '../../src/plan/diagnostic.js';
+
+/** The diagnostics of a config that must be refused, as the user sees them. */
+function refused(text: string): string[] {
+  const r = parseConfig(text, 'taskwave.yaml');
+  if (r.ok) throw new Error(`accepted: ${JSON.stringify(r.value.config)}`);
+  return r.error.map(formatDiagnostic);
+}
+
+describe('parseConfig: YAML the parser accepts but cannot turn into values', () => {
+  it('refuses an alias bomb at the alias that tripped the guard, without throwing', () => {
+    const bomb = [
+      'a: &a [x,x,x,x,x,x,x,x,x,x]',
+      'b: &b [*a,*a,*a,*a,*a,*a,*a,*a,*a,*a]',
+      'c: [*b,*b,*b,*b,*b,*b,*b,*b,*b,*b,*b]',
+      '',
+    ].join('\n');
+    const [first, ...rest] = refused(bomb);
+    expect(rest).toEqual([]);
+    expect(first).toMatch(/^taskwave\.yaml:3:\d+: error: invalid YAML: aliases expand to too many values/);
+  });
+
+  it('refuses an alias whose anchor is never set, where the alias is', () => {
+    expect(refused('concurrency: 2\nagent: *nobody\n')).toEqual([
+      'taskwave.yaml:2:8: error: invalid YAML: Unresolved alias (the anchor must be set before the alias): nobody',
+    ]);
+  });
+
+  it('still reads ordinary anchors and aliases', () => {
+    const r = parseConfig('agents:\n  a: &cmd { command: ["node", "a.mjs"] }\n  b: *cmd\nagent: b\n', 'taskwave.yaml');
+    expect(r.ok && r.value.config.agents?.b?.command).toEqual(['node', 'a.mjs']);
+  });
+});
+
+describe('parseConfig: values that name nothing real, at their line', () => {
+  const fake = 'agents:\n  fake:\n    command: ["node", "agent.mjs"]\n';
+
+  it('an agent or routing rule naming an agent that does not exist, or none', () => {
+    expect(refused(`${fake}agent: ghost\n`)).toEqual([
+      "taskwave.yaml:4:8: error: agent: unknown agent 'ghost': no built-in adapter and no agents.ghost.command; configured agents: fake",
+    ]);
+    expect(refused(`${fake}agent: ""\n`)).toEqual(['taskwave.yaml:4:8: error: agent: an agent name cannot be empty']);
+    expect(refused(`${fake}routing:\n  - words: docs\n    agent: nobody\n`)).toEqual([
+      expect.stringMatching(/^taskwave\.yaml:6:12: error: routing\.0\.agent: unknown agent 'nobody'/),
+    ]);
+    expect(refused('agent: ghost\nagents:\n  ghost:\n    model: x\n')).toEqual([
+      expect.stringMatching(
+        /^taskwave\.yaml:1:8: error: agent: agent 'ghost' has no agents\.ghost\.command and is not a built-in adapter/,
+      ),
+    ]);
+    // A built-in adapter needs no entry.
+    expect(parseConfig('agent: codex\nrouting:\n  - words: docs\n    agent: claude\n', 'taskwave.yaml').ok).toBe(true);
+  });
+
+  it('commands that run nothing: gate entries and an agent command', () => {
+    for (const entry of ['""', '"   "', '[""]', '{run: []}', '{run: " "}']) {
+      expect(refused(`gates:\n  task:\n    - ${entry}\n`)).toEqual([
+        'taskwave.yaml:3:7: error: gates.task.0: the command is empty',
+      ]);
+    }
+    expect(refused('agents:\n  fake:\n    command: [""]\n')).toEqual([
+      'taskwave.yaml:3:14: error: agents.fake.command: the command is empty: its first item must name the program to run',
+    ]);
+  });
+
+  it('workspace.copy paths that leave the repository', () => {
+    expect(refused('workspace:\n  copy: [".env", "../x", "/etc/hosts", "a/../../b", "."]\n')).toEqual([
+      expect.stringMatching(/^taskwave\.yaml:2:18: error: workspace\.copy\.1: '\.\.\/x' leaves the repository/),
+      expect.stringMatching(/^taskwave\.yaml:2:26: error: workspace\.copy\.2: '\/etc\/hosts' is an absolute path/),
+      expect.stringMatching(
+        /^taskwave\.yaml:2:40: error: workspace\.copy\.3: 'a\/\.\.\/\.\.\/b' leaves the repository/,
+      ),
+      expect.stringMatching(/^taskwave\.yaml:2:53: error: workspace\.copy\.4: '\.' is the repository root itself/),
+    ]);
+    expect(parseConfig('workspace:\n  copy: [".env", "config/local.json", "a/../b"]\n', 'taskwave.yaml').ok).toBe(true);
+  });
+});
 
 describe('parseConfig: command agents', () => {
   it('refuses the keys only built-in adapters read, at the line of each key', () => {

@@ -1,6 +1,9 @@
-import { existsSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { chmodSync, existsSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { handOver, permissionsApply, runCliWithoutPrivileges } from '../support/other-user.js';
 import { makeRepo, runCli } from '../support/repo.js';
 
 /** A user's mistake: exit 2, a `file:line:col: error:` line, no stack trace, nothing written. */
@@ -46,6 +49,14 @@ describe('diagnostics', () => {
       { 'tasks.md': plan },
       ['run', 'tasks.md'],
       /^tasks\.md:4:28: error: T002 depends on unknown task T009/m,
+    );
+  });
+
+  it('reports a task that names itself as its dependency, where it does', async () => {
+    await expectPlanError(
+      { 'tasks.md': '## Work\n\n- [ ] T001 a (depends on T001)\n- [ ] T002 b\n' },
+      ['plan', 'tasks.md'],
+      /^tasks\.md:3:26: error: T001 depends on itself/m,
     );
   });
 
@@ -99,6 +110,31 @@ describe('diagnostics', () => {
     );
   });
 
+  it('refuses option values it would otherwise ignore or take literally', async () => {
+    const plan = { 'tasks.md': '- [ ] T001 x\n' };
+    await expectPlanError(
+      plan,
+      ['run', 'tasks.md', '--timeout', '0'],
+      /--timeout expects a duration such as 30m or 90s, got '0'/,
+    );
+    await expectPlanError(
+      plan,
+      ['run', 'tasks.md', '-c', '99999999999999999999'],
+      /--concurrency expects a whole number from 1 to 1000, got '99999999999999999999'/,
+    );
+    await expectPlanError(
+      plan,
+      ['run', 'tasks.md', 'use 99999999999999999999999 agents'],
+      /--concurrency expects a whole number from 1 to 1000, got '1e\+23'/,
+    );
+    await expectPlanError(
+      plan,
+      ['run', 'tasks.md', '--tag', 'feature-x'],
+      /only Taskmaster plans have tags and this is a markdown plan/,
+    );
+    await expectPlanError(plan, ['plan', 'tasks.md', '--config', ''], /--config was given an empty path/);
+  });
+
   it('reports config errors with the file and line', async () => {
     const config = 'agent: scripted\nconcurency: 3\nagents:\n  scripted:\n    command: ["true"]\n    timout: 5m\n';
     const r = await expectPlanError(
@@ -124,8 +160,118 @@ describe('diagnostics', () => {
     await expectPlanError(
       { 'tasks.md': '- [ ] T001 x\n' },
       ['run', 'tasks.md'],
-      /error: unknown agent 'nobody'/,
+      /^taskwave\.yaml:1:8: error: agent: unknown agent 'nobody'/m,
       'agent: nobody\nconcurrency: 2\n',
     );
+    await expectPlanError(
+      { 'tasks.md': '- [ ] T001 x\n' },
+      ['run', 'tasks.md'],
+      /^taskwave\.yaml:3:10: error: gates\.task\.0: the command is empty/m,
+      'agent: codex\ngates:\n  task: ["  "]\n',
+    );
+    await expectPlanError(
+      { 'tasks.md': '- [ ] T001 x\n' },
+      ['run', 'tasks.md'],
+      /^taskwave\.yaml:3:10: error: workspace\.copy\.0: '\.\.\/x' leaves the repository/m,
+      'agent: codex\nworkspace:\n  copy: ["../x"]\n',
+    );
+  });
+
+  it('refuses a YAML alias bomb in the config with its line, not a stack trace', async () => {
+    const bomb =
+      'a: &a [x,x,x,x,x,x,x,x,x,x]\nb: &b [*a,*a,*a,*a,*a,*a,*a,*a,*a,*a]\nc: [*b,*b,*b,*b,*b,*b,*b,*b,*b,*b,*b]\n';
+    await expectPlanError(
+      { 'tasks.md': '- [ ] T001 x\n' },
+      ['plan', 'tasks.md'],
+      /^taskwave\.yaml:3:\d+: error: invalid YAML: aliases expand to too many values/m,
+      bomb,
+    );
+  });
+});
+
+describe('a folder that is no working tree', () => {
+  it('refuses a bare repository for run and init, writing nothing into it', async () => {
+    const repo = makeRepo({ 'tasks.md': '- [ ] T001 x\n' });
+    const bare = join(mkdtempSync(join(tmpdir(), 'taskwave-bare-')), 'plan.git');
+    spawnSync('git', ['clone', '-q', '--bare', repo.dir, bare]);
+    writeFileSync(join(bare, 'tasks.md'), '- [ ] T001 x\n');
+    writeFileSync(join(bare, 'taskwave.yaml'), repo.read('taskwave.yaml'));
+    const before = readdirSync(bare).sort();
+    const run = await runCli(['run', 'tasks.md'], bare);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toMatch(
+      /^taskwave: error: .*plan\.git is a bare repository: taskwave needs a working tree; clone it first/m,
+    );
+    expect(run.stderr).not.toMatch(/\n\s+at /);
+    expect(repo.agentLog()).toEqual([]);
+    expect(readdirSync(bare).sort()).toEqual(before);
+
+    const rmConfig = spawnSync('rm', [join(bare, 'taskwave.yaml')]);
+    expect(rmConfig.status).toBe(0);
+    const init = await runCli(['init'], bare);
+    expect(init.code).toBe(2);
+    expect(init.stderr).toMatch(/is a bare repository/);
+    expect(existsSync(join(bare, 'taskwave.yaml'))).toBe(false);
+    const status = await runCli(['status'], bare);
+    expect(status.code).toBe(2);
+    expect(status.stderr).toMatch(/is a bare repository/);
+  });
+});
+
+describe('damaged books', () => {
+  it('status and resume call an unreadable execution.json unreadable, with its position, not missing', async () => {
+    const repo = makeRepo({ 'tasks.md': '- [ ] T001 x\n' });
+    const done = await runCli(['run', 'tasks.md'], repo.dir);
+    expect(done.code).toBe(0);
+    repo.write('.taskwave/execution.json', '{garbage\n');
+    for (const command of ['status', 'resume']) {
+      const r = await runCli([command], repo.dir);
+      expect(r.code).toBe(2);
+      expect(r.stderr).toMatch(
+        /^\.taskwave\/execution\.json:1:2: error: the last run's state is unreadable \(invalid JSON: .*\); taskwave run PLAN starts afresh/m,
+      );
+      expect(r.stderr).not.toContain('no taskwave run found');
+      expect(r.stderr).not.toContain('nothing to resume');
+    }
+    expect(repo.read('.taskwave/execution.json')).toBe('{garbage\n');
+  });
+});
+
+describe.skipIf(!permissionsApply)('permissions', () => {
+  it('names a plan folder it may not read instead of failing to tell the format', async () => {
+    const repo = makeRepo({ '.kiro/specs/export/tasks.md': '# Tasks\n\n- [ ] 1. Export\n' });
+    handOver(repo.dir);
+    chmodSync(join(repo.dir, '.kiro', 'specs'), 0o000);
+    try {
+      for (const plan of ['.', '.kiro']) {
+        const r = await runCliWithoutPrivileges(['plan', plan], repo.dir);
+        expect(r.code).toBe(2);
+        expect(r.stderr).toMatch(/^taskwave: error: cannot read the plan in .*: permission denied on \.kiro\/specs/m);
+        expect(r.stderr).not.toContain('cannot tell the plan format');
+      }
+      const inside = await runCliWithoutPrivileges(['plan', '.kiro/specs/export'], repo.dir);
+      expect(inside.code).toBe(2);
+      expect(inside.stderr).toMatch(/cannot read \.kiro\/specs\/export: permission denied on \.kiro\/specs/);
+      const folder = await runCliWithoutPrivileges(['plan', '.kiro/specs'], repo.dir);
+      expect(folder.stderr).toMatch(/cannot read folder \.kiro\/specs: permission denied/);
+    } finally {
+      chmodSync(join(repo.dir, '.kiro', 'specs'), 0o755);
+    }
+  });
+
+  it('refuses a repository root it may not write with exit 2, writing nothing', async () => {
+    const repo = makeRepo({ 'tasks.md': '- [ ] T001 x\n' });
+    handOver(repo.dir);
+    chmodSync(repo.dir, 0o555);
+    try {
+      const r = await runCliWithoutPrivileges(['run', 'tasks.md'], repo.dir);
+      expect(r.code).toBe(2);
+      expect(r.stderr).toMatch(/^taskwave: error: cannot write .*\.taskwave: permission denied; .*make .* writable/m);
+      expect(r.stderr).not.toMatch(/\n\s+at /);
+      expect(existsSync(join(repo.dir, '.taskwave'))).toBe(false);
+      expect(repo.read('tasks.md')).toBe('- [ ] T001 x\n');
+    } finally {
+      chmodSync(repo.dir, 0o755);
+    }
   });
 });

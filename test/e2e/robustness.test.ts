@@ -1,4 +1,4 @@
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { alive, killLeftoversAfterEach, waitFor } from '../support/processes.js';
@@ -233,6 +233,14 @@ describe('interruptions', () => {
     expect(exec.tasks.T002.status).toBe('done');
   });
 
+  it('takes a timeout too long for a timer as a long wait, not as no wait at all', async () => {
+    const repo = makeRepo({ 'tasks.md': '- [ ] T001 takes a moment\n' });
+    repo.script({ T001: { sleepMs: 300 } });
+    const r = await runCli(['run', 'tasks.md', '--timeout', '30d'], repo.dir);
+    expect(r.stdout).not.toContain('timed out');
+    expect(r.code).toBe(0);
+  });
+
   it('refuses a second run in the same repository while one is running', async () => {
     const repo = makeRepo({ 'tasks.md': PLAN });
     repo.script({ T001: { sleepMs: 3000 } });
@@ -252,5 +260,30 @@ describe('interruptions', () => {
     expect(repo.read('tasks.md')).toBe(
       `${PLAN.replaceAll('- [ ] T', '- [x] T')}- [ ] T005 added by hand during the run\n`,
     );
+  });
+});
+
+describe('a state folder that cannot be used', () => {
+  it('is a clear error with exit 2 and nothing written: a file named .taskwave, a folder where the journal goes', async () => {
+    const repo = makeRepo({ 'tasks.md': PLAN });
+    writeFileSync(join(repo.dir, '.taskwave'), 'hi\n');
+    const file = await runCli(['run', 'tasks.md'], repo.dir);
+    expect(file.code).toBe(2);
+    expect(file.stderr).toMatch(
+      /^taskwave: error: .*\.taskwave is a file, but taskwave keeps its run state in a folder/m,
+    );
+    expect(file.stderr).not.toMatch(/\n\s+at /);
+    expect(repo.read('.taskwave')).toBe('hi\n');
+
+    repo.git('clean', '-fq');
+    mkdirSync(join(repo.dir, '.taskwave', 'journal.jsonl'), { recursive: true });
+    const folder = await runCli(['run', 'tasks.md'], repo.dir);
+    expect(folder.code).toBe(2);
+    expect(folder.stderr).toMatch(/journal\.jsonl is a folder, where taskwave keeps a file of its run state/);
+    expect(folder.stderr).not.toMatch(/\n\s+at /);
+    expect(readdirSync(join(repo.dir, '.taskwave'))).toEqual(['journal.jsonl']);
+    expect(repo.git('worktree', 'list').trim().split('\n')).toHaveLength(1);
+    expect(starts(repo)).toEqual([]);
+    expect(repo.read('tasks.md')).toBe(PLAN);
   });
 });

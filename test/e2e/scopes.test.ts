@@ -152,3 +152,50 @@ describe('built-in agents', () => {
     expect(existsSync(join(repo.dir, '.taskwave'))).toBe(false);
   });
 });
+
+describe('scopes that select nothing', () => {
+  /** Refused with exit 2 and `message`, nothing written, no agent started. */
+  async function refused(args: string[], message: RegExp, files: Record<string, string> = { 'tasks.md': PLAN }) {
+    const repo = makeRepo(files);
+    const r = await runCli(['run', ...args], repo.dir);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(message);
+    expect(r.stderr).not.toMatch(/\n\s+at /);
+    expect(existsSync(join(repo.dir, '.taskwave'))).toBe(false);
+    expect(repo.agentLog()).toEqual([]);
+    for (const [path, text] of Object.entries(files)) expect(repo.read(path)).toBe(text);
+  }
+
+  it('an empty --only (a script passing an empty variable) is a usage error, not the whole plan', async () => {
+    for (const only of ['', ',,,', ' , ']) {
+      await refused(
+        ['tasks.md', '--only', only],
+        /^taskwave: error: --only was given nothing to select \(it is empty\)/m,
+      );
+    }
+    await refused(['tasks.md', '--phase', ''], /--phase was given nothing to select/);
+    await refused(['tasks.md', '--from', ''], /--from was given no task id/);
+    await refused(['tasks.md', 'only'], /the hint "only" names nothing to run/);
+  });
+
+  it('flags that together select no task are a usage error naming them', async () => {
+    await refused(['tasks.md', '--only', 'T001', '--from', 'T002'], /--only T001 --from T002 together select no task/);
+    const specs = {
+      'specs/infrastructure/phase-0/001-auth/tasks.md':
+        '# Tasks for I001: Authentication\n\n- [ ] Task: Create the users table\n',
+      'specs/features/phase-1/F001-profile/tasks.md': '# Tasks for F001: Profile\n\n- [ ] Profile API route\n',
+    };
+    await refused(['.', '--spec', 'I001', '--features'], /--spec I001 --features together select no task/, specs);
+  });
+
+  it('selected tasks that are all done already are no error, and status does not call the plan done', async () => {
+    const repo = makeRepo({ 'tasks.md': PLAN.replace('- [ ] T001', '- [x] T001') });
+    const r = await runCli(['run', 'tasks.md', '--only', 'T001'], repo.dir);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('0 task(s) to run, 1 already done');
+    expect(repo.agentLog()).toEqual([]);
+    const status = await runCli(['status'], repo.dir);
+    expect(status.stdout).toMatch(/: done with the tasks it selected; 3 of the plan's 4 tasks not run yet/);
+    expect(status.stdout).toContain('run the rest with: taskwave run tasks.md');
+  });
+});

@@ -652,12 +652,23 @@ describe('explicit dependencies', () => {
     expect(task(plan, 'T101').deps[1]?.source.column).toBe(34);
   });
 
-  it('ignores ids mentioned in prose and drops self-references', () => {
+  it('ignores ids mentioned in prose; keeps a written self-reference for the graph to report', () => {
     const plan = parse(
-      md(...base, '- [ ] T100 See T004 and fix T001–T003 (T005 later)', '- [ ] T101 (depends on T101, T001)'),
+      md(
+        ...base,
+        '- [ ] T100 See T004 and fix T001–T003 (T005 later)',
+        '- [ ] T101 (depends on T101, T001)',
+        '- [ ] T102 (depends on T101-T103)',
+        '- [ ] T103 last',
+      ),
     );
     expect(explicitOf(plan, 'T100')).toEqual([]);
-    expect(explicitOf(plan, 'T101')).toEqual(['T001']);
+    expect(explicitOf(plan, 'T101')).toEqual(['T101', 'T001']);
+    // A range spanning the task means the others; implied edges never point at the task itself.
+    expect(explicitOf(plan, 'T102')).toEqual(['T101', 'T103']);
+    for (const t of plan.tasks) {
+      expect(t.deps.filter((d) => d.id === t.id && d.kind !== 'explicit')).toEqual([]);
+    }
   });
 
   it('finds dependency references in a line (unit)', () => {

@@ -1,5 +1,14 @@
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -51,5 +60,52 @@ describe('ensureStateDir', () => {
     writeFileSync(join(paths.dir, '.gitignore'), mine);
     ensureStateDir(paths);
     expect(readFileSync(join(paths.dir, '.gitignore'), 'utf8')).toBe(mine);
+  });
+});
+
+describe('ensureStateDir on a file system that is in the way', () => {
+  const refusal = (paths: ReturnType<typeof statePaths>) => {
+    const r = ensureStateDir(paths);
+    if (r.ok) throw new Error('accepted');
+    return r.error.message;
+  };
+
+  it('refuses a file named .taskwave, naming it, and leaves the file alone', () => {
+    const dir = repo();
+    const paths = statePaths(dir);
+    writeFileSync(paths.dir, 'mine\n');
+    expect(refusal(paths)).toBe(
+      `${paths.dir} is a file, but taskwave keeps its run state in a folder of that name: rename or remove the file and run again`,
+    );
+    expect(readFileSync(paths.dir, 'utf8')).toBe('mine\n');
+  });
+
+  it('refuses a folder where the journal goes before writing anything', () => {
+    const dir = repo();
+    const paths = statePaths(dir);
+    mkdirSync(paths.journal, { recursive: true });
+    expect(refusal(paths)).toMatch(/journal\.jsonl is a folder, where taskwave keeps a file of its run state/);
+    expect(readdirSync(paths.dir)).toEqual(['journal.jsonl']);
+  });
+
+  it('refuses a file where the runs folder goes', () => {
+    const dir = repo();
+    const paths = statePaths(dir);
+    mkdirSync(paths.dir);
+    writeFileSync(paths.runs, '');
+    expect(refusal(paths)).toMatch(/runs is a file, where taskwave keeps a folder of its run state/);
+  });
+
+  // Root writes anywhere: the permission check can only be seen by another user.
+  it.skipIf(process.getuid?.() === 0)('says permission denied for a root it cannot write, and creates nothing', () => {
+    const dir = repo();
+    const paths = statePaths(dir);
+    chmodSync(dir, 0o555);
+    try {
+      expect(refusal(paths)).toMatch(/^cannot write .*\.taskwave: permission denied; .*make .* writable/);
+      expect(existsSync(paths.dir)).toBe(false);
+    } finally {
+      chmodSync(dir, 0o755);
+    }
   });
 });

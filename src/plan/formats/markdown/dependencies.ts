@@ -33,10 +33,14 @@ export function resolveDependencies(
     return lo;
   };
 
-  /** Whether `task` already depends on `id` (or is `id`): a scan for the usual few deps, a set for many. */
+  /**
+   * Adds `dep` unless `task` already depends on its id: a scan for the usual few deps, a set for many.
+   * An explicit `(depends on T001)` written on T001 itself is kept, for the graph stage to report as a
+   * task that depends on itself (as Taskmaster's are); an implied edge never points at its own task.
+   */
   const bigSets = new Map<Task, Set<string>>();
   const addDep = (task: Task, dep: Dependency): void => {
-    if (dep.id === task.id) return;
+    if (dep.id === task.id && dep.kind !== 'explicit') return;
     const deps = task.deps;
     if (deps.length < 16) {
       for (const d of deps) if (d.id === dep.id) return;
@@ -69,7 +73,8 @@ export function resolveDependencies(
       for (let k = lowerBound(from.key); k < sorted.length; k++) {
         const e = sorted[k] as { key: TaskIdKey; id: string };
         if (compareTaskIdKeys(e.key, to.key) > 0) break;
-        add(e.id, line, ref.offset);
+        // A range that spans the task (`T001-T005` on T003) means the others, not the task itself.
+        if (e.id !== task.id) add(e.id, line, ref.offset);
       }
       if (!indexById.has(to.id)) add(to.id, line, to.offset);
     }
