@@ -244,7 +244,8 @@ describe('taskwave run with the real agent CLIs', () => {
   /** The two [P] tasks ran at the same time, each in a worktree of its own. */
   function expectParallelWorktrees(r: TempRepo, s: ModelServer, runId: string) {
     const dirs = ['T001', 'T002'].map((id) => r.read(`runs/${id}.pwd`).trim());
-    const worktrees = realpathSync(join(r.dir, '.taskwave', 'worktrees', runId));
+    // The run removed its worktrees folder when it ended: resolve the books' folder, which stays.
+    const worktrees = join(realpathSync(join(r.dir, '.taskwave')), 'worktrees', runId);
     expect(dirs).toEqual([join(worktrees, 'T001'), join(worktrees, 'T002')]);
     expect(overlap(serverSpan(s, 'Task T001:'), serverSpan(s, 'Task T002:'))).toBe(true);
     expect(overlap(journalSpan(r, 'T001'), journalSpan(r, 'T002'))).toBe(true);
