@@ -49,13 +49,14 @@ const OUTPUT_TAIL_LINES = 20;
  */
 export const ENV_TEXT_MAX = 4096;
 
-/** The variables every agent gets: which task, which attempt, where the prompt is. */
+/** The variables every agent gets: which task, which attempt (and repair of it), where the prompt is. */
 export function taskwaveEnv(req: AgentRequest): Record<string, string> {
   return {
     TASKWAVE_TASK_ID: capEnvText(req.task.id),
     TASKWAVE_TASK_TITLE: capEnvText(req.task.title),
     TASKWAVE_PROMPT_FILE: req.promptFile,
     TASKWAVE_ATTEMPT: String(req.attempt),
+    TASKWAVE_REPAIR: String(req.repair ?? 0),
     TASKWAVE_RUN_ID: req.runId,
   };
 }

@@ -19,6 +19,8 @@ export interface AgentRequest {
   /** The workspace the agent edits (its working directory). */
   cwd: string;
   attempt: number;
+  /** Which repair of the attempt this run is: 0 for the first, 1 after the gates failed once, … */
+  repair?: number;
   runId: string;
   timeoutMs?: number;
   signal: AbortSignal;

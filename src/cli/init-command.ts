@@ -12,7 +12,7 @@ concurrency: 4           # tasks running at once
 agents:
   mine:
     # Any command: cwd is the workspace, the prompt arrives on stdin and in TASKWAVE_PROMPT_FILE,
-    # with TASKWAVE_TASK_ID, TASKWAVE_TASK_TITLE, TASKWAVE_ATTEMPT, TASKWAVE_RUN_ID. Exit 0 = finished.
+    # with TASKWAVE_TASK_ID, TASKWAVE_TASK_TITLE, TASKWAVE_ATTEMPT, TASKWAVE_REPAIR, TASKWAVE_RUN_ID. Exit 0 = finished.
     command: ["node", "scripts/agent.mjs"]
     timeout: 30m
 `;

@@ -66,6 +66,8 @@ interface AgentCall {
   promptFile: string;
   cwd: string;
   attempt: number;
+  /** 0 for the attempt's first run of the agent; the count of failed verifications fed back so far. */
+  repair?: number;
   signal: AbortSignal;
 }
 
@@ -122,7 +124,7 @@ export function createTaskRunner(deps: TaskRunnerDeps) {
 
   /** One run of the agent; every run is on the record with what it cost. */
   const runAgentOnce = async (call: AgentCall): Promise<Result<AgentSuccess, TaskError>> => {
-    const { task, agent, prompt, promptFile, cwd, attempt, signal } = call;
+    const { task, agent, prompt, promptFile, cwd, attempt, repair, signal } = call;
     const resume = agent.resumable ? (sessions.get(task.id) ?? deps.previousSession?.(task.id)) : undefined;
     const redact = deps.redact ?? ((s: string) => s);
     const r = await timed('agent (its process, start to end)', () =>
@@ -132,6 +134,7 @@ export function createTaskRunner(deps: TaskRunnerDeps) {
         promptFile,
         cwd,
         attempt,
+        repair: repair ?? 0,
         runId: deps.runId,
         timeoutMs: deps.timeoutFor?.(agent.name),
         killGraceMs: deps.killGraceMs,
@@ -192,7 +195,7 @@ export function createTaskRunner(deps: TaskRunnerDeps) {
     const maxRepairs = deps.repairAttempts ?? 2;
     for (let repair = 0; ; repair++) {
       const file = savePrompt(task, attempt, prompt, repair > 0 ? `.repair${repair}` : '');
-      const r = await runAgent({ task, agent, prompt, promptFile: file, cwd: dir, attempt, signal });
+      const r = await runAgent({ task, agent, prompt, promptFile: file, cwd: dir, attempt, repair, signal });
       if (!r.ok) return r;
       const verifier = deps.verifier;
       const checked: Result<Verified, VerifyFailure> = verifier

@@ -69,6 +69,7 @@ describe('built-in adapters against a fake agent CLI', () => {
     expect(call?.env).toMatchObject({
       TASKWAVE_TASK_ID: 'T1',
       TASKWAVE_ATTEMPT: '1',
+      TASKWAVE_REPAIR: '0',
       TASKWAVE_RUN_ID: 'r1',
       TASKWAVE_PROMPT_FILE: '/runs/r1/prompts/T1.md',
       EXTRA: 'from-config',

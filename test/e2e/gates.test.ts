@@ -45,6 +45,11 @@ describe('task gates and the repair loop', () => {
     expect(r.code).toBe(0);
     const t1 = starts(repo.agentLog()).filter((e) => e.id === 'T001');
     expect(t1.map((e) => e.repair)).toEqual([false, true]);
+    // The agent is told in its environment too: the same attempt, its first repair.
+    expect(t1.map((e) => [e.attempt, e.repairEnv])).toEqual([
+      [1, '0'],
+      [1, '1'],
+    ]);
     const repairPrompt = t1[1]?.stdin ?? '';
     expect(repairPrompt).toContain('## Verification failed');
     expect(repairPrompt).toContain('app says ok');

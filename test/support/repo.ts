@@ -38,6 +38,8 @@ export interface AgentLogEntry {
   conflict?: boolean;
   /** The prompt asked to fix a failed gate. */
   repair?: boolean;
+  /** TASKWAVE_REPAIR as the agent saw it. */
+  repairEnv?: string;
 }
 
 /**

@@ -49,6 +49,7 @@ try {
 record('start', {
   title: process.env.TASKWAVE_TASK_TITLE,
   runId: process.env.TASKWAVE_RUN_ID,
+  repairEnv: process.env.TASKWAVE_REPAIR,
   cwd: process.cwd(),
   dotGit,
   stdin,
