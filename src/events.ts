@@ -70,8 +70,11 @@ export interface RunSummary {
   tasks: TaskSummary[];
   /** Why the run stopped starting tasks before the end (a budget reached, --fail-fast), if it did. */
   stoppedBy?: string;
-  /** Every task landed and the final gates failed: which, and why. */
-  finalGatesFailed?: string;
+  /**
+   * Gates that failed with no task failing for it: a phase's (its last phase's, with no task after
+   * it to block) or the final ones. `scope`: `final`, or the phase's id.
+   */
+  gatesFailed?: { scope: string; detail: string };
 }
 
 export type RunEvent =

@@ -1,10 +1,12 @@
-import { relative } from 'node:path';
+import { isAbsolute, relative } from 'node:path';
 import { type Diagnostic, formatDiagnostic, type SourceSpan } from '../plan/diagnostic.js';
 import { terminalText } from '../util/terminal-text.js';
 
 /** Paths in diagnostics are shown relative to where the user is, as compilers do. */
 export function displayPath(file: string, cwd = process.cwd()): string {
   const rel = relative(cwd, file);
+  // The folder we are in (a plan run as `run .`) is `.`, as the user wrote it.
+  if (rel === '' && isAbsolute(file)) return '.';
   return rel && !rel.startsWith('..') ? rel : file;
 }
 

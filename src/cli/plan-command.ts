@@ -3,7 +3,7 @@ import pc from 'picocolors';
 import { estimateWeight, pastDurations, scheduleInfo } from '../graph/index.js';
 import type { Plan, Task } from '../plan/types.js';
 import { loadExecution } from '../state/execution.js';
-import { statePaths } from '../state/paths.js';
+import { booksPlanPath, statePaths } from '../state/paths.js';
 import { terminalText } from '../util/terminal-text.js';
 import { loadPlanContext } from './context.js';
 import { displayPath, EXIT, formatForUser, printDiagnostics } from './output.js';
@@ -29,7 +29,11 @@ export async function planCommand(planPath: string, flags: PlanFlags): Promise<n
   const prepared = prepareRun(plan, { includeOptional: false }, ctx.value.graph);
   // The critical path weighs tasks as `taskwave run` does: what they took before, where they ran before.
   const booksAt = statePaths(root);
-  const past = pastDurations(loadExecution(booksAt.execution, booksAt.journal), relative(root, plan.path), plan.tasks);
+  const past = pastDurations(
+    loadExecution(booksAt.execution, booksAt.journal),
+    booksPlanPath(root, plan.path),
+    plan.tasks,
+  );
   const info = prepared.ok
     ? scheduleInfo(prepared.value.graph, prepared.value.selection.run, estimateWeight(prepared.value.graph.tasks, past))
     : { waves: [], criticalPath: [] };

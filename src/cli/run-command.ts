@@ -9,6 +9,7 @@ import { createTaskRunner } from '../engine/run-task.js';
 import { Scheduler } from '../engine/scheduler.js';
 import type { Logger } from '../events.js';
 import { findOpenChecklists } from '../gates/checklists.js';
+import type { GateResult } from '../gates/types.js';
 import {
   estimateWeight,
   FileLocks,
@@ -36,7 +37,7 @@ import {
   type TaskRecord,
 } from '../state/execution.js';
 import { acquireLock } from '../state/lock.js';
-import { ensureStateDir, statePaths } from '../state/paths.js';
+import { booksPlanPath, ensureStateDir, sameBooksPlan, statePaths } from '../state/paths.js';
 import { PlanBooks } from '../state/plan-books.js';
 import { TaskLogs } from '../state/task-logs.js';
 import { parseDuration } from '../util/duration.js';
@@ -111,7 +112,7 @@ export async function runCommand(planPath: string, given: RunFlags, resume?: Exe
   // starts anything (reading them needs no lock; the run reads them again under it).
   const booksAt = statePaths(root);
   const before = resume ?? loadExecution(booksAt.execution, booksAt.journal);
-  const past = pastDurations(before, relative(root, plan.path), graph.tasks);
+  const past = pastDurations(before, booksPlanPath(root, plan.path), graph.tasks);
   const remaining = remainingPath(graph, sel.run, estimateWeight(graph.tasks, past));
   const compare = makePriority(remaining, planOrder(graph), shuffleSeed);
   const agentOf = (id: string) => routes.get(id)?.agent ?? defaultAgent;
@@ -189,9 +190,9 @@ export async function runCommand(planPath: string, given: RunFlags, resume?: Exe
   }
   try {
     const last = resume ?? loadExecution(paths.execution, paths.journal);
-    const planRel = relative(root, plan.path);
+    const planRel = booksPlanPath(root, plan.path);
     // The books of another plan say nothing about this one's tasks (ids like T001 repeat across plans).
-    const previous = last?.plan.path === planRel ? last : undefined;
+    const previous = sameBooksPlan(last?.plan.path, planRel) ? last : undefined;
     const runId = resume?.runId ?? newRunId();
     const options: RunOptions = {
       concurrency,
@@ -218,6 +219,8 @@ export async function runCommand(planPath: string, given: RunFlags, resume?: Exe
 
     // Secrets of the environment (and the agents' own) are masked in all that the run writes or shows.
     const redact = makeRedactor(process.env, ...agentNames.map((n) => config.agents?.[n]?.env));
+    /** The first phase gates that failed in this run (blocking what waits on the phase, if anything). */
+    let phaseGatesFailed: { scope: string; detail: string } | undefined;
     let scheduler: Scheduler | undefined;
     /** Merges waiting for the user's changes to the plan give up (the run is stopping). */
     let stopWaiting: (() => void) | undefined;
@@ -389,7 +392,9 @@ export async function runCommand(planPath: string, given: RunFlags, resume?: Exe
       execute: (t, signal) => runner.execute(t, signal),
       attempts: (id) => runner.attempts(id),
       skipped: sel.done.map((id) => byId.get(id) as Task),
-      afterDone: phaseGateHook(toRun, gateCtx, root, workspaces),
+      afterDone: phaseGateHook(toRun, gateCtx, root, workspaces, (phase, result) => {
+        phaseGatesFailed ??= { scope: phase, detail: gateDetail(result) };
+      }),
       failFast: flags.failFast,
       log: (e) => log.log(e),
     });
@@ -445,25 +450,31 @@ export async function runCommand(planPath: string, given: RunFlags, resume?: Exe
     try {
       // The format's own books first name this run (a platform-mode log), before any task writes to them.
       await planBooks?.flush();
-      const passedBefore = (phase: string) => {
+      const lastResult = (phase: string) => {
         const results = previous?.gates?.phase[phase];
-        return results !== undefined && results.length > 0 && results.every((g) => g.ok);
+        if (results === undefined || results.length === 0) return undefined;
+        return results.every((g) => g.ok) ? 'passed' : 'failed';
       };
-      const owed = await owedPhaseGates(graph, new Set(sel.run), passedBefore, gateCtx, root, workspaces);
-      if (owed) sched.block(owed.waiting, owed.reason);
+      const owed = await owedPhaseGates(graph, new Set(sel.run), lastResult, gateCtx, root, workspaces);
+      if (owed) {
+        phaseGatesFailed = { scope: owed.phase, detail: gateDetail(owed.result) };
+        sched.block(owed.waiting, owed.reason);
+      }
       let summary = await sched.run();
       if (workspaces) {
         // A move of the branch back after the last merge: the tasks it took off are not done.
         await workspaces.recheck();
         summary = sched.summary(summary.durationMs);
       }
+      // Phase gates that failed fail the run, also with nothing left to block (the last phase's).
+      if (summary.status !== 'interrupted' && phaseGatesFailed) {
+        summary = { ...summary, status: 'failed', gatesFailed: phaseGatesFailed };
+      }
       if (summary.status === 'done') {
         // Everything landed: the final gates judge the whole.
         const failed = await runFinalGates(gateCtx, root, workspaces);
-        if (failed) {
-          const finalGatesFailed = `${failed.name}: ${failed.message ?? 'failed'}`;
-          summary = { ...summary, status: 'failed', finalGatesFailed };
-        }
+        if (failed)
+          summary = { ...summary, status: 'failed', gatesFailed: { scope: 'final', detail: gateDetail(failed) } };
       }
       log.log({ type: 'run-finished', runId, summary });
       await planBooks?.flush();
@@ -586,4 +597,9 @@ function initialState(
     journalOffset: 0,
   };
   return state;
+}
+
+/** `build: exit 1`: a failed gate, for the summary's verdict. */
+function gateDetail(g: GateResult): string {
+  return `${g.name}: ${g.message ?? 'failed'}`;
 }

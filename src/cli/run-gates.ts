@@ -92,6 +92,7 @@ export function phaseGateHook(
   c: GateContext,
   root: string,
   workspaces: TaskWorkspaces | undefined,
+  onFailed: (phase: string, result: GateResult) => void,
 ): ((task: Task) => Promise<string | undefined>) | undefined {
   const specs = c.gates.sets.phase;
   if (specs.length === 0) return undefined;
@@ -102,8 +103,15 @@ export function phaseGateHook(
     left.set(task.phase, n);
     if (n > 0) return undefined;
     const failed = await gatesAtHead(specs, { kind: 'phase', phase: task.phase }, c, root, workspaces);
-    return failed ? `phase ${task.phase} gates (${failed.name}: ${failed.message ?? 'failed'})` : undefined;
+    if (!failed) return undefined;
+    onFailed(task.phase, failed);
+    return phaseGatesReason(task.phase, failed);
   };
+}
+
+/** What a phase's failed gates block with: `phase 2 gates (build: exit 1)`. */
+function phaseGatesReason(phase: string, failed: GateResult): string {
+  return `phase ${phase} gates (${failed.name}: ${failed.message ?? 'failed'})`;
 }
 
 /**
@@ -111,19 +119,20 @@ export function phaseGateHook(
  * gates run when its last task landed, unless that run stopped first; and gates that failed then
  * blocked the later phases, whose tasks would now start on a phase nobody checked. So before
  * anything starts, each finished phase with tasks of this run right behind it has its gates run
- * again at the head, unless the last run's books say they passed. The first failure, with the
- * tasks of this run that wait on that phase.
+ * again at the head, unless the last run's books say they passed; and a finished phase whose gates
+ * the last run saw fail has them run again even with nothing behind it (the plan's last phase).
+ * The first failure, with the tasks of this run that wait on that phase (maybe none).
  */
 export async function owedPhaseGates(
   graph: TaskGraph,
   toRun: ReadonlySet<string>,
-  passedBefore: (phase: string) => boolean,
+  lastResult: (phase: string) => 'passed' | 'failed' | undefined,
   c: GateContext,
   root: string,
   workspaces: TaskWorkspaces | undefined,
-): Promise<{ waiting: string[]; reason: string } | undefined> {
+): Promise<{ waiting: string[]; phase: string; result: GateResult; reason: string } | undefined> {
   const specs = c.gates.sets.phase;
-  if (specs.length === 0 || toRun.size === 0) return undefined;
+  if (specs.length === 0) return undefined;
   const finished = (t: Task) => t.status === 'done' || t.status === 'skipped' || (t.optional && !toRun.has(t.id));
   const open = new Set(graph.tasks.filter((t) => !finished(t)).map((t) => t.phase));
   const waiting = new Map<string, string[]>();
@@ -141,11 +150,12 @@ export async function owedPhaseGates(
     }
   });
   for (const phase of [...new Set(graph.tasks.map((t) => t.phase))]) {
-    const tasks = waiting.get(phase);
-    if (!tasks || passedBefore(phase)) continue;
+    if (open.has(phase)) continue;
+    const tasks = waiting.get(phase) ?? [];
+    const last = lastResult(phase);
+    if (last === 'passed' || (tasks.length === 0 && last !== 'failed')) continue;
     const failed = await gatesAtHead(specs, { kind: 'phase', phase }, c, root, workspaces);
-    if (failed)
-      return { waiting: tasks, reason: `phase ${phase} gates (${failed.name}: ${failed.message ?? 'failed'})` };
+    if (failed) return { waiting: tasks, phase, result: failed, reason: phaseGatesReason(phase, failed) };
   }
   return undefined;
 }

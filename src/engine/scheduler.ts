@@ -299,7 +299,8 @@ export class Scheduler {
     }
     const status: RunStatus = this.stopping
       ? 'interrupted'
-      : counts.failed > 0 || counts.conflict > 0 || counts.blocked > 0 || this.halted
+      : // A halt (a budget reached) that left nothing unrun, as on the last task, stopped nothing.
+        counts.failed > 0 || counts.conflict > 0 || counts.blocked > 0 || (this.halted && counts.cancelled > 0)
         ? 'failed'
         : 'done';
     return { status, durationMs, counts, tasks, ...(this.halted && !this.stopping ? { stoppedBy: this.halted } : {}) };

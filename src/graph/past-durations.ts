@@ -1,5 +1,6 @@
 import type { Task } from '../plan/types.js';
 import type { ExecutionState } from '../state/execution.js';
+import { sameBooksPlan } from '../state/paths.js';
 import { isFigure, type PastDuration } from './schedule-info.js';
 
 const MS_PER_MINUTE = 60_000;
@@ -19,7 +20,7 @@ export function pastDurations(
   tasks: readonly Task[],
 ): Map<string, PastDuration> {
   const out = new Map<string, PastDuration>();
-  if (books?.plan.path !== planPath) return out;
+  if (!books || !sameBooksPlan(books.plan.path, planPath)) return out;
   for (const t of tasks) {
     const rec = books.tasks[t.id];
     if (!rec || rec.title !== t.title) continue;

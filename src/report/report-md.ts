@@ -482,6 +482,16 @@ function decisions(tasks: readonly ScopedTask[]): string[] {
 
 // ---------------------------------------------------------------------------------------------
 
+/** The first gate of this run that failed, a phase's before the final ones, with where it ran. */
+function failedGateOf(state: ExecutionState): { where: string; gate: GateResult } | undefined {
+  for (const [phase, list] of Object.entries(state.gates?.phase ?? {})) {
+    const gate = list.find((g) => !g.ok);
+    if (gate) return { where: `phase ${phase}`, gate };
+  }
+  const gate = (state.gates?.final ?? []).find((g) => !g.ok);
+  return gate ? { where: 'final', gate } : undefined;
+}
+
 function nextSteps(input: ReportInput, tasks: readonly ScopedTask[]): string[] {
   const lines = ['## Next steps', ''];
   const attention = tasks.filter((t) => NEEDS_ATTENTION.has(t.rec.status));
@@ -489,12 +499,12 @@ function nextSteps(input: ReportInput, tasks: readonly ScopedTask[]): string[] {
     (t) => t.rec.status === 'pending' || t.rec.status === 'cancelled' || t.rec.status === 'running',
   );
   if (attention.length === 0 && unfinished.length === 0) {
-    // Every task landed, and the gates that judge the whole still said no: that is the next step.
-    const failedGate = (input.state.gates?.final ?? []).find((g) => !g.ok);
+    // Every task landed, and gates that judge what landed still said no: that is the next step.
+    const failedGate = failedGateOf(input.state);
     if (failedGate) {
       return [
         ...lines,
-        `All ${tasks.length} task(s) of this run are done, but the final gate ${code(failedGate.name)} failed: ${period(failedGate.message ?? 'failed')} Fix what it reports and run ${code(input.retryCommand([]))} again: the final gates run again.`,
+        `All ${tasks.length} task(s) of this run are done, but the ${failedGate.where} gate ${code(failedGate.gate.name)} failed: ${period(failedGate.gate.message ?? 'failed')} Fix what it reports and run ${code(input.retryCommand([]))} again: those gates run again.`,
       ];
     }
     return [

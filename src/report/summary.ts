@@ -70,7 +70,10 @@ function verdictOf(s: RunSummary): string {
     case 'failed':
       if (s.counts.failed > 0) return 'some tasks failed';
       if (s.counts.conflict > 0) return 'some tasks could not be merged';
-      if (s.finalGatesFailed !== undefined) return `the final gates failed (${s.finalGatesFailed})`;
+      if (s.gatesFailed !== undefined) {
+        const which = s.gatesFailed.scope === 'final' ? 'the final gates' : `the gates of phase ${s.gatesFailed.scope}`;
+        return `${which} failed (${s.gatesFailed.detail})`;
+      }
       // Nothing failed: it stopped starting tasks (a budget reached), and says why.
       if (s.stoppedBy !== undefined && s.counts.blocked === 0) return `stopped: ${s.stoppedBy}`;
       // Blocked with nothing failed in this run: by a phase's gates.

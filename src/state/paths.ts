@@ -1,5 +1,5 @@
 import { accessSync, constants, mkdirSync, readFileSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { type Diagnostic, errorAt } from '../plan/diagnostic.js';
 import { err, ok, type Result } from '../result.js';
 import { writeFileAtomic } from '../util/atomic-write.js';
@@ -126,4 +126,17 @@ function cannotUse(paths: StatePaths, path: string, fix: string, e: unknown): Di
     );
   }
   return errorAt(undefined, `cannot write ${path}: ${(e as Error).message}; ${what}`);
+}
+
+/**
+ * How the books name a plan: its path from the repository root, `.` for the root itself (a specs
+ * tree or Claudio plan run as `run .`). Books written before this said `''` for the root.
+ */
+export function booksPlanPath(root: string, planPath: string): string {
+  return relative(root, planPath) || '.';
+}
+
+/** Whether books that name `recorded` are about the plan the books would name `current`. */
+export function sameBooksPlan(recorded: string | undefined, current: string): boolean {
+  return recorded !== undefined && (recorded || '.') === current;
 }

@@ -241,7 +241,7 @@ describe('phase and final gates', () => {
     expect(f.stdout).toMatch(/^the final gates failed \(false: exit 1\): 3 done in /m);
     const next = runFile(fin.dir, 'report.md');
     expect(next).toContain('All 3 task(s) of this run are done, but the final gate `false` failed');
-    expect(next).toContain('run `taskwave run tasks.md` again');
+    expect(next).toContain('run `taskwave run tasks.md` again: those gates run again');
     expect(next).not.toContain('Nothing to retry');
   });
 });
@@ -275,6 +275,35 @@ describe('phase gates owed from an earlier run', () => {
     const third = execution(repo.dir);
     expect(third.gates.phase['1']).toEqual([expect.objectContaining({ ok: true })]);
     expect(third.tasks.T003.status).toBe('done');
+  });
+
+  it('a failing gate of the last phase fails the run, and is run again next time until it passes', async () => {
+    const repo = makeRepo(
+      { 'tasks.md': PLAN },
+      {
+        extraConfig:
+          'gates:\n  phase:\n    - name: docs ok\n      run: "test ! -f docs/notes.txt || test -f DOCS_OK"\n',
+      },
+    );
+    const first = await runCli(['run', 'tasks.md'], repo.dir);
+    expect(first.code).toBe(1);
+    expect(first.stdout).toMatch(/^the gates of phase 2 failed \(docs ok: exit 1\): 3 done in /m);
+    expect(execution(repo.dir).status).toBe('failed');
+    expect(runFile(repo.dir, 'report.md')).toContain('but the phase 2 gate `docs ok` failed');
+
+    // Nothing is left to run, and phase 2's gates still owe a pass.
+    const again = await runCli(['run', 'tasks.md'], repo.dir);
+    expect(again.code).toBe(1);
+    expect(execution(repo.dir).gates.phase['2']).toEqual([expect.objectContaining({ name: 'docs ok', ok: false })]);
+
+    repo.write('DOCS_OK', '');
+    repo.git('add', 'DOCS_OK');
+    repo.git('commit', '-qm', 'docs fixed');
+    expect((await runCli(['run', 'tasks.md'], repo.dir)).code).toBe(0);
+    expect(execution(repo.dir).gates.phase['2']).toEqual([expect.objectContaining({ ok: true })]);
+    // Passed once: not run again.
+    expect((await runCli(['run', 'tasks.md'], repo.dir)).code).toBe(0);
+    expect(execution(repo.dir).gates?.phase?.['2']).toBeUndefined();
   });
 
   it('does not run them again when the last run saw them pass', async () => {

@@ -281,6 +281,26 @@ describe('Scheduler stops and hooks', () => {
     expect(summary.stoppedBy).toBeUndefined();
   });
 
+  it('a halt while the last task finishes stops nothing: the run is done', async () => {
+    const c = controlled();
+    const s = new Scheduler({
+      tasks: [task('a'), task('b')],
+      concurrency: 2,
+      compare: byPlanOrder(['a', 'b']),
+      execute: c.execute,
+      log: () => {},
+    });
+    const done = s.run();
+    await tick();
+    await c.finish('a');
+    // The budget is reached by the last task's own cost.
+    s.halt('budget.usd reached: $1.20 of $1.00');
+    await c.finish('b');
+    const summary = await done;
+    expect(summary.status).toBe('done');
+    expect(summary.counts).toMatchObject({ done: 2, cancelled: 0 });
+  });
+
   it('failFast stops the running tasks at the first failure', async () => {
     const tasks = ['a', 'b', 'c'].map((id) => task(id));
     const signals: AbortSignal[] = [];

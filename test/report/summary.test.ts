@@ -77,7 +77,9 @@ describe('the plain lines and the summary', () => {
 
   it('say the final gates failed, or that tasks are blocked, when no task failed', () => {
     const gates = renderSummary(
-      summary([row('T001', 'done'), row('T002', 'skipped')], { finalGatesFailed: 'finalcheck: exit 1' }),
+      summary([row('T001', 'done'), row('T002', 'skipped')], {
+        gatesFailed: { scope: 'final', detail: 'finalcheck: exit 1' },
+      }),
       { color: false },
     );
     expect(gates).toContain('the final gates failed (finalcheck: exit 1): 1 done, 1 already done in 4.0s');

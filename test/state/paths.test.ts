@@ -12,7 +12,7 @@ import {
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { ensureStateDir, statePaths } from '../../src/state/paths.js';
+import { booksPlanPath, ensureStateDir, sameBooksPlan, statePaths } from '../../src/state/paths.js';
 
 /* `.taskwave/` stays out of the user's `git status`, even after a run was killed while making it. */
 
@@ -107,5 +107,16 @@ describe('ensureStateDir on a file system that is in the way', () => {
     } finally {
       chmodSync(dir, 0o755);
     }
+  });
+});
+
+describe('the plan as the books name it', () => {
+  it('is its path from the root, `.` for the root itself, and books that wrote the root as "" still match', () => {
+    expect(booksPlanPath('/repo', '/repo/specs/001/tasks.md')).toBe('specs/001/tasks.md');
+    expect(booksPlanPath('/repo', '/repo')).toBe('.');
+    expect(sameBooksPlan('', '.')).toBe(true);
+    expect(sameBooksPlan('.', '.')).toBe(true);
+    expect(sameBooksPlan('tasks.md', '.')).toBe(false);
+    expect(sameBooksPlan(undefined, '.')).toBe(false);
   });
 });
