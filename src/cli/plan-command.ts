@@ -1,4 +1,3 @@
-import { relative } from 'node:path';
 import pc from 'picocolors';
 import { estimateWeight, pastDurations, scheduleInfo } from '../graph/index.js';
 import type { Plan, Task } from '../plan/types.js';
