@@ -292,7 +292,7 @@ export async function runCommand(planPath: string, given: RunFlags, resume?: Exe
     const runFiles = new RunFiles({
       runDir,
       state,
-      plan: { ...plan, path: displayPath(plan.path) },
+      plan: { ...plan, path: displayPath(plan.path), selected: new Set(sel.run) },
       ...(flags.junit ? { junitPath: resolve(flags.junit) } : {}),
       // Pasted into a shell: a path with a space or an id with a `;` must stay one word.
       retryCommand: (ids) =>

@@ -15,6 +15,8 @@ export interface ReportPlan {
   /** In plan order. */
   tasks: readonly Pick<Task, 'id' | 'title' | 'phase' | 'estimateMinutes'>[];
   phases: readonly Pick<Phase, 'id' | 'title'>[];
+  /** The tasks this run was asked to run (`--only`, `--phase`, …): a task outside them is not this run's. */
+  selected?: ReadonlySet<string>;
 }
 
 export interface ReportInput {
@@ -43,10 +45,11 @@ export interface ScopedTask {
 /**
  * The tasks this run is about, in plan order (records the plan no longer names come last).
  *
- * `state.tasks` holds every task of the plan: those outside the selection are `skipped`, and those
- * done before this run keep their old records. Neither belongs in this run's report: a task done
- * earlier is recognised by not having started since the run began (a resumed run keeps its
- * `startedAt`, so tasks of its earlier process still count).
+ * `state.tasks` holds every task of the plan: those the plan skips are `skipped`, those outside the
+ * selection (`plan.selected`) are `pending` for a later run, and those done before this run keep
+ * their old records. None belongs in this run's report: a task done earlier is recognised by not
+ * having started since the run began (a resumed run keeps its `startedAt`, so tasks of its earlier
+ * process still count).
  */
 export function scopedTasks(state: ExecutionState, plan: ReportPlan): ScopedTask[] {
   const out: ScopedTask[] = [];
@@ -54,7 +57,7 @@ export function scopedTasks(state: ExecutionState, plan: ReportPlan): ScopedTask
   const add = (id: string, p?: ReportPlan['tasks'][number]) => {
     const rec = state.tasks[id];
     seen.add(id);
-    if (!rec || !inThisRun(state, rec)) return;
+    if (!rec || !inThisRun(state, rec) || (plan.selected && !plan.selected.has(id))) return;
     out.push({ id, title: rec.title || p?.title || id, phase: p?.phase, estimateMinutes: p?.estimateMinutes, rec });
   };
   for (const t of plan.tasks) add(t.id, t);

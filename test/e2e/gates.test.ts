@@ -246,6 +246,17 @@ describe('phase and final gates', () => {
   });
 });
 
+describe('report.md of a run of part of the plan', () => {
+  it('speaks of the selected tasks only: the rest are for a later run, not unfinished work to resume', async () => {
+    const repo = makeRepo({ 'tasks.md': PLAN });
+    expect((await runCli(['run', 'tasks.md', '--only', 'T001'], repo.dir)).code).toBe(0);
+    const report = runFile(repo.dir, 'report.md');
+    expect(report).toContain('All 1 task(s) of this run are done. Nothing to retry.');
+    expect(report).not.toContain('taskwave resume');
+    expect(report).not.toMatch(/\| T002 \|/);
+  });
+});
+
 describe('phase gates owed from an earlier run', () => {
   it('runs them before the next phase starts, and blocks it until they pass', async () => {
     const repo = makeRepo(
