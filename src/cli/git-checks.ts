@@ -13,24 +13,26 @@ export interface GitStart {
 }
 
 /**
- * Where a plan is written: its file, or for a folder plan the folder holding all its tasks files. A
- * specs tree or a Claudio plan read from the repository root is not the whole repository: a note
- * elsewhere must not stop the run.
+ * The files taskwave writes a plan's progress in, absolute: the plan file, or each tasks file of a
+ * folder plan, and the format's own books (`bookFiles`: a Claudio task's `status.md`, a specs
+ * tree's `features.json`). Not the folder: a specs tree or a Claudio plan read from the repository
+ * root is not the whole repository, and a note or a design document beside it is not the plan.
  */
-export function planScope(plan: Pick<Plan, 'path' | 'tasks'>): string {
-  if (!isDirectory(plan.path)) return plan.path;
-  const folders = [...new Set(plan.tasks.map((t) => dirname(t.source.file)))];
-  if (folders.length === 0) return plan.path;
-  let common = (folders[0] as string).split(sep);
-  for (const f of folders.slice(1)) {
-    const parts = f.split(sep);
+export function planFilesOf(plan: Pick<Plan, 'path' | 'tasks'>, bookFiles: readonly string[] = []): string[] {
+  const files = [plan.path, ...plan.tasks.map((t) => t.source.file)].filter((f) => !isDirectory(f));
+  return [...new Set([...files, ...bookFiles])];
+}
+
+/** The deepest folder holding every one of `files` (absolute). */
+function commonFolder(files: readonly string[]): string {
+  let common = dirname(files[0] as string).split(sep);
+  for (const f of files.slice(1)) {
+    const parts = dirname(f).split(sep);
     let k = 0;
     while (k < common.length && k < parts.length && common[k] === parts[k]) k++;
     common = common.slice(0, k);
   }
-  const scope = common.join(sep);
-  // Tasks files outside the plan's folder (never expected): keep the folder itself.
-  return scope === plan.path || scope.startsWith(`${plan.path}${sep}`) ? scope : plan.path;
+  return common.join(sep) || sep;
 }
 
 /**
@@ -38,7 +40,11 @@ export function planScope(plan: Pick<Plan, 'path' | 'tasks'>): string {
  * to start from, and the plan committed as it is on disk — taskwave commits each tick, so a plan with
  * uncommitted edits could not take them without mixing in the user's changes.
  */
-export async function checkGitStart(root: string, plan: Plan): Promise<Result<GitStart, Diagnostic[]>> {
+export async function checkGitStart(
+  root: string,
+  plan: Plan,
+  planFiles: readonly string[],
+): Promise<Result<GitStart, Diagnostic[]>> {
   const head = await git(root, ['rev-parse', '--verify', '--quiet', 'HEAD']);
   if (!head.ok) {
     return err([
@@ -54,11 +60,14 @@ export async function checkGitStart(root: string, plan: Plan): Promise<Result<Gi
       ),
     ]);
   }
-  const planRel = relative(root, planScope(plan)) || '.';
-  const planStatus = await git(root, ['status', '--porcelain=v1', '--untracked-files=all', '--', planRel]);
-  const planDirty = planStatus.ok ? planStatus.value.split('\n').filter(Boolean) : [];
+  // One status of the folder that holds them all, read for those files alone (a Claudio tree's
+  // status files can be thousands: too many for one command line).
+  const wanted = new Set(planFiles.map((f) => relative(root, f)));
+  const scope = planFiles.length > 0 ? relative(root, commonFolder(planFiles)) || '.' : '.';
+  const planStatus = await git(root, ['status', '--porcelain=v1', '-z', '--untracked-files=all', '--', scope]);
+  const planDirty = planStatus.ok ? dirtyPaths(planStatus.value).filter((f) => wanted.has(f)) : [];
   if (planDirty.length > 0) {
-    const files = planDirty.map((l) => l.slice(3)).slice(0, 5);
+    const files = planDirty.slice(0, 5);
     return err([
       errorAt(
         undefined,
@@ -74,4 +83,17 @@ export async function checkGitStart(root: string, plan: Plan): Promise<Result<Gi
         .map((l) => l.slice(3))
     : [];
   return ok({ branch: branch.value.trim(), dirty });
+}
+
+/** The paths of `git status --porcelain=v1 -z`: a rename's record carries its old path after it. */
+function dirtyPaths(out: string): string[] {
+  const fields = out.split('\0');
+  const paths: string[] = [];
+  for (let i = 0; i < fields.length; i++) {
+    const f = fields[i] as string;
+    if (f.length < 4) continue;
+    paths.push(f.slice(3));
+    if (f[0] === 'R' || f[0] === 'C') i++;
+  }
+  return paths;
 }

@@ -51,7 +51,7 @@ import { deleteLandedBranches } from '../workspace/landed-branches.js';
 import { recoverKilledRun } from '../workspace/recover.js';
 import { TaskWorkspaces } from '../workspace/task-workspaces.js';
 import { cleanupDeadRun, hasWorktrees, refSafe } from '../workspace/worktrees.js';
-import { checkGitStart, type GitStart } from './git-checks.js';
+import { checkGitStart, type GitStart, planFilesOf } from './git-checks.js';
 import { displayPath, displaySpan, EXIT, formatForUser, printDiagnostics } from './output.js';
 import {
   type GateContext,
@@ -165,9 +165,11 @@ export async function runCommand(planPath: string, given: RunFlags, resume?: Exe
 
   // Worktrees need a branch to merge into and a committed plan; decided before anything is written.
   const inPlace = flags.inPlace === true || !ctx.git;
+  // Every file a tick writes: the plan's, and the format's own books.
+  const tickedFiles = inPlace ? [] : planFilesOf(plan, format.bookFiles?.(plan));
   let gitStart: GitStart | undefined;
   if (!inPlace) {
-    const g = await checkGitStart(root, plan);
+    const g = await checkGitStart(root, plan, tickedFiles);
     if (!g.ok) {
       printDiagnostics(g.error);
       return EXIT.usage;
@@ -251,9 +253,7 @@ export async function runCommand(planPath: string, given: RunFlags, resume?: Exe
     // are written as the run goes.
     const planBooks = inPlace ? new PlanBooks(format, plan, state, warn) : undefined;
     // The files the plan is written in: the plan file, or each tasks file of a folder format.
-    const planFiles = [...new Set([plan.path, ...plan.tasks.map((t) => t.source.file)])]
-      .filter((f) => !isDirectory(f))
-      .map((f) => relative(root, f));
+    const planFiles = planFilesOf(plan).map((f) => relative(root, f));
     // Ticks that only edit the (committed) plan files, with no books of the format's own.
     const ticksEditPlanFiles = format.ticksEditOnly === true && !format.recordProgress;
     const workspaces = gitStart
@@ -267,7 +267,8 @@ export async function runCommand(planPath: string, given: RunFlags, resume?: Exe
           killGraceMs: config.killGrace !== undefined ? parseDuration(config.killGrace) : undefined,
           tick: (dir, taskId) => tickIn(dir, format, plan, root, taskId, state),
           tickEditsTrackedFiles: ticksEditPlanFiles,
-          planFiles,
+          // A merge waits for the user's edits to any file a tick writes (a Claudio task's status.md too).
+          planFiles: tickedFiles.map((f) => relative(root, f)),
           redact,
           onWaiting: (files) =>
             warn(

@@ -170,4 +170,10 @@ export interface PlanFormat {
    * finish, and once when the run ends (`progress.status` is no longer `running`).
    */
   recordProgress?(plan: Plan, progress: PlanProgress): Promise<Result<void, Diagnostic>>;
+  /**
+   * The files besides the tasks files that `writeStatus` and `recordProgress` write (a Claudio
+   * task's `status.md`, a specs tree's `features.json`), absolute: a run refuses to start over
+   * uncommitted changes to them, and a merge waits for them, as for the plan itself.
+   */
+  bookFiles?(plan: Plan): string[];
 }

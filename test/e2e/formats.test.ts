@@ -265,6 +265,26 @@ describe('Claudio through the CLI', () => {
 **Status**: Not Started
 `;
 
+  it('refuses to start over uncommitted edits to the files its ticks write, not over the documents beside them', async () => {
+    const files = {
+      '.claudio/phase1/tasks.md': TASKS,
+      '.claudio/phase1/task1/status.md': STATUS,
+      '.claudio/phase1/task1/claude.md': '# Context for 1.1\n',
+    };
+    const edited = makeRepo(files);
+    edited.write('.claudio/phase1/task1/status.md', `${STATUS}\nmy note\n`);
+    const refused = await runCli(['run', '.'], edited.dir);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toContain('the plan has uncommitted changes (.claudio/phase1/task1/status.md)');
+    expect(edited.agentLog()).toEqual([]);
+
+    const context = makeRepo(files);
+    context.script({ '1.1': { write: { 'Cargo.toml': '[package]\n' } } });
+    context.write('.claudio/phase1/task1/claude.md', '# Context for 1.1, edited\n');
+    expect((await runCli(['run', '.'], context.dir)).code).toBe(0);
+    expect(context.read('.claudio/phase1/task1/claude.md')).toBe('# Context for 1.1, edited\n');
+  });
+
   it('runs the tasks in dependency order with their claude.md, and writes each task status.md', async () => {
     const repo = makeRepo({
       '.claudio/phase1/tasks.md': TASKS,

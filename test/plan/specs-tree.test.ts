@@ -406,3 +406,14 @@ describe.skipIf(!existsSync(SEED))('specs-tree: the shared example tree', () => 
     expect(plan.phases.map((p) => p.id)).toEqual(['0', '1']);
   });
 });
+
+describe('specs tree: the books its ticks write', () => {
+  it('names features.json, .claude/project.json and .claude/execution/execution.json of the tree', async () => {
+    const plan = await load(fixture('tree'));
+    expect(specsTreeFormat.bookFiles?.(plan)).toEqual([
+      join(plan.path, 'features.json'),
+      join(plan.path, '.claude', 'project.json'),
+      join(plan.path, '.claude', 'execution', 'execution.json'),
+    ]);
+  });
+});

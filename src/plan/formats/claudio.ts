@@ -4,7 +4,7 @@ import { type Diagnostic, errorAt } from '../diagnostic.js';
 import type { Plan, PlanFormat } from '../types.js';
 import { readTree } from './claudio/read.js';
 import { phaseDirs, scopeOf } from './claudio/tree.js';
-import { recordTaskDone } from './claudio/write.js';
+import { claudioBookFiles, recordTaskDone } from './claudio/write.js';
 
 /*
  * Claudio's `.claudio/` tree: `phaseN/tasks.md` (or `phases/phaseN/tasks.md`) with `## Task N.M:`
@@ -85,5 +85,9 @@ export const claudioFormat: PlanFormat = {
   async writeStatus(plan: Plan, taskId: string, status: 'done'): Promise<Result<void, Diagnostic>> {
     if (status !== 'done') return err(errorAt(undefined, `cannot record status ${String(status)} in a Claudio tree`));
     return recordTaskDone(plan.path, taskId, new Date());
+  },
+
+  bookFiles(plan: Plan): string[] {
+    return claudioBookFiles(plan.path);
   },
 };

@@ -8,7 +8,16 @@ import type { Plan, PlanFormat, PlanProgress } from '../types.js';
 import { assemblePlan, type LoadedSpec } from './specs-tree/assemble.js';
 import { readSpecBooks } from './specs-tree/books.js';
 import { recordExecution } from './specs-tree/execution.js';
-import { compareSpecs, findProjectRoot, findSpecFolders, type SpecFolder, tasksFileOf } from './specs-tree/layout.js';
+import {
+  compareSpecs,
+  executionFile,
+  featuresFile,
+  findProjectRoot,
+  findSpecFolders,
+  projectFile,
+  type SpecFolder,
+  tasksFileOf,
+} from './specs-tree/layout.js';
 import { scanTasksFile } from './specs-tree/tasks-file.js';
 import { writeTaskDone } from './specs-tree/write-back.js';
 
@@ -115,5 +124,9 @@ export const specsTreeFormat: PlanFormat = {
 
   async recordProgress(plan: Plan, progress: PlanProgress): Promise<Result<void, Diagnostic>> {
     return recordExecution(plan, progress);
+  },
+
+  bookFiles(plan: Plan): string[] {
+    return [featuresFile(plan.path), projectFile(plan.path), executionFile(plan.path)];
   },
 };

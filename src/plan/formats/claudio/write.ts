@@ -127,3 +127,18 @@ function markInTasksFile(place: TaskPlace, taskId: string): Result<void, Diagnos
     return changed;
   });
 }
+
+/** Every file `recordTaskDone` may write besides the tasks files: the status files of each task, phase and the project. */
+export function claudioBookFiles(planPath: string): string[] {
+  const scope = scopeOf(planPath);
+  if (!scope) return [];
+  const tree = readTree(scope.root, planPath);
+  const files = new Set<string>([join(scope.root, 'status.md')]);
+  for (const place of tree.places.values()) {
+    files.add(
+      place.statusFile ?? join(place.taskDir ?? join(place.phase.dir, `task${place.draft.minor}`), 'status.md'),
+    );
+    files.add(join(place.phase.dir, 'phase_status.md'));
+  }
+  return [...files];
+}
