@@ -12,6 +12,8 @@ import { builtInAgentNames } from '../agents/registry.js';
 export interface ConfigIssue {
   path: (string | number)[];
   message: string;
+  /** About the key being there at all: shown at the key's line, not its value's. */
+  atKey?: boolean;
 }
 
 /** A gate entry as the schema reads it. */
@@ -56,6 +58,14 @@ function agentIssues(config: CheckedConfig): ConfigIssue[] {
     if (problem) issues.push({ path: ['routing', i, 'agent'], message: problem });
   });
   for (const [name, agent] of Object.entries(config.agents ?? {})) {
+    // Settings for an agent that cannot exist (`claud:` for `claude:`) would be read by nothing.
+    if (!agent.command && !builtInAgentNames().includes(name)) {
+      issues.push({
+        path: ['agents', name],
+        atKey: true,
+        message: `not a built-in adapter (${builtInAgentNames().join(', ')}) and no command: a typo?`,
+      });
+    }
     if (agent.command && isEmptyCommand(agent.command)) {
       issues.push({
         path: ['agents', name, 'command'],

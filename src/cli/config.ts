@@ -11,6 +11,15 @@ import { configIssues } from './config-checks.js';
 
 export { CONFIG_FILE } from '../workspace/repo.js';
 
+/** The most tasks (or gates) at once: the same bound as --concurrency's, a typo caught the same way. */
+export const MAX_CONCURRENCY = 1000;
+
+const concurrencyLimit = z
+  .number()
+  .int(`expected a whole number from 1 to ${MAX_CONCURRENCY}`)
+  .min(1, `expected a whole number from 1 to ${MAX_CONCURRENCY}`)
+  .max(MAX_CONCURRENCY, `expected a whole number from 1 to ${MAX_CONCURRENCY}`);
+
 const duration = z.union([z.string(), z.number()]).refine((v) => parseDuration(v) !== undefined, {
   message: 'expected a duration such as 30m, 1h30m, 90s',
 });
@@ -27,7 +36,7 @@ const agentSchema = z
     model: z.string().optional(),
     timeout: duration.optional(),
     maxTurns: z.number().int().positive().optional(),
-    concurrency: z.number().int().positive().optional(),
+    concurrency: concurrencyLimit.optional(),
     skipPermissions: z.boolean().optional(),
   })
   .superRefine((agent, ctx) => {
@@ -83,7 +92,7 @@ const routingRule = z
 
 const configSchema = z.strictObject({
   agent: z.string().optional(),
-  concurrency: z.number().int().positive().optional(),
+  concurrency: concurrencyLimit.optional(),
   killGrace: duration.optional(),
   agents: z.record(z.string(), agentSchema).optional(),
   gates: z
@@ -91,7 +100,7 @@ const configSchema = z.strictObject({
       task: z.array(gateCommand).optional(),
       phase: z.array(gateCommand).optional(),
       final: z.array(gateCommand).optional(),
-      concurrency: z.number().int().positive().optional(),
+      concurrency: concurrencyLimit.optional(),
       /** Extra patterns (regular expressions) the diff of a task must not contain. */
       secrets: z.array(regex).optional(),
       /** Patterns of findings that are not secrets (false positives). */
@@ -133,7 +142,9 @@ const configSchema = z.strictObject({
 
 /** Plus the checks across keys and of what values mean (config-checks.ts), each at its value's line. */
 const checkedConfigSchema = configSchema.superRefine((config, ctx) => {
-  for (const issue of configIssues(config)) ctx.addIssue({ code: 'custom', path: issue.path, message: issue.message });
+  for (const issue of configIssues(config)) {
+    ctx.addIssue({ code: 'custom', path: issue.path, message: issue.message, params: { atKey: issue.atKey === true } });
+  }
 });
 
 export type Config = z.infer<typeof configSchema>;

@@ -9,7 +9,7 @@ import type { Plan, PlanFormat } from '../plan/types.js';
 import { err, ok, type Result } from '../result.js';
 import { isDirectory } from '../util/fs-kind.js';
 import { findRoot } from '../workspace/repo.js';
-import { type Config, findConfig, loadConfig } from './config.js';
+import { type Config, findConfig, loadConfig, MAX_CONCURRENCY } from './config.js';
 
 export interface PlanContext {
   /** The plan, its tasks' dependencies bridged over done ones (`bridgeDoneTasks`). */
@@ -69,11 +69,12 @@ export function pickAgent(ctx: PlanContext, name: string | undefined): Result<Ag
 }
 
 /**
- * A whole number from 1 to `max`. The bound keeps a typo (or "99999999999999999999 agents", which
- * reads as 1e+20) from being taken as a limit, and `max` is kept within the safe integers.
+ * A whole number from 1 to `max`, in plain decimal digits. The bound keeps a typo (or
+ * "99999999999999999999 agents", which reads as 1e+20) from being taken as a limit, and `max` is
+ * kept within the safe integers. `Number` alone would read `0x10` as 16 and `1e2` as 100.
  */
-export function parsePositiveInt(value: string, flag: string, max = 1000): Result<number, Diagnostic[]> {
-  const n = Number(value);
+export function parsePositiveInt(value: string, flag: string, max = MAX_CONCURRENCY): Result<number, Diagnostic[]> {
+  const n = /^[0-9]+$/.test(value) ? Number(value) : Number.NaN;
   if (!Number.isSafeInteger(n) || n < 1 || n > max)
     return err([errorAt(undefined, `${flag} expects a whole number from 1 to ${max}, got '${value}'`)]);
   return ok(n);

@@ -1,5 +1,6 @@
 import { Command, CommanderError, Option } from 'commander';
 import { errorAt } from '../plan/diagnostic.js';
+import { ignoreClosedOutput } from '../util/closed-output.js';
 import { cleanCommand } from './clean-command.js';
 import { graphCommand } from './graph-command.js';
 import { initCommand } from './init-command.js';
@@ -12,6 +13,8 @@ const collect = (value: string, previous: string[] = []) => [...previous, ...val
 
 /** Parse the arguments and run a command; resolves to the process exit code (DESIGN.md contract). */
 export async function main(argv: string[]): Promise<number> {
+  // `taskwave … | head -1`: a reader that goes away is no reason to crash, nor to abandon a run.
+  ignoreClosedOutput();
   let code: number = EXIT.ok;
   const color = Boolean(process.stdout.isTTY) && !process.env.NO_COLOR;
   const program = new Command('taskwave')

@@ -2,13 +2,15 @@ import { isAbsolute, join } from 'node:path';
 import pc from 'picocolors';
 import { formatDuration } from '../events.js';
 import { type Diagnostic, errorAt } from '../plan/diagnostic.js';
+import { shownPath } from '../plan/shown-path.js';
 import { ok, type Result } from '../result.js';
 import { type ExecutionState, readExecution } from '../state/execution.js';
 import { isAlive, readLock } from '../state/lock.js';
 import { statePaths } from '../state/paths.js';
+import { shellCommand } from '../util/shell-quote.js';
 import { terminalText } from '../util/terminal-text.js';
 import { findRoot } from '../workspace/repo.js';
-import { displayPath, EXIT, printDiagnostics } from './output.js';
+import { EXIT, printDiagnostics } from './output.js';
 
 export interface LastRun {
   state: ExecutionState;
@@ -37,6 +39,11 @@ export function lastRun(dir: string): Result<LastRun | undefined, Diagnostic> {
 
 export function planPathOf(state: ExecutionState, root: string): string {
   return isAbsolute(state.plan.path) ? state.plan.path : join(root, state.plan.path);
+}
+
+/** The plan's path as the books keep it, relative to the root: `run .` kept '', which reads as nothing. */
+function recordedPlanPath(state: ExecutionState): string {
+  return state.plan.path === '' ? '.' : state.plan.path;
 }
 
 /** `taskwave status`: where the last run stands. */
@@ -70,7 +77,9 @@ export function statusCommand(flags: { json?: boolean; color?: boolean }): numbe
       ? `done with the tasks it selected; ${o.pending} of the plan's ${o.total} tasks not run yet`
       : state.status;
   out.push(
-    c.bold(`run ${state.runId} of ${terminalText(state.plan.path, { oneLine: true })} (${state.plan.format}): ${how}`),
+    c.bold(
+      `run ${state.runId} of ${terminalText(recordedPlanPath(state), { oneLine: true })} (${state.plan.format}): ${how}`,
+    ),
   );
   out.push(
     `${o.total} tasks: ${o.done} done, ${o.running} running, ${o.failed} failed, ${o.blocked} blocked, ${o.pending} pending, ${o.skipped} skipped`,
@@ -94,7 +103,9 @@ export function statusCommand(flags: { json?: boolean; color?: boolean }): numbe
     }
   }
   if (!live && state.status !== 'done') out.push('', 'continue with: taskwave resume');
-  if (partial) out.push('', `run the rest with: taskwave run ${displayPath(planPathOf(state, last.root))}`);
+  // A command to paste: a path with spaces, quotes or `$` in it stays one argument, taken as written.
+  const rest = shellCommand(['taskwave', 'run', shownPath(planPathOf(state, last.root))]);
+  if (partial) out.push('', `run the rest with: ${terminalText(rest, { oneLine: true })}`);
   process.stdout.write(`${out.join('\n')}\n`);
   return EXIT.ok;
 }

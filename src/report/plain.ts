@@ -1,11 +1,12 @@
 import { formatDuration, type Logger, type RunEvent } from '../events.js';
 import { formatDiagnostic } from '../plan/diagnostic.js';
+import { writeIfOpen } from '../util/closed-output.js';
 import { renderSummary } from './summary.js';
 import { terminalEvent } from './terminal-event.js';
 
 /** One plain line per event, for CI logs and pipes. */
 export class PlainLogger implements Logger {
-  constructor(private readonly write: (line: string) => void = (l) => process.stdout.write(`${l}\n`)) {}
+  constructor(private readonly write: (line: string) => void = (l) => writeIfOpen(process.stdout, `${l}\n`)) {}
 
   log(e: RunEvent): void {
     const line = plainLine(terminalEvent(e));

@@ -2,6 +2,7 @@ import { createLogUpdate } from 'log-update';
 import pc from 'picocolors';
 import { formatDuration, type Logger, type RunEvent } from '../events.js';
 import { formatLocation } from '../plan/diagnostic.js';
+import { isOpen, writeIfOpen } from '../util/closed-output.js';
 import { plainLine } from './plain.js';
 import { renderSummary } from './summary.js';
 import { terminalEvent } from './terminal-event.js';
@@ -108,7 +109,7 @@ export class TtyLogger implements Logger {
         break;
       case 'run-finished':
         this.stop();
-        this.out.write(`\n${renderSummary(e.summary, { color: true, width: this.out.columns })}\n`);
+        writeIfOpen(this.out, `\n${renderSummary(e.summary, { color: true, width: this.out.columns })}\n`);
         break;
       default: {
         const never: never = e;
@@ -124,18 +125,20 @@ export class TtyLogger implements Logger {
   private stop(): void {
     if (this.timer) clearInterval(this.timer);
     this.timer = undefined;
-    this.update.clear();
+    if (isOpen(this.out)) this.update.clear();
   }
 
   /** A permanent line above the live block. */
   private print(line: string): void {
+    // A terminal closed under a running run: the run goes on, its books are the record.
+    if (!isOpen(this.out)) return;
     this.update.clear();
     this.out.write(`${line}\n`);
     this.render();
   }
 
   private render(): void {
-    if (!this.timer) return;
+    if (!this.timer || !isOpen(this.out)) return;
     const width = Math.max(40, (this.out.columns || 100) - 1);
     const now = Date.now();
     const lines: string[] = [];

@@ -49,9 +49,17 @@ describe('parseConfig: values that name nothing real, at their line', () => {
       expect.stringMatching(
         /^taskwave\.yaml:1:8: error: agent: agent 'ghost' has no agents\.ghost\.command and is not a built-in adapter/,
       ),
+      expect.stringMatching(/^taskwave\.yaml:3:3: error: agents\.ghost: not a built-in adapter/),
     ]);
     // A built-in adapter needs no entry.
     expect(parseConfig('agent: codex\nrouting:\n  - words: docs\n    agent: claude\n', 'taskwave.yaml').ok).toBe(true);
+  });
+
+  it('an agents entry that is neither a built-in adapter nor a command agent, though nothing names it', () => {
+    expect(refused('agents:\n  claude:\n    model: sonnet\n  claud:\n    model: opus\n')).toEqual([
+      'taskwave.yaml:4:3: error: agents.claud: not a built-in adapter (claude, codex, gemini, opencode, aider, cursor) and no command: a typo?',
+    ]);
+    expect(parseConfig(`${fake}  codex:\n    model: o3\n`, 'taskwave.yaml').ok).toBe(true);
   });
 
   it('commands that run nothing: gate entries and an agent command', () => {
@@ -122,5 +130,21 @@ describe('parseConfig: command agents', () => {
       '/repo/taskwave.yaml',
     );
     expect(r.ok).toBe(true);
+  });
+});
+
+describe('parseConfig: concurrency, bounded as --concurrency is', () => {
+  it('refuses 0, more than 1000 and fractions at their line, for the run, an agent and the gates', () => {
+    const bound = 'expected a whole number from 1 to 1000';
+    expect(refused('concurrency: 5000\n')).toEqual([`taskwave.yaml:1:14: error: concurrency: ${bound}`]);
+    expect(refused('concurrency: 0\n')).toEqual([`taskwave.yaml:1:14: error: concurrency: ${bound}`]);
+    expect(refused('concurrency: 2.5\n')).toEqual([`taskwave.yaml:1:14: error: concurrency: ${bound}`]);
+    expect(refused('agents:\n  claude:\n    concurrency: 1001\n')).toEqual([
+      `taskwave.yaml:3:18: error: agents.claude.concurrency: ${bound}`,
+    ]);
+    expect(refused('gates:\n  concurrency: 5000\n')).toEqual([
+      `taskwave.yaml:2:16: error: gates.concurrency: ${bound}`,
+    ]);
+    expect(parseConfig('concurrency: 1000\ngates:\n  concurrency: 1\n', 'taskwave.yaml').ok).toBe(true);
   });
 });

@@ -122,6 +122,14 @@ describe('diagnostics', () => {
       ['run', 'tasks.md', '-c', '99999999999999999999'],
       /--concurrency expects a whole number from 1 to 1000, got '99999999999999999999'/,
     );
+    // Number() alone reads these as 16 and 100.
+    for (const value of ['0x10', '1e2', '12.0', ' 3']) {
+      await expectPlanError(
+        plan,
+        ['run', 'tasks.md', '-c', value],
+        new RegExp(`--concurrency expects a whole number from 1 to 1000, got '${value.replace('.', '\\.')}'`),
+      );
+    }
     await expectPlanError(
       plan,
       ['run', 'tasks.md', 'use 99999999999999999999999 agents'],

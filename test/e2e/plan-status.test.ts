@@ -123,6 +123,22 @@ describe('taskwave status', () => {
     });
     expect(json.overall).toEqual({ total: 4, done: 2, failed: 1, running: 0, pending: 0, skipped: 0, blocked: 1 });
   });
+
+  it('quotes the command it suggests for the rest of the plan, and shows a path recorded as empty as .', async () => {
+    const planPath = "my specs/001 it's $HOME/tasks.md";
+    const repo = makeRepo({ [planPath]: PLAN });
+    expect((await runCli(['run', planPath, '--only', 'T002'], repo.dir)).code).toBe(0);
+    const quoted = await runCli(['status'], repo.dir);
+    expect(quoted.stdout).toContain("run the rest with: taskwave run 'my specs/001 it'\\''s $HOME/tasks.md'\n");
+
+    // A plan run as `run .` is recorded relative to the root as ''.
+    const books = JSON.parse(repo.read('.taskwave/execution.json'));
+    repo.write('.taskwave/execution.json', JSON.stringify({ ...books, plan: { ...books.plan, path: '' } }));
+    const dot = await runCli(['status'], repo.dir);
+    expect(dot.code).toBe(0);
+    expect(dot.stdout).toMatch(/^run \S+ of \. \(markdown\)/);
+    expect(dot.stdout).toContain('run the rest with: taskwave run .\n');
+  });
 });
 
 const REAL = fileURLToPath(new URL('../../../shared/fixtures/real/', import.meta.url));

@@ -305,3 +305,44 @@ describe('a state folder that cannot be used', () => {
     expect(repo.read('tasks.md')).toBe(PLAN);
   });
 });
+
+/**
+ * The CLI with its stdout read by something like `head -1`: the first line read, then the pipe
+ * closed, so every later write of taskwave's meets a reader that is gone (EPIPE).
+ */
+function runCliIntoHead(args: string[], cwd: string) {
+  const { child, done } = startCli(args, cwd);
+  child.stdout.once('data', () => {
+    child.stdout.destroy();
+  });
+  return done;
+}
+
+describe('a reader of the output that goes away (taskwave … | head -1)', () => {
+  it('plan of a large plan ends quietly with exit 0', async () => {
+    const tasks = Array.from({ length: 5000 }, (_, i) => `- [ ] T${i + 1} [P] task number ${i + 1}`);
+    const repo = makeRepo({ 'big.md': `# Tasks\n\n## Phase 1\n\n${tasks.join('\n')}\n` });
+    for (const args of [
+      ['plan', 'big.md'],
+      ['plan', 'big.md', '--json'],
+      ['graph', 'big.md'],
+    ]) {
+      const r = await runCliIntoHead(args, repo.dir);
+      expect(r.stderr, args.join(' ')).not.toMatch(/EPIPE|internal error|\n\s+at /);
+      expect(r.code, args.join(' ')).toBe(0);
+    }
+  });
+
+  it('a run goes on to its end: done in its books, no lock left, exit 0', async () => {
+    for (const json of [false, true]) {
+      const repo = makeRepo({ 'tasks.md': PLAN });
+      repo.script({ '*': { sleepMs: 300 } });
+      const r = await runCliIntoHead(['run', 'tasks.md', ...(json ? ['--json'] : [])], repo.dir);
+      expect(r.stderr).not.toMatch(/EPIPE|internal error|\n\s+at /);
+      expect(r.code).toBe(0);
+      expect(JSON.parse(repo.read('.taskwave/execution.json')).status).toBe('done');
+      expect(existsSync(join(repo.dir, '.taskwave', 'lock'))).toBe(false);
+      expect(repo.read('tasks.md')).not.toContain('- [ ]');
+    }
+  });
+});
