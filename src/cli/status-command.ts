@@ -3,6 +3,7 @@ import pc from 'picocolors';
 import { formatDuration } from '../events.js';
 import { type Diagnostic, errorAt } from '../plan/diagnostic.js';
 import { shownPath } from '../plan/shown-path.js';
+import { failedGateOf } from '../report/report-md.js';
 import { ok, type Result } from '../result.js';
 import { type ExecutionState, readExecution } from '../state/execution.js';
 import { isAlive, readLock } from '../state/lock.js';
@@ -84,6 +85,12 @@ export function statusCommand(flags: { json?: boolean; color?: boolean }): numbe
   out.push(
     `${o.total} tasks: ${o.done} done, ${o.running} running, ${o.failed} failed, ${o.blocked} blocked, ${o.pending} pending, ${o.skipped} skipped`,
   );
+  // A run can fail with every task done: its phase or final gates said no.
+  const gate = failedGateOf(state);
+  if (gate) {
+    const said = terminalText(gate.gate.message ?? 'failed', { oneLine: true });
+    out.push(c.red(`the ${gate.where} gate ${terminalText(gate.gate.name, { oneLine: true })} failed: ${said}`));
+  }
   out.push(`started ${state.startedAt}, updated ${state.updatedAt}`);
   const notable = Object.entries(state.tasks).filter(
     ([, t]) => t.status !== 'done' && t.status !== 'pending' && t.status !== 'skipped',

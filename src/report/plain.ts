@@ -28,7 +28,10 @@ export function plainLine(e: RunEvent): string | undefined {
       // A conflict is its own outcome in the books (execution.json, status, report.md): here too.
       return `${e.error.reason === 'merge-conflict' ? 'conflict ' : 'failed  '}${e.taskId} ${e.title}: ${e.message}`;
     case 'task-blocked':
-      return `blocked ${e.taskId} ${e.title}: depends on failed ${e.blockedBy}`;
+      // `blockedBy` is a task's id, or what else blocks it (a phase's gates).
+      return /\s/.test(e.blockedBy)
+        ? `blocked ${e.taskId} ${e.title}: by ${e.blockedBy}`
+        : `blocked ${e.taskId} ${e.title}: depends on ${e.blockedBy}, which did not land`;
     case 'task-cancelled':
       return `stopped ${e.taskId} ${e.title}`;
     case 'task-rebased':

@@ -486,7 +486,7 @@ function decisions(tasks: readonly ScopedTask[]): string[] {
 // ---------------------------------------------------------------------------------------------
 
 /** The first gate of this run that failed, a phase's before the final ones, with where it ran. */
-function failedGateOf(state: ExecutionState): { where: string; gate: GateResult } | undefined {
+export function failedGateOf(state: ExecutionState): { where: string; gate: GateResult } | undefined {
   for (const [phase, list] of Object.entries(state.gates?.phase ?? {})) {
     const gate = list.find((g) => !g.ok);
     if (gate) return { where: `phase ${phase}`, gate };
@@ -564,6 +564,11 @@ function advice(rec: TaskRecord): string {
     const branch = branchOf(rec.error);
     return branch ? ` Inspect branch ${code(branch)}: resolve and merge it by hand, or run the task again.` : '';
   }
-  if (rec.status === 'blocked') return ' It runs once that task is done.';
+  if (rec.status === 'blocked') {
+    // Blocked by a phase's gates, not by a task: it runs once they pass.
+    return /^blocked by phase \S+ gates/.test(rec.error ?? '')
+      ? ' It runs once those gates pass.'
+      : ' It runs once that task is done.';
+  }
   return '';
 }

@@ -276,6 +276,8 @@ describe('phase gates owed from an earlier run', () => {
       error: expect.stringMatching(/^blocked by phase 1 gates \(phase ok/),
     });
     expect(starts(repo.agentLog()).filter((e) => e.id === 'T003')).toHaveLength(0);
+    expect(again.stdout).toMatch(/^blocked T003 .*: by phase 1 gates \(phase ok: exit 1\)$/m);
+    expect(runFile(repo.dir, 'report.md')).toContain('It runs once those gates pass.');
     expect(repo.read('tasks.md')).toContain('- [ ] T003');
 
     repo.write('PHASE_OK', '');
@@ -301,6 +303,7 @@ describe('phase gates owed from an earlier run', () => {
     expect(first.stdout).toMatch(/^the gates of phase 2 failed \(docs ok: exit 1\): 3 done in /m);
     expect(execution(repo.dir).status).toBe('failed');
     expect(runFile(repo.dir, 'report.md')).toContain('but the phase 2 gate `docs ok` failed');
+    expect((await runCli(['status'], repo.dir)).stdout).toContain('the phase 2 gate docs ok failed: exit 1');
 
     // Nothing is left to run, and phase 2's gates still owe a pass.
     const again = await runCli(['run', 'tasks.md'], repo.dir);

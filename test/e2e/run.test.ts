@@ -222,7 +222,7 @@ describe('taskwave run', () => {
     expect(text).toContain('- [x] T003');
     expect(text).toContain('- [ ] T004');
     expect(r.stdout).toMatch(/^failed {2}T002 .*agent exited with code 3/m);
-    expect(r.stdout).toMatch(/^blocked T004 .*depends on failed T002/m);
+    expect(r.stdout).toMatch(/^blocked T004 .*depends on T002, which did not land$/m);
     expect(r.stdout).toMatch(/some tasks failed: 2 done, 1 failed, 1 blocked/);
     const exec = JSON.parse(repo.read('.taskwave/execution.json'));
     expect(exec.status).toBe('failed');
