@@ -6,6 +6,7 @@ import { parseDuration } from '../util/duration.js';
 import { terminalText } from '../util/terminal-text.js';
 import { loadPlanContext, type PlanContext, parsePositiveInt, pickAgent } from './context.js';
 import { describeHintOptions, type FocusScope, parseHints, resolveFocus } from './hints.js';
+import { printDiagnostics } from './output.js';
 import { type Route, routeTasks } from './routing.js';
 import type { RunFlags } from './run-command.js';
 import { emptyScopeFlags, nothingSelected, type PreparedRun, prepareRun, selectOptionsOf } from './selection.js';
@@ -117,9 +118,15 @@ export async function prepare(planPath: string, given: RunFlags): Promise<Result
   for (const name of names) {
     const a = pickAgent(ctx, name);
     if (!a.ok) return a;
-    // A missing executable is a usage error now, not a failed task later.
+    // A missing executable is a usage error now, not a failed task later; a dry run, which starts no
+    // agent, shows the plan anyway and says what a real run would stop at.
     const usable = a.value.check?.();
-    if (usable && !usable.ok) return err([usable.error]);
+    if (usable && !usable.ok) {
+      if (!flags.dryRun) return err([usable.error]);
+      printDiagnostics([
+        { ...usable.error, severity: 'warning', message: `${usable.error.message} (a real run stops here)` },
+      ]);
+    }
     agents.set(name, a.value);
   }
   const timeoutFor = (agent: string) => {

@@ -143,6 +143,26 @@ describe('diagnostics', () => {
     await expectPlanError(plan, ['plan', 'tasks.md', '--config', ''], /--config was given an empty path/);
   });
 
+  it('refuses to run an agent it cannot find, and a dry run shows the plan anyway with a warning', async () => {
+    const repo = makeRepo(
+      { 'tasks.md': '- [ ] T001 x\n- [ ] T002 y\n' },
+      {
+        config: 'agent: claude\nagents:\n  claude:\n    bin: /nowhere/claude\n',
+      },
+    );
+    const run = await runCli(['run', 'tasks.md'], repo.dir);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain("error: agent 'claude': agents.claude.bin is '/nowhere/claude'");
+    expect(existsSync(join(repo.dir, '.taskwave'))).toBe(false);
+    const dry = await runCli(['run', 'tasks.md', '--dry-run'], repo.dir);
+    expect(dry.code).toBe(0);
+    expect(dry.stderr).toMatch(
+      /warning: agent 'claude': agents\.claude\.bin is '\/nowhere\/claude'.*\(a real run stops here\)/,
+    );
+    expect(dry.stdout).toContain('T002');
+    expect(existsSync(join(repo.dir, '.taskwave'))).toBe(false);
+  });
+
   it('reports config errors with the file and line', async () => {
     const config = 'agent: scripted\nconcurency: 3\nagents:\n  scripted:\n    command: ["true"]\n    timout: 5m\n';
     const r = await expectPlanError(
