@@ -116,5 +116,7 @@ function copyPathProblem(path: string): string | undefined {
     return 'leaves the repository: copy paths must be relative to the repository root and inside it';
   }
   if (normal === '.' || normal === './') return 'is the repository root itself: name the files to copy';
+  // A worktree's `.git` is a file naming its git directory: nothing can be copied into it.
+  if (normal === '.git' || normal.startsWith('.git/')) return "is inside git's own folder: name the files to copy";
   return undefined;
 }

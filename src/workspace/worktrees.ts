@@ -88,6 +88,9 @@ export async function createTaskWorkspace(
     try {
       cpSync(from, join(dir, rel), { recursive: true });
     } catch (e) {
+      // The task never starts: its worktree and branch go, not left for `clean` to find.
+      await removeWorktree(root, dir);
+      await worktreeGit(root, ['branch', '-D', '--quiet', branch]);
       return err(`cannot copy ${rel} into the worktree of ${taskId}: ${(e as Error).message}`);
     }
   }

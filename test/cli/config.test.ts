@@ -82,7 +82,15 @@ describe('parseConfig: values that name nothing real, at their line', () => {
       ),
       expect.stringMatching(/^taskwave\.yaml:2:53: error: workspace\.copy\.4: '\.' is the repository root itself/),
     ]);
-    expect(parseConfig('workspace:\n  copy: [".env", "config/local.json", "a/../b"]\n', 'taskwave.yaml').ok).toBe(true);
+    expect(refused('workspace:\n  copy: [".git/config", ".git"]\n')).toEqual([
+      expect.stringMatching(
+        /^taskwave\.yaml:2:10: error: workspace\.copy\.0: '\.git\/config' is inside git's own folder/,
+      ),
+      expect.stringMatching(/^taskwave\.yaml:2:25: error: workspace\.copy\.1: '\.git' is inside git's own folder/),
+    ]);
+    expect(
+      parseConfig('workspace:\n  copy: [".env", "config/local.json", "a/../b", ".github/x"]\n', 'taskwave.yaml').ok,
+    ).toBe(true);
   });
 });
 
