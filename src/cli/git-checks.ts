@@ -42,7 +42,6 @@ function commonFolder(files: readonly string[]): string {
  */
 export async function checkGitStart(
   root: string,
-  plan: Plan,
   planFiles: readonly string[],
 ): Promise<Result<GitStart, Diagnostic[]>> {
   const head = await git(root, ['rev-parse', '--verify', '--quiet', 'HEAD']);

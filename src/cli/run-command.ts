@@ -169,7 +169,7 @@ export async function runCommand(planPath: string, given: RunFlags, resume?: Exe
   const tickedFiles = inPlace ? [] : planFilesOf(plan, format.bookFiles?.(plan));
   let gitStart: GitStart | undefined;
   if (!inPlace) {
-    const g = await checkGitStart(root, plan, tickedFiles);
+    const g = await checkGitStart(root, tickedFiles);
     if (!g.ok) {
       printDiagnostics(g.error);
       return EXIT.usage;
