@@ -184,3 +184,8 @@ export async function refCommit(dir: string, ref: string): Promise<Result<string
   const known = readRef(dir, ref);
   return known ? ok(known.commit) : revParse(dir, ref);
 }
+
+/** Whether commit `a` is `b` or one of its ancestors. */
+export async function isAncestor(root: string, a: string, b: string): Promise<boolean> {
+  return (await git(root, ['merge-base', '--is-ancestor', a, b])).ok;
+}

@@ -1,4 +1,4 @@
-import { git } from './git.js';
+import { git, isAncestor } from './git.js';
 import { deleteBranches } from './worktrees.js';
 
 /*
@@ -88,8 +88,4 @@ async function changesOn(root: string, integration: string, branch: string): Pro
 async function changedFiles(root: string, from: string, to: string): Promise<Set<string> | undefined> {
   const r = await git(root, ['diff', '--name-only', '--no-renames', '-z', from, to, '--']);
   return r.ok ? new Set(r.value.split('\0').filter(Boolean)) : undefined;
-}
-
-async function isAncestor(root: string, a: string, b: string): Promise<boolean> {
-  return (await git(root, ['merge-base', '--is-ancestor', a, b])).ok;
 }

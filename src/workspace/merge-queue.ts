@@ -6,7 +6,7 @@ import { faultPoint } from '../util/fault.js';
 import { sleep } from '../util/sleep.js';
 import { timed } from '../util/timings.js';
 import { commitAll } from './commit.js';
-import { describeGitError, git, readRef, refCommit } from './git.js';
+import { describeGitError, git, isAncestor, readRef, refCommit } from './git.js';
 import { DELIVERING, type DeliveryNote } from './recover.js';
 import { removeWorktree, worktreeGit } from './worktrees.js';
 
@@ -526,9 +526,4 @@ export class MergeQueue {
       }
     }
   }
-}
-
-/** Whether commit `a` is `b` or one of its ancestors. */
-async function isAncestor(root: string, a: string, b: string): Promise<boolean> {
-  return (await git(root, ['merge-base', '--is-ancestor', a, b])).ok;
 }
