@@ -47,8 +47,11 @@ export type RunStatus = 'done' | 'failed' | 'interrupted';
 export interface TaskSummary {
   id: string;
   title: string;
-  /** `conflict`: its changes conflict with what landed meanwhile (execution.json says the same). */
-  status: 'done' | 'failed' | 'conflict' | 'blocked' | 'cancelled' | 'pending' | 'skipped';
+  /**
+   * `conflict`: its changes conflict with what landed meanwhile; `unverified`: its agent said it
+   * finished and changed nothing (execution.json says the same of both).
+   */
+  status: 'done' | 'failed' | 'conflict' | 'unverified' | 'blocked' | 'cancelled' | 'pending' | 'skipped';
   durationMs?: number;
   attempts: number;
   error?: string;
@@ -63,6 +66,7 @@ export interface RunSummary {
     done: number;
     failed: number;
     conflict: number;
+    unverified: number;
     blocked: number;
     cancelled: number;
     skipped: number;

@@ -57,8 +57,11 @@ export class Scheduler {
   private readonly started = new Map<string, number>();
   private readonly durations = new Map<string, number>();
   private readonly errors = new Map<string, string>();
-  /** Failed tasks whose changes conflict with what landed meanwhile: `conflict` in the summary, as in the books. */
-  private readonly conflicts = new Set<string>();
+  /**
+   * Failed tasks whose failure is an outcome of its own in the books: a conflict with what landed
+   * meanwhile, or nothing changed (`unverified`). The summary says the same.
+   */
+  private readonly outcomes = new Map<string, 'conflict' | 'unverified'>();
   /** Tasks revoked while still running: why. */
   private readonly revoked = new Map<string, string>();
   private running = 0;
@@ -202,8 +205,9 @@ export class Scheduler {
   private recordFailure(task: Task, durationMs: number, error: TaskError): void {
     const message = describeTaskError(error);
     this.state.set(task.id, 'failed');
-    if (error.reason === 'merge-conflict') this.conflicts.add(task.id);
-    else this.conflicts.delete(task.id);
+    if (error.reason === 'merge-conflict') this.outcomes.set(task.id, 'conflict');
+    else if (error.reason === 'unverified') this.outcomes.set(task.id, 'unverified');
+    else this.outcomes.delete(task.id);
     this.errors.set(task.id, message);
     this.input.log({ type: 'task-failed', taskId: task.id, title: task.title, durationMs, error, message });
   }
@@ -262,7 +266,7 @@ export class Scheduler {
   /** The run's outcome so far (`run()` returns it at the end; a `revoke` after that changes it). */
   summary(durationMs: number): RunSummary {
     const tasks: TaskSummary[] = [];
-    const counts = { total: 0, done: 0, failed: 0, conflict: 0, blocked: 0, cancelled: 0, skipped: 0 };
+    const counts = { total: 0, done: 0, failed: 0, conflict: 0, unverified: 0, blocked: 0, cancelled: 0, skipped: 0 };
     for (const t of this.input.skipped ?? []) {
       counts.total++;
       counts.skipped++;
@@ -275,9 +279,7 @@ export class Scheduler {
         s === 'done'
           ? 'done'
           : s === 'failed'
-            ? this.conflicts.has(t.id)
-              ? 'conflict'
-              : 'failed'
+            ? (this.outcomes.get(t.id) ?? 'failed')
             : s === 'blocked'
               ? 'blocked'
               : s === 'cancelled'
@@ -286,6 +288,7 @@ export class Scheduler {
       if (status === 'done') counts.done++;
       else if (status === 'failed') counts.failed++;
       else if (status === 'conflict') counts.conflict++;
+      else if (status === 'unverified') counts.unverified++;
       else if (status === 'blocked') counts.blocked++;
       else counts.cancelled++;
       tasks.push({
@@ -300,7 +303,11 @@ export class Scheduler {
     const status: RunStatus = this.stopping
       ? 'interrupted'
       : // A halt (a budget reached) that left nothing unrun, as on the last task, stopped nothing.
-        counts.failed > 0 || counts.conflict > 0 || counts.blocked > 0 || (this.halted && counts.cancelled > 0)
+        counts.failed > 0 ||
+          counts.conflict > 0 ||
+          counts.unverified > 0 ||
+          counts.blocked > 0 ||
+          (this.halted && counts.cancelled > 0)
         ? 'failed'
         : 'done';
     return { status, durationMs, counts, tasks, ...(this.halted && !this.stopping ? { stoppedBy: this.halted } : {}) };

@@ -4,6 +4,9 @@ import { writeIfOpen } from '../util/closed-output.js';
 import { renderSummary } from './summary.js';
 import { terminalEvent } from './terminal-event.js';
 
+/** The word a failure's line starts with where the books name it apart from `failed`. */
+const PLAIN_FAILURE: Partial<Record<string, string>> = { 'merge-conflict': 'conflict ', unverified: 'unverified ' };
+
 /** One plain line per event, for CI logs and pipes. */
 export class PlainLogger implements Logger {
   constructor(private readonly write: (line: string) => void = (l) => writeIfOpen(process.stdout, `${l}\n`)) {}
@@ -25,8 +28,9 @@ export function plainLine(e: RunEvent): string | undefined {
     case 'task-succeeded':
       return `done    ${e.taskId} ${e.title} (${formatDuration(e.durationMs)})`;
     case 'task-failed':
-      // A conflict is its own outcome in the books (execution.json, status, report.md): here too.
-      return `${e.error.reason === 'merge-conflict' ? 'conflict ' : 'failed  '}${e.taskId} ${e.title}: ${e.message}`;
+      // A conflict, or a task that changed nothing, is its own outcome in the books (execution.json,
+      // status, report.md): here too.
+      return `${PLAIN_FAILURE[e.error.reason] ?? 'failed  '}${e.taskId} ${e.title}: ${e.message}`;
     case 'task-blocked':
       // `blockedBy` is a task's id, or what else blocks it (a phase's gates).
       return /\s/.test(e.blockedBy)

@@ -6,6 +6,7 @@ const MARK: Record<TaskSummary['status'], string> = {
   done: '✔',
   failed: '✖',
   conflict: '✖',
+  unverified: '✖',
   blocked: '⊘',
   cancelled: '◌',
   pending: '·',
@@ -18,6 +19,7 @@ function paint(status: TaskSummary['status'], text: string, c: Colors): string {
       return c.green(text);
     case 'failed':
     case 'conflict':
+    case 'unverified':
       return c.red(text);
     case 'blocked':
     case 'cancelled':
@@ -50,6 +52,7 @@ export function renderSummary(s: RunSummary, opts: { color: boolean; width?: num
   const parts = [`${c.done} done`];
   if (c.failed) parts.push(`${c.failed} failed`);
   if (c.conflict) parts.push(`${c.conflict} conflict`);
+  if (c.unverified) parts.push(`${c.unverified} unverified`);
   if (c.blocked) parts.push(`${c.blocked} blocked`);
   if (stopped) parts.push(`${stopped} not finished`);
   if (notStarted) parts.push(`${notStarted} not started`);
@@ -70,6 +73,7 @@ function verdictOf(s: RunSummary): string {
     case 'failed':
       if (s.counts.failed > 0) return 'some tasks failed';
       if (s.counts.conflict > 0) return 'some tasks could not be merged';
+      if (s.counts.unverified > 0) return 'some tasks changed nothing';
       if (s.gatesFailed !== undefined) {
         const which = s.gatesFailed.scope === 'final' ? 'the final gates' : `the gates of phase ${s.gatesFailed.scope}`;
         return `${which} failed (${s.gatesFailed.detail})`;

@@ -32,7 +32,7 @@ describe('redactingLogger', () => {
       summary: {
         status: 'failed',
         durationMs: 5,
-        counts: { total: 1, done: 0, failed: 1, conflict: 0, blocked: 0, cancelled: 0, skipped: 0 },
+        counts: { total: 1, done: 0, failed: 1, conflict: 0, unverified: 0, blocked: 0, cancelled: 0, skipped: 0 },
         tasks: [{ id: 'T001', title: 'first', status: 'failed', attempts: 1, error: message }],
       },
     });

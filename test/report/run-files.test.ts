@@ -13,7 +13,7 @@ const finished: RunEvent = {
   summary: {
     status: 'failed',
     durationMs: 150 * 60_000,
-    counts: { total: 6, done: 2, failed: 3, conflict: 0, blocked: 1, cancelled: 0, skipped: 2 },
+    counts: { total: 6, done: 2, failed: 3, conflict: 0, unverified: 0, blocked: 1, cancelled: 0, skipped: 2 },
     tasks: [],
   },
 };

@@ -13,6 +13,7 @@ function summary(tasks: TaskSummary[], extra: Partial<RunSummary> = {}): RunSumm
       done: count('done'),
       failed: count('failed'),
       conflict: count('conflict'),
+      unverified: count('unverified'),
       blocked: count('blocked'),
       cancelled: count('cancelled') + count('pending'),
       skipped: count('skipped'),
@@ -89,6 +90,23 @@ describe('the plain lines and the summary', () => {
     );
     expect(blocked).toContain('some tasks are blocked: 0 done, 1 blocked, 1 already done in 4.0s');
     expect(blocked).not.toContain('failed:');
+  });
+
+  it('say unverified for a task that changed nothing, as the books do', () => {
+    const why = 'the agent finished but changed nothing; nothing to verify';
+    expect(
+      plainLine({
+        type: 'task-failed',
+        taskId: 'T002',
+        title: 'x',
+        durationMs: 5,
+        error: { reason: 'unverified', message: why },
+        message: why,
+      }),
+    ).toBe(`unverified T002 x: ${why}`);
+    const text = renderSummary(summary([row('T001', 'done'), row('T002', 'unverified', why)]), { color: false });
+    expect(text).toMatch(/^T002 {2}✖ unverified/m);
+    expect(text).toContain('some tasks changed nothing: 1 done, 1 unverified in 4.0s');
   });
 
   it('tell tasks stopped while running from tasks never started', () => {
