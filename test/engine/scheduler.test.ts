@@ -48,17 +48,23 @@ function controlled() {
 const tick = () => new Promise((res) => setTimeout(res, 0));
 const byPlanOrder = (ids: string[]) => (a: string, b: string) => ids.indexOf(a) - ids.indexOf(b);
 
+/** A scheduler over `tasks`, picking in plan order, whose tasks finish when the test says so (`c`). */
+function planned(tasks: Task[], concurrency: number, log: (e: RunEvent) => void = () => {}) {
+  const c = controlled();
+  const s = new Scheduler({
+    tasks,
+    concurrency,
+    compare: byPlanOrder(tasks.map((t) => t.id)),
+    execute: c.execute,
+    log,
+  });
+  return { s, c };
+}
+
 describe('Scheduler', () => {
   it('never runs more tasks at once than the concurrency limit', async () => {
     const tasks = ['a', 'b', 'c', 'd', 'e'].map((id) => task(id));
-    const c = controlled();
-    const s = new Scheduler({
-      tasks,
-      concurrency: 2,
-      compare: byPlanOrder(['a', 'b', 'c', 'd', 'e']),
-      execute: c.execute,
-      log: () => {},
-    });
+    const { s, c } = planned(tasks, 2);
     const done = s.run();
     await tick();
     expect(c.started).toEqual(['a', 'b']);
@@ -78,14 +84,7 @@ describe('Scheduler', () => {
   it('starts a task as soon as its own dependencies finish, without waiting for a whole wave', async () => {
     // a -> c, b (slow) unrelated: c must start while b still runs.
     const tasks = [task('a'), task('b'), task('c', ['a'])];
-    const c = controlled();
-    const s = new Scheduler({
-      tasks,
-      concurrency: 4,
-      compare: byPlanOrder(['a', 'b', 'c']),
-      execute: c.execute,
-      log: () => {},
-    });
+    const { s, c } = planned(tasks, 4);
     const done = s.run();
     await tick();
     expect(c.started).toEqual(['a', 'b']);
@@ -137,15 +136,8 @@ describe('Scheduler', () => {
 
   it('blocks everything downstream of a failed task and keeps independent tasks going', async () => {
     const tasks = [task('a'), task('b', ['a']), task('c', ['b']), task('d')];
-    const c = controlled();
     const events: RunEvent[] = [];
-    const s = new Scheduler({
-      tasks,
-      concurrency: 1,
-      compare: byPlanOrder(['a', 'b', 'c', 'd']),
-      execute: c.execute,
-      log: (e) => events.push(e),
-    });
+    const { s, c } = planned(tasks, 1, (e) => events.push(e));
     const done = s.run();
     await tick();
     await c.finish('a', err({ reason: 'agent-exit', exitCode: 3, signal: null, outputTail: '' }));
@@ -168,14 +160,7 @@ describe('Scheduler', () => {
 
   it('on cancel stops starting tasks, aborts the running ones and reports interrupted', async () => {
     const tasks = [task('a'), task('b'), task('c')];
-    const c = controlled();
-    const s = new Scheduler({
-      tasks,
-      concurrency: 2,
-      compare: byPlanOrder(['a', 'b', 'c']),
-      execute: c.execute,
-      log: () => {},
-    });
+    const { s, c } = planned(tasks, 2);
     const done = s.run();
     await tick();
     await c.finish('a');
@@ -232,15 +217,8 @@ describe('AgentSlots', () => {
 describe('Scheduler stops and hooks', () => {
   it('halt starts nothing more, lets running tasks finish, and ends the run as failed with the reason', async () => {
     const tasks = ['a', 'b', 'c'].map((id) => task(id));
-    const c = controlled();
     const events: RunEvent[] = [];
-    const s = new Scheduler({
-      tasks,
-      concurrency: 1,
-      compare: byPlanOrder(['a', 'b', 'c']),
-      execute: c.execute,
-      log: (e) => events.push(e),
-    });
+    const { s, c } = planned(tasks, 1, (e) => events.push(e));
     const done = s.run();
     await tick();
     s.halt('budget.usd reached: $1.20 of $1.00');
@@ -259,14 +237,7 @@ describe('Scheduler stops and hooks', () => {
 
   it('a merge conflict is a conflict in the summary, as in the books, and fails the run', async () => {
     const tasks = ['a', 'b'].map((id) => task(id));
-    const c = controlled();
-    const s = new Scheduler({
-      tasks,
-      concurrency: 2,
-      compare: byPlanOrder(['a', 'b']),
-      execute: c.execute,
-      log: () => {},
-    });
+    const { s, c } = planned(tasks, 2);
     const done = s.run();
     await tick();
     await c.finish('a', err({ reason: 'merge-conflict', files: ['x.txt'], branch: 'taskwave/r/a' }));
@@ -282,14 +253,7 @@ describe('Scheduler stops and hooks', () => {
   });
 
   it('a halt while the last task finishes stops nothing: the run is done', async () => {
-    const c = controlled();
-    const s = new Scheduler({
-      tasks: [task('a'), task('b')],
-      concurrency: 2,
-      compare: byPlanOrder(['a', 'b']),
-      execute: c.execute,
-      log: () => {},
-    });
+    const { s, c } = planned([task('a'), task('b')], 2);
     const done = s.run();
     await tick();
     await c.finish('a');
@@ -358,14 +322,7 @@ describe('Scheduler stops and hooks', () => {
   it('block before the run: the ready tasks named and all downstream never start, the rest run', async () => {
     // a and c wait on a phase finished in an earlier run (outside this run), b waits on a.
     const tasks = [task('a', ['x']), task('b', ['a']), task('c', ['x']), task('d')];
-    const c = controlled();
-    const s = new Scheduler({
-      tasks,
-      concurrency: 4,
-      compare: byPlanOrder(['a', 'b', 'c', 'd']),
-      execute: c.execute,
-      log: () => {},
-    });
+    const { s, c } = planned(tasks, 4);
     s.block(['a', 'c', 'zz'], 'phase 1 gates (test: exit 1)');
     const done = s.run();
     await tick();
@@ -383,15 +340,8 @@ describe('Scheduler stops and hooks', () => {
 
   it('counts a done task as failed once its work is taken off the branch, even while it is still finishing', async () => {
     const tasks = ['a', 'b'].map((id) => task(id));
-    const c = controlled();
     const events: RunEvent[] = [];
-    const s = new Scheduler({
-      tasks,
-      concurrency: 2,
-      compare: byPlanOrder(['a', 'b']),
-      execute: c.execute,
-      log: (e) => events.push(e),
-    });
+    const { s, c } = planned(tasks, 2, (e) => events.push(e));
     const run = s.run();
     await tick();
     await c.finish('a');
