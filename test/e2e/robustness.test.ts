@@ -43,16 +43,7 @@ describe('secrets', () => {
     const r = await runCli(['run', 'tasks.md', '--junit', 'junit.xml'], repo.dir, { SERVICE_TOKEN: secret });
     expect(r.code).toBe(1);
     const exec = JSON.parse(repo.read('.taskwave/execution.json'));
-    const files = [
-      r.stdout,
-      r.stderr,
-      repo.read('.taskwave/execution.json'),
-      repo.read('.taskwave/journal.jsonl'),
-      repo.read(`.taskwave/runs/${exec.runId}/report.md`),
-      repo.read(`.taskwave/runs/${exec.runId}/status.md`),
-      repo.read('junit.xml'),
-    ];
-    for (const text of files) expect(text).not.toContain(secret);
+    for (const text of [...everythingWritten(repo, r), repo.read('junit.xml')]) expect(text).not.toContain(secret);
     expect(repo.read(`.taskwave/runs/${exec.runId}/report.md`)).toContain('token is ***');
   });
 });
