@@ -2,7 +2,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { checkInvariants, crashAndResume, makeFaultRepo, runDetached, TASKS } from '../faults/harness.js';
-import type { TempRepo } from '../support/repo.js';
+import { killAgentsOf, type TempRepo } from '../support/repo.js';
 
 /*
  * Crash recovery in the default suite: a run killed (SIGKILL) at a few representative points, and
@@ -31,11 +31,7 @@ async function crashAt(at: string): Promise<TempRepo> {
   const repo = makeFaultRepo();
   const r = await runDetached(['run', 'tasks.md'], repo.dir, { TASKWAVE_FAULT_AT: at });
   expect(r.signal).toBe('SIGKILL');
-  for (const e of repo.agentLog()) {
-    try {
-      if (e.event === 'start') process.kill(-e.pid, 'SIGKILL');
-    } catch {}
-  }
+  killAgentsOf(repo);
   return repo;
 }
 

@@ -2,7 +2,7 @@ import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { waitFor } from '../support/processes.js';
-import { type AgentLogEntry, makeRepo, runCli, startCli } from '../support/repo.js';
+import { type AgentLogEntry, killAgentsOf, makeRepo, runCli, startCli } from '../support/repo.js';
 
 /*
  * Worktrees and the merge queue: each task in its own worktree and branch, merged back one at a
@@ -315,16 +315,11 @@ describe('worktrees', () => {
 async function killAfterT001Landed(repo: ReturnType<typeof makeRepo>): Promise<string> {
   repo.script({ T001: { write: { 'a.txt': 'A\n' } }, T002: { hang: true } });
   const cli = startCli(['run', 'tasks.md'], repo.dir);
-  const journal = () =>
-    existsSync(join(repo.dir, '.taskwave/journal.jsonl')) ? repo.read('.taskwave/journal.jsonl') : '';
+  const journal = () => journalText(repo);
   await waitFor('T001 to land', () => journal().includes('"task-succeeded"'));
   cli.child.kill('SIGKILL');
   await cli.done;
-  for (const e of repo.agentLog().filter((x) => x.event === 'start')) {
-    try {
-      process.kill(-e.pid, 'SIGKILL');
-    } catch {}
-  }
+  killAgentsOf(repo);
   const runId = JSON.parse(repo.read('.taskwave/execution.json')).runId as string;
   expect(repo.read('a.txt')).toBe('A\n');
   expect(leftovers(repo).branches).toContain(`taskwave/${runId}/T001`);
@@ -359,18 +354,13 @@ describe('taskwave clean', () => {
     repo.script({ T001: { hang: true }, T002: { write: { 'b.txt': 'half\n' }, exit: 1 } });
     const cli = startCli(['run', 'tasks.md'], repo.dir);
     // Wait until T002 has failed (its branch is kept) and T001 hangs in its worktree, then kill taskwave hard.
-    const journal = () =>
-      existsSync(join(repo.dir, '.taskwave/journal.jsonl')) ? repo.read('.taskwave/journal.jsonl') : '';
+    const journal = () => journalText(repo);
     for (let i = 0; i < 200 && !journal().includes('"task-failed"'); i++) {
       await new Promise((r) => setTimeout(r, 50));
     }
     cli.child.kill('SIGKILL');
     await cli.done;
-    for (const e of repo.agentLog().filter((x) => x.event === 'start')) {
-      try {
-        process.kill(-e.pid, 'SIGKILL');
-      } catch {}
-    }
+    killAgentsOf(repo);
     const runId = JSON.parse(repo.read('.taskwave/execution.json')).runId;
     // The main tree and T001's worktree (the merge worktree exists only once a task merged).
     expect(leftovers(repo).worktrees).toBe(2);
@@ -385,3 +375,8 @@ describe('taskwave clean', () => {
     expect(leftovers(repo)).toEqual({ branches: '', worktrees: 1 });
   });
 });
+
+/** The run's journal as it stands, empty before the run wrote one. */
+function journalText(repo: ReturnType<typeof makeRepo>): string {
+  return existsSync(join(repo.dir, '.taskwave/journal.jsonl')) ? repo.read('.taskwave/journal.jsonl') : '';
+}

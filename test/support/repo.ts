@@ -131,3 +131,16 @@ export function startCli(args: string[], cwd: string, env: Record<string, string
   });
   return { child, done, output: () => stdout };
 }
+
+/**
+ * Kill the process group of every agent a run started: taskwave killed with SIGKILL cannot stop
+ * them itself, and they must not outlive the test.
+ */
+export function killAgentsOf(repo: TempRepo): void {
+  for (const e of repo.agentLog()) {
+    if (e.event !== 'start') continue;
+    try {
+      process.kill(-e.pid, 'SIGKILL');
+    } catch {}
+  }
+}
