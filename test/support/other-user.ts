@@ -1,6 +1,6 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { BIN, type CliResult, runCli } from './repo.js';
+import { BIN, type CliResult, collectOutput, runCli } from './repo.js';
 
 /*
  * Permission errors, seen as a user sees them. Root reads and writes everything, so as root the CLI
@@ -27,15 +27,5 @@ export function runCliWithoutPrivileges(args: string[], cwd: string): Promise<Cl
     [`--reuid=${NOBODY}`, `--regid=${NOBODY}`, '--clear-groups', process.execPath, BIN, ...args],
     { cwd, env: { ...process.env, HOME: cwd, CI: '1', NO_COLOR: '1' }, stdio: ['ignore', 'pipe', 'pipe'] },
   );
-  let stdout = '';
-  let stderr = '';
-  child.stdout.setEncoding('utf8').on('data', (d: string) => {
-    stdout += d;
-  });
-  child.stderr.setEncoding('utf8').on('data', (d: string) => {
-    stderr += d;
-  });
-  return new Promise((resolve) => {
-    child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr }));
-  });
+  return collectOutput(child).done;
 }

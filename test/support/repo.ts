@@ -1,7 +1,8 @@
-import { spawn, spawnSync } from 'node:child_process';
+import { type ChildProcessByStdio, spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
+import type { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 
 export const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -118,6 +119,14 @@ export function startCli(args: string[], cwd: string, env: Record<string, string
     stdio: ['ignore', 'pipe', 'pipe'],
     detached,
   });
+  return { child, ...collectOutput(child) };
+}
+
+/** What a started CLI prints, as it goes (`output`) and once it ends (`done`). */
+export function collectOutput(child: ChildProcessByStdio<null, Readable, Readable>): {
+  done: Promise<CliResult>;
+  output: () => string;
+} {
   let stdout = '';
   let stderr = '';
   child.stdout.setEncoding('utf8').on('data', (d: string) => {
@@ -129,7 +138,7 @@ export function startCli(args: string[], cwd: string, env: Record<string, string
   const done = new Promise<CliResult>((resolve) => {
     child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr }));
   });
-  return { child, done, output: () => stdout };
+  return { done, output: () => stdout };
 }
 
 /**
