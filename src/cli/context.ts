@@ -1,4 +1,3 @@
-import { dirname } from 'node:path';
 import { resolveAgent } from '../agents/registry.js';
 import type { AgentAdapter } from '../agents/types.js';
 import { bridgeDoneTasks, buildGraph, type TaskGraph, validateGraph } from '../graph/index.js';
@@ -7,7 +6,7 @@ import { errorAt } from '../plan/diagnostic.js';
 import { loadPlan } from '../plan/registry.js';
 import type { Plan, PlanFormat } from '../plan/types.js';
 import { err, ok, type Result } from '../result.js';
-import { isDirectory } from '../util/fs-kind.js';
+import { folderOf } from '../util/fs-kind.js';
 import { findRoot } from '../workspace/repo.js';
 import { type Config, findConfig, loadConfig, MAX_CONCURRENCY } from './config.js';
 
@@ -53,7 +52,7 @@ export async function loadPlanContext(
   const graph = tasks.every((t, i) => t === read[i]) ? validated : buildGraph(tasks);
   const plan: Plan = { ...loaded.value.plan, tasks };
   // A folder plan (a repository root, `.claudio/`) starts the search in itself.
-  const planDir = isDirectory(plan.path) ? plan.path : dirname(plan.path);
+  const planDir = folderOf(plan.path);
   const repo = findRoot(planDir);
   if (!repo.ok) return err([repo.error]);
   const { root, git } = repo.value;

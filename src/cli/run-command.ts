@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
-import { dirname, join, relative, resolve } from 'node:path';
+import { join, relative, resolve } from 'node:path';
 import type { AgentAdapter } from '../agents/types.js';
 import { AgentSlots } from '../engine/agent-slots.js';
 import { BudgetWatch } from '../engine/budget.js';
@@ -9,7 +9,7 @@ import { createTaskRunner } from '../engine/run-task.js';
 import { Scheduler } from '../engine/scheduler.js';
 import type { Logger } from '../events.js';
 import { findOpenChecklists } from '../gates/checklists.js';
-import type { GateResult } from '../gates/types.js';
+import { describeGateFailure } from '../gates/types.js';
 import {
   estimateWeight,
   FileLocks,
@@ -41,7 +41,7 @@ import { booksPlanPath, ensureStateDir, sameBooksPlan, statePaths } from '../sta
 import { PlanBooks } from '../state/plan-books.js';
 import { TaskLogs } from '../state/task-logs.js';
 import { parseDuration } from '../util/duration.js';
-import { isDirectory } from '../util/fs-kind.js';
+import { folderOf } from '../util/fs-kind.js';
 import { killAllProcessGroups } from '../util/process-group.js';
 import { makeRedactor } from '../util/redact.js';
 import { shellCommand } from '../util/shell-quote.js';
@@ -386,15 +386,13 @@ export async function runCommand(planPath: string, given: RunFlags, resume?: Exe
             return limit !== undefined ? [[n, limit] as const] : [];
           }),
         ),
-        new FileLocks(
-          referenceDocuments(plan.documents, isDirectory(plan.path) ? plan.path : dirname(plan.path), root),
-        ),
+        new FileLocks(referenceDocuments(plan.documents, folderOf(plan.path), root)),
       ),
       execute: (t, signal) => runner.execute(t, signal),
       attempts: (id) => runner.attempts(id),
       skipped: sel.done.map((id) => byId.get(id) as Task),
       afterDone: phaseGateHook(toRun, gateCtx, root, workspaces, (phase, result) => {
-        phaseGatesFailed ??= { scope: phase, detail: gateDetail(result) };
+        phaseGatesFailed ??= { scope: phase, detail: describeGateFailure(result) };
       }),
       failFast: flags.failFast,
       log: (e) => log.log(e),
@@ -458,7 +456,7 @@ export async function runCommand(planPath: string, given: RunFlags, resume?: Exe
       };
       const owed = await owedPhaseGates(graph, new Set(sel.run), lastResult, gateCtx, root, workspaces);
       if (owed) {
-        phaseGatesFailed = { scope: owed.phase, detail: gateDetail(owed.result) };
+        phaseGatesFailed = { scope: owed.phase, detail: describeGateFailure(owed.result) };
         sched.block(owed.waiting, owed.reason);
       }
       let summary = await sched.run();
@@ -475,7 +473,11 @@ export async function runCommand(planPath: string, given: RunFlags, resume?: Exe
         // Everything landed: the final gates judge the whole.
         const failed = await runFinalGates(gateCtx, root, workspaces);
         if (failed)
-          summary = { ...summary, status: 'failed', gatesFailed: { scope: 'final', detail: gateDetail(failed) } };
+          summary = {
+            ...summary,
+            status: 'failed',
+            gatesFailed: { scope: 'final', detail: describeGateFailure(failed) },
+          };
       }
       log.log({ type: 'run-finished', runId, summary });
       await planBooks?.flush();
@@ -598,9 +600,4 @@ function initialState(
     journalOffset: 0,
   };
   return state;
-}
-
-/** `build: exit 1`: a failed gate, for the summary's verdict. */
-function gateDetail(g: GateResult): string {
-  return `${g.name}: ${g.message ?? 'failed'}`;
 }

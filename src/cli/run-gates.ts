@@ -2,7 +2,7 @@ import type { RunEvent } from '../events.js';
 import { compileSecretRules, type SecretRules } from '../gates/secrets.js';
 import { Semaphore } from '../gates/semaphore.js';
 import { type GateSets, gatesFromConfig } from '../gates/specs.js';
-import type { GateResult, GateScope } from '../gates/types.js';
+import { describeGateFailure, type GateResult, type GateScope } from '../gates/types.js';
 import { createVerifier, runGates, type Verifier } from '../gates/verifier.js';
 import { at, type TaskGraph } from '../graph/dag.js';
 import { type Diagnostic, errorAt } from '../plan/diagnostic.js';
@@ -111,7 +111,7 @@ export function phaseGateHook(
 
 /** What a phase's failed gates block with: `phase 2 gates (build: exit 1)`. */
 function phaseGatesReason(phase: string, failed: GateResult): string {
-  return `phase ${phase} gates (${failed.name}: ${failed.message ?? 'failed'})`;
+  return `phase ${phase} gates (${describeGateFailure(failed)})`;
 }
 
 /**

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { renderConflictPrompt, renderTaskPrompt } from '../agents/prompt.js';
 import type { AgentAdapter, AgentSuccess } from '../agents/types.js';
 import { type RunEvent, type TaskError, type Usage, usageSince } from '../events.js';
-import type { GateResult } from '../gates/types.js';
+import { describeGateFailure, type GateResult } from '../gates/types.js';
 import type { Verified, Verifier, VerifyFailure } from '../gates/verifier.js';
 import type { Plan, PlanFormat, Task } from '../plan/types.js';
 import { err, ok, type Result } from '../result.js';
@@ -223,7 +223,7 @@ export function createTaskRunner(deps: TaskRunnerDeps) {
         taskId: task.id,
         kind: 'repair',
         attempt: repair + 1,
-        reason: `${failure.result.name}: ${failure.result.message ?? 'failed'}`,
+        reason: describeGateFailure(failure.result),
       });
       prompt = (deps.verifier as Verifier).repairPrompt(basePrompt, failure, repair + 1, maxRepairs);
     }

@@ -1,8 +1,8 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { type Diagnostic, errorAt } from '../plan/diagnostic.js';
 import { CHECKBOX, closesFence, type Fence, fenceOpen } from '../plan/formats/markdown/lines.js';
-import { isDirectory } from '../util/fs-kind.js';
+import { folderOf } from '../util/fs-kind.js';
 
 /*
  * spec-kit's `/speckit.checklist` writes `checklists/*.md` beside `tasks.md`: requirement-quality
@@ -17,7 +17,7 @@ const HINT = 'taskwave run --ignore-checklists to run anyway';
  * plan file or its folder). No such folder: none.
  */
 export function findOpenChecklists(planPath: string): Diagnostic[] {
-  const dir = join(isDirectory(planPath) ? planPath : dirname(planPath), 'checklists');
+  const dir = join(folderOf(planPath), 'checklists');
   let names: string[];
   try {
     names = readdirSync(dir).filter((n) => n.toLowerCase().endsWith('.md'));

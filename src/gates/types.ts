@@ -30,3 +30,8 @@ export interface GateResult {
   /** One line for a person when it failed: `exit 1`, `timed out after 2m`, `no file changed`. */
   message?: string;
 }
+
+/** A failed gate in a few words: `build: exit 1`. */
+export function describeGateFailure(g: Pick<GateResult, 'name' | 'message'>): string {
+  return `${g.name}: ${g.message ?? 'failed'}`;
+}

@@ -1,5 +1,6 @@
 import { statSync } from 'node:fs';
 import { stat } from 'node:fs/promises';
+import { dirname } from 'node:path';
 
 /*
  * "Is this a folder / a file?" for paths that may not exist: a missing or unreadable path is neither.
@@ -11,6 +12,11 @@ export function isDirectory(path: string): boolean {
   } catch {
     return false;
   }
+}
+
+/** The folder a path means: itself when it is one (a folder plan), else the folder it is in. */
+export function folderOf(path: string): string {
+  return isDirectory(path) ? path : dirname(path);
 }
 
 export function isFile(path: string): boolean {
