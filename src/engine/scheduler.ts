@@ -176,15 +176,7 @@ export class Scheduler {
    * phase they wait for, finished in an earlier run, fail).
    */
   block(ids: readonly string[], why: string): void {
-    for (const id of ids) {
-      const task = this.byId.get(id);
-      const s = this.state.get(id);
-      if (!task || (s !== 'waiting' && s !== 'ready')) continue;
-      this.state.set(id, 'blocked');
-      this.errors.set(id, `blocked by ${why}`);
-      this.input.log({ type: 'task-blocked', taskId: id, title: task.title, blockedBy: why });
-      this.blockDependents(id, why);
-    }
+    this.blockFrom(ids, why);
   }
 
   /**
@@ -249,15 +241,19 @@ export class Scheduler {
 
   /** Everything downstream of a failed task (or of a phase whose gates failed) can no longer run. */
   private blockDependents(failedId: string, why?: string): void {
-    const stack = [...(this.dependents.get(failedId) ?? [])];
+    this.blockFrom(this.dependents.get(failedId) ?? [], why ?? failedId);
+  }
+
+  /** `ids` (those not started yet) and everything downstream of them are blocked, by `by`. */
+  private blockFrom(ids: readonly string[], by: string): void {
+    const stack = [...ids].reverse();
     while (stack.length > 0) {
       const id = stack.pop() as string;
+      const task = this.byId.get(id);
       const s = this.state.get(id);
-      if (s !== 'waiting' && s !== 'ready') continue;
+      if (!task || (s !== 'waiting' && s !== 'ready')) continue;
       this.state.set(id, 'blocked');
-      const by = why ?? failedId;
       this.errors.set(id, `blocked by ${by}`);
-      const task = this.byId.get(id) as Task;
       this.input.log({ type: 'task-blocked', taskId: id, title: task.title, blockedBy: by });
       stack.push(...(this.dependents.get(id) ?? []));
     }
