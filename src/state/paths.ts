@@ -1,8 +1,9 @@
-import { accessSync, constants, mkdirSync, readFileSync, statSync } from 'node:fs';
+import { accessSync, constants, mkdirSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { type Diagnostic, errorAt } from '../plan/diagnostic.js';
 import { err, ok, type Result } from '../result.js';
 import { writeFileAtomic } from '../util/atomic-write.js';
+import { kindOf } from '../util/fs-kind.js';
 
 /** Where taskwave keeps its books for a repository. */
 export interface StatePaths {
@@ -86,15 +87,6 @@ function expectedKinds(paths: StatePaths): [string, Kind][] {
     [paths.runs, 'folder'],
     [join(paths.dir, 'worktrees'), 'folder'],
   ];
-}
-
-function kindOf(path: string): Kind | 'other' | undefined {
-  try {
-    const s = statSync(path);
-    return s.isFile() ? 'file' : s.isDirectory() ? 'folder' : 'other';
-  } catch {
-    return undefined;
-  }
 }
 
 function wrongKind(paths: StatePaths): Diagnostic | undefined {

@@ -6,12 +6,18 @@ import { dirname } from 'node:path';
  * "Is this a folder / a file?" for paths that may not exist: a missing or unreadable path is neither.
  */
 
-export function isDirectory(path: string): boolean {
+/** What is at `path`: a file, a folder, something else (a pipe, a device), or nothing readable. */
+export function kindOf(path: string): 'file' | 'folder' | 'other' | undefined {
   try {
-    return statSync(path).isDirectory();
+    const s = statSync(path);
+    return s.isFile() ? 'file' : s.isDirectory() ? 'folder' : 'other';
   } catch {
-    return false;
+    return undefined;
   }
+}
+
+export function isDirectory(path: string): boolean {
+  return kindOf(path) === 'folder';
 }
 
 /** The folder a path means: itself when it is one (a folder plan), else the folder it is in. */
@@ -20,11 +26,7 @@ export function folderOf(path: string): string {
 }
 
 export function isFile(path: string): boolean {
-  try {
-    return statSync(path).isFile();
-  } catch {
-    return false;
-  }
+  return kindOf(path) === 'file';
 }
 
 export async function isDirectoryAsync(path: string): Promise<boolean> {
