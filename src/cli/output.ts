@@ -1,18 +1,10 @@
-import { isAbsolute, relative } from 'node:path';
 import { type Diagnostic, formatDiagnostic, type SourceSpan } from '../plan/diagnostic.js';
+import { shownPath } from '../plan/shown-path.js';
 import { terminalText } from '../util/terminal-text.js';
-
-/** Paths in diagnostics are shown relative to where the user is, as compilers do. */
-export function displayPath(file: string, cwd = process.cwd()): string {
-  const rel = relative(cwd, file);
-  // The folder we are in (a plan run as `run .`) is `.`, as the user wrote it.
-  if (rel === '' && isAbsolute(file)) return '.';
-  return rel && !rel.startsWith('..') ? rel : file;
-}
 
 /** A place in a file, with its path as the user is shown it. */
 export function displaySpan(span: SourceSpan): SourceSpan {
-  return { ...span, file: displayPath(span.file) };
+  return { ...span, file: shownPath(span.file) };
 }
 
 /** A diagnostic as the user reads it: `file:line:col: severity: message`, paths relative to where they are. */
@@ -20,7 +12,7 @@ export function formatForUser(d: Diagnostic): string {
   return formatDiagnostic({
     ...d,
     location: d.location ? displaySpan(d.location) : undefined,
-    related: d.related?.map((r) => ({ ...r, file: displayPath(r.file) })),
+    related: d.related?.map((r) => ({ ...r, file: shownPath(r.file) })),
   });
 }
 

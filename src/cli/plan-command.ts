@@ -1,11 +1,12 @@
 import pc from 'picocolors';
 import { estimateWeight, pastDurations, scheduleInfo } from '../graph/index.js';
+import { shownPath } from '../plan/shown-path.js';
 import type { Plan, Task } from '../plan/types.js';
 import { loadExecution } from '../state/execution.js';
 import { booksPlanPath, statePaths } from '../state/paths.js';
 import { terminalText } from '../util/terminal-text.js';
 import { loadPlanContext } from './context.js';
-import { displayPath, EXIT, formatForUser, printDiagnostics } from './output.js';
+import { EXIT, formatForUser, printDiagnostics } from './output.js';
 import { type Route, routeTasks } from './routing.js';
 import { prepareRun } from './selection.js';
 
@@ -51,7 +52,7 @@ export async function planCommand(planPath: string, flags: PlanFlags): Promise<n
 export function planJson(plan: Plan, waves: string[][], criticalPath: string[], routes?: Map<string, Route>) {
   return {
     format: plan.format,
-    path: displayPath(plan.path),
+    path: shownPath(plan.path),
     tasks: plan.tasks.map((t) => ({
       id: t.id,
       title: t.title,
@@ -69,7 +70,7 @@ export function planJson(plan: Plan, waves: string[][], criticalPath: string[], 
       ...(t.priority !== undefined ? { priority: t.priority } : {}),
       ...(t.spec !== undefined ? { spec: t.spec } : {}),
       ...(t.estimateMinutes !== undefined ? { estimateMinutes: t.estimateMinutes } : {}),
-      source: { file: displayPath(t.source.file), line: t.source.line },
+      source: { file: shownPath(t.source.file), line: t.source.line },
     })),
     phases: plan.phases.map((p) => ({ id: p.id, title: p.title, line: p.source.line })),
     ...(plan.groups?.length
@@ -112,7 +113,7 @@ function renderPlan(
   const lines: string[] = [];
   lines.push(
     c.bold(
-      `${plan.format} plan ${safe(displayPath(plan.path))}: ${plan.tasks.length} tasks (${done} done) in ${plan.phases.length} phase(s)`,
+      `${plan.format} plan ${safe(shownPath(plan.path))}: ${plan.tasks.length} tasks (${done} done) in ${plan.phases.length} phase(s)`,
     ),
   );
   const byPhase = new Map<string, Task[]>();

@@ -20,6 +20,7 @@ import {
   remainingPath,
 } from '../graph/index.js';
 import { formatDiagnostic } from '../plan/diagnostic.js';
+import { shownPath } from '../plan/shown-path.js';
 import type { Plan, PlanFormat, Task } from '../plan/types.js';
 import { fanout } from '../report/fanout.js';
 import { JsonLogger } from '../report/json.js';
@@ -52,7 +53,7 @@ import { recoverKilledRun } from '../workspace/recover.js';
 import { TaskWorkspaces } from '../workspace/task-workspaces.js';
 import { cleanupDeadRun, hasWorktrees, refSafe } from '../workspace/worktrees.js';
 import { checkGitStart, type GitStart, planFilesOf } from './git-checks.js';
-import { displayPath, displaySpan, EXIT, formatForUser, printDiagnostics } from './output.js';
+import { displaySpan, EXIT, formatForUser, printDiagnostics } from './output.js';
 import {
   type GateContext,
   inPlaceCommitter,
@@ -185,7 +186,7 @@ export async function runCommand(planPath: string, given: RunFlags, resume?: Exe
     printDiagnostics([stateDir.error]);
     return EXIT.usage;
   }
-  const lock = acquireLock(paths.lock, shellCommand(['taskwave', resume ? 'resume' : 'run', displayPath(plan.path)]));
+  const lock = acquireLock(paths.lock, shellCommand(['taskwave', resume ? 'resume' : 'run', shownPath(plan.path)]));
   if (!lock.ok) {
     printDiagnostics([lock.error]);
     return EXIT.usage;
@@ -244,7 +245,7 @@ export async function runCommand(planPath: string, given: RunFlags, resume?: Exe
     const unwritable = books.failure();
     if (unwritable) {
       process.stderr.write(
-        `taskwave: could not write the run's books in ${displayPath(paths.dir)}: ${unwritable.message}\n`,
+        `taskwave: could not write the run's books in ${shownPath(paths.dir)}: ${unwritable.message}\n`,
       );
       return EXIT.failed;
     }
@@ -293,11 +294,11 @@ export async function runCommand(planPath: string, given: RunFlags, resume?: Exe
     const runFiles = new RunFiles({
       runDir,
       state,
-      plan: { ...plan, path: displayPath(plan.path), selected: new Set(sel.run) },
+      plan: { ...plan, path: shownPath(plan.path), selected: new Set(sel.run) },
       ...(flags.junit ? { junitPath: resolve(flags.junit) } : {}),
       // Pasted into a shell: a path with a space or an id with a `;` must stay one word.
       retryCommand: (ids) =>
-        shellCommand(['taskwave', 'run', displayPath(plan.path), ...(ids.length > 0 ? ['--only', ...ids] : [])]),
+        shellCommand(['taskwave', 'run', shownPath(plan.path), ...(ids.length > 0 ? ['--only', ...ids] : [])]),
       warn,
     });
     const budget = new BudgetWatch(config.budget ?? {}, (reason) => scheduler?.halt(reason));
@@ -402,7 +403,7 @@ export async function runCommand(planPath: string, given: RunFlags, resume?: Exe
     log.log({
       type: 'run-started',
       runId,
-      plan: displayPath(plan.path),
+      plan: shownPath(plan.path),
       format: format.name,
       toRun: toRun.length,
       alreadyDone: sel.done.length,

@@ -1,6 +1,7 @@
 import { type Dirent, readdirSync, statSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { type Diagnostic, errorAt } from './diagnostic.js';
+import { shownPath } from './shown-path.js';
 
 /*
  * Plans that cannot be read for want of permission. The formats look for their layouts quietly (a
@@ -30,9 +31,7 @@ export function planPathProblem(abs: string, shown: string): Diagnostic | 'missi
 
 /** The highest folder above `abs` that exists but cannot be searched, as the user would name it. */
 function blockingFolder(abs: string): string {
-  const folder = firstBlockingFolder(abs);
-  const rel = relative(process.cwd(), folder);
-  return rel && !rel.startsWith('..') ? rel : folder;
+  return shownPath(firstBlockingFolder(abs));
 }
 
 function firstBlockingFolder(abs: string): string {
