@@ -1,5 +1,6 @@
 import { posix, win32 } from 'node:path';
 import { builtInAgentNames } from '../agents/registry.js';
+import { isEmptyCommand } from '../gates/specs.js';
 
 /*
  * Checks of the config that look across its keys or at what a value means, beyond its type: an agent
@@ -74,12 +75,6 @@ function agentIssues(config: CheckedConfig): ConfigIssue[] {
     }
   }
   return issues;
-}
-
-/** A command that runs nothing: blank, no argv, or an argv whose program is blank. */
-function isEmptyCommand(run: string | readonly string[]): boolean {
-  if (typeof run === 'string') return run.trim() === '';
-  return (run[0] ?? '').trim() === '';
 }
 
 function gateIssues(config: CheckedConfig): ConfigIssue[] {

@@ -76,13 +76,19 @@ export function gateSpec(entry: GateEntry, where: string): Result<GateSpec, stri
   return commandSpec(entry.run, entry.name, timeoutMs, where);
 }
 
+/** A command that runs nothing: blank, no argv, or an argv whose program is blank. */
+export function isEmptyCommand(run: string | readonly string[]): boolean {
+  if (typeof run === 'string') return run.trim() === '';
+  return (run[0] ?? '').trim() === '';
+}
+
 function commandSpec(
   run: string | string[],
   name: string | undefined,
   timeoutMs: number | undefined,
   where: string,
 ): Result<GateSpec, string> {
-  if (typeof run === 'string' ? run.trim() === '' : run.length === 0 || !run[0]) {
+  if (isEmptyCommand(run)) {
     return err(`${where}: the command is empty`);
   }
   const command = typeof run === 'string' ? run : [...run];
