@@ -118,7 +118,7 @@ export class TaskWorkspaces {
    */
   async abandon(ws: TaskWorkspace, task: Task, why: string): Promise<string | undefined> {
     await git(ws.dir, ['merge', '--abort']);
-    const c = await commitAll(ws.dir, this.commitMessage(task, task.title, undefined, `unfinished: ${why}`), {
+    const c = await commitAll(ws.dir, this.commitMessage(task, undefined, `unfinished: ${why}`), {
       identityOf: this.o.root,
     });
     if (c.ok && c.value) faultPoint('worktree:committed');
@@ -145,7 +145,7 @@ export class TaskWorkspaces {
     /** The worktree as verified, staged (see `commitAll`). */
     staged?: StagedIndex,
   ): Promise<Result<{ commit: string }, TaskError>> {
-    const message = this.commitMessage(task, task.title, body);
+    const message = this.commitMessage(task, body);
     const committed = await timed('commit in the worktree', () =>
       commitAll(ws.dir, message, { identityOf: this.o.root, ...(staged ? { staged } : {}) }),
     );
@@ -292,8 +292,8 @@ export class TaskWorkspaces {
     return err({ reason: 'merge-failed', message, ...(branch ? { branch } : {}) });
   }
 
-  private commitMessage(task: Task, title: string, body?: string, note?: string): string {
-    const message = taskCommitMessage(task.id, title, body, note);
+  private commitMessage(task: Task, body?: string, note?: string): string {
+    const message = taskCommitMessage(task.id, task.title, body, note);
     return this.o.redact ? this.o.redact(message) : message;
   }
 
