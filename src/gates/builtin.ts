@@ -171,7 +171,7 @@ export interface NamedFilesOptions {
 export async function checkNamedFilesExist(opts: NamedFilesOptions): Promise<GateResult> {
   const started = performance.now();
   const expected = filesToExist(opts.task);
-  const written = (f: string) => (opts.changed ?? []).some((c) => c === f || c.endsWith(`/${f}`));
+  const written = (f: string) => (opts.changed ?? []).some((c) => isNamedBy(c, f));
   let missing = expected.filter((f) => !existsSync(join(opts.cwd, f)) && !written(f));
   if (missing.length > 0) {
     const known = await knownAnywhere(opts.cwd, missing);
@@ -209,7 +209,12 @@ async function knownAnywhere(cwd: string, names: readonly string[]): Promise<Set
   ]);
   if (!r.ok) return new Set();
   const paths = r.value.split('\0').filter(Boolean);
-  return new Set(files.filter((f) => paths.some((p) => p === f || p.endsWith(`/${f}`))));
+  return new Set(files.filter((f) => paths.some((p) => isNamedBy(p, f))));
+}
+
+/** Whether `name` (`yamlio.py`, `models/user.py`) is `path` or its last parts. */
+function isNamedBy(path: string, name: string): boolean {
+  return path === name || path.endsWith(`/${name}`);
 }
 
 export interface NoSecretsOptions extends ChangesSource {
