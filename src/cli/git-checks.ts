@@ -13,14 +13,13 @@ export interface GitStart {
 }
 
 /**
- * The files taskwave writes a plan's progress in, absolute: the plan file, or each tasks file of a
- * folder plan, and the format's own books (`bookFiles`: a Claudio task's `status.md`, a specs
- * tree's `features.json`). Not the folder: a specs tree or a Claudio plan read from the repository
- * root is not the whole repository, and a note or a design document beside it is not the plan.
+ * The files a plan is written in, absolute: the plan file, or each tasks file of a folder plan. Not
+ * the folder: a specs tree or a Claudio plan read from the repository root is not the whole
+ * repository, and a note or a design document beside it is not the plan.
  */
-export function planFilesOf(plan: Pick<Plan, 'path' | 'tasks'>, bookFiles: readonly string[] = []): string[] {
-  const files = [plan.path, ...plan.tasks.map((t) => t.source.file)].filter((f) => !isDirectory(f));
-  return [...new Set([...files, ...bookFiles])];
+export function planFilesOf(plan: Pick<Plan, 'path' | 'tasks'>): string[] {
+  // Told apart from folders once per file, not once per task (a plan file holds thousands).
+  return [...new Set([plan.path, ...plan.tasks.map((t) => t.source.file)])].filter((f) => !isDirectory(f));
 }
 
 /** The deepest folder holding every one of `files` (absolute). */

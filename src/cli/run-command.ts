@@ -166,8 +166,10 @@ export async function runCommand(planPath: string, given: RunFlags, resume?: Exe
 
   // Worktrees need a branch to merge into and a committed plan; decided before anything is written.
   const inPlace = flags.inPlace === true || !ctx.git;
-  // Every file a tick writes: the plan's, and the format's own books.
-  const tickedFiles = inPlace ? [] : planFilesOf(plan, format.bookFiles?.(plan));
+  // The files the plan is written in, and every file a tick writes: those and the format's own books
+  // (`bookFiles`: a Claudio task's status.md, a specs tree's features.json).
+  const writtenIn = planFilesOf(plan);
+  const tickedFiles = inPlace ? [] : [...new Set([...writtenIn, ...(format.bookFiles?.(plan) ?? [])])];
   let gitStart: GitStart | undefined;
   if (!inPlace) {
     const g = await checkGitStart(root, tickedFiles);
@@ -253,8 +255,7 @@ export async function runCommand(planPath: string, given: RunFlags, resume?: Exe
     // In worktrees the plan's own books travel with the ticks, through the merge queue; in place they
     // are written as the run goes.
     const planBooks = inPlace ? new PlanBooks(format, plan, state, warn) : undefined;
-    // The files the plan is written in: the plan file, or each tasks file of a folder format.
-    const planFiles = planFilesOf(plan).map((f) => relative(root, f));
+    const planFiles = writtenIn.map((f) => relative(root, f));
     // Ticks that only edit the (committed) plan files, with no books of the format's own.
     const ticksEditPlanFiles = format.ticksEditOnly === true && !format.recordProgress;
     const workspaces = gitStart
