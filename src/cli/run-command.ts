@@ -491,8 +491,9 @@ export async function runCommand(planPath: string, given: RunFlags, resume?: Exe
           if (!r.ok) warn(`could not commit the ${format.name} plan's own books: ${r.error}`);
         }
         await workspaces.close();
-        // The earlier attempts of the tasks that landed now.
-        await deleteLandedBranches(root, `refs/heads/${workspaces.integrationBranch}`, landedTasksOf(state));
+        // The earlier attempts of the tasks that landed now; the other branches were judged at the start.
+        const landedNow = new Set(summary.tasks.filter((t) => t.status === 'done').map((t) => refSafe(t.id)));
+        await deleteLandedBranches(root, `refs/heads/${workspaces.integrationBranch}`, landedTasksOf(state), landedNow);
       }
       if (ctx.git) await maintainOnce(root);
       log.close();

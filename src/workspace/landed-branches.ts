@@ -27,10 +27,19 @@ export interface BranchSweep {
 
 const PREFIX = 'taskwave/';
 
-/** Every `taskwave/*` branch, split into landed and unmerged against `integration` (a branch or commit). */
-export async function sortTaskBranches(root: string, integration: string, books: LandedTasks): Promise<BranchSweep> {
+/**
+ * Every `taskwave/*` branch (or those of the tasks `only` names, as branches name them), split into
+ * landed and unmerged against `integration` (a branch or commit).
+ */
+export async function sortTaskBranches(
+  root: string,
+  integration: string,
+  books: LandedTasks,
+  only?: ReadonlySet<string>,
+): Promise<BranchSweep> {
   const list = await git(root, ['for-each-ref', '--format=%(refname:short)', `refs/heads/${PREFIX}`]);
-  const branches = list.ok ? list.value.split('\n').filter(Boolean) : [];
+  const all = list.ok ? list.value.split('\n').filter(Boolean) : [];
+  const branches = only ? all.filter((b) => only.has(partsOf(b)?.task ?? '')) : all;
   const sweep: BranchSweep = { landed: [], unmerged: [] };
   for (const branch of branches) {
     const landed =
@@ -41,11 +50,17 @@ export async function sortTaskBranches(root: string, integration: string, books:
 }
 
 /**
- * Delete the task branches whose work is already on `integration`; returns them. A branch git will
- * not delete (checked out somewhere) stays, silently: the next sweep tries again.
+ * Delete the task branches whose work is already on `integration` (among those of the tasks `only`
+ * names, when given); returns them. A branch git will not delete (checked out somewhere) stays,
+ * silently: the next sweep tries again.
  */
-export async function deleteLandedBranches(root: string, integration: string, books: LandedTasks): Promise<string[]> {
-  const { landed } = await sortTaskBranches(root, integration, books);
+export async function deleteLandedBranches(
+  root: string,
+  integration: string,
+  books: LandedTasks,
+  only?: ReadonlySet<string>,
+): Promise<string[]> {
+  const { landed } = await sortTaskBranches(root, integration, books, only);
   await deleteBranches(root, landed);
   return landed;
 }
