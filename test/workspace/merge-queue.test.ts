@@ -4,6 +4,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { ok } from '../../src/result.js';
 import { type CopiedMerge, type LostMerge, MergeQueue, type MergeRequest } from '../../src/workspace/merge-queue.js';
 import { type GitRepo, gitRepo } from '../gates/helpers.js';
+import { waitFor } from '../support/processes.js';
 
 const repos: GitRepo[] = [];
 afterEach(() => {
@@ -271,7 +272,7 @@ describe('merge queue', () => {
     const r1 = queue.enqueue(request('T1')).finally(() => {
       settled = true;
     });
-    await new Promise((r) => setTimeout(r, 200));
+    await waitFor('the merge to wait for the user', () => waits.length > 0);
     expect(settled).toBe(false);
     expect(waits).toEqual([['plan.md']]);
     // Nothing was touched meanwhile.
@@ -296,7 +297,7 @@ describe('merge queue', () => {
     await queue.startingPoint();
     appendFileSync(join(repo.dir, 'plan.md'), 'A note of the user.\n');
     const r1 = queue.enqueue(request('T1'));
-    await new Promise((r) => setTimeout(r, 100));
+    await waitFor('the merge to wait for the user', () => waits.length > 0);
     queue.stopWaiting();
     const r = await r1;
     await queue.close();
