@@ -273,6 +273,8 @@ describe('merge queue', () => {
       settled = true;
     });
     await waitFor('the merge to wait for the user', () => waits.length > 0);
+    // Several polls go by: still waiting, told once.
+    await new Promise((r) => setTimeout(r, 200));
     expect(settled).toBe(false);
     expect(waits).toEqual([['plan.md']]);
     // Nothing was touched meanwhile.
