@@ -1,5 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import type { Readable } from 'node:stream';
+import { LONGEST_TIMER_MS } from './sleep.js';
 
 export interface GroupRunOptions {
   cwd: string;
@@ -13,12 +14,6 @@ export interface GroupRunOptions {
   killGraceMs?: number;
   onLine?: (line: string, stream: 'stdout' | 'stderr') => void;
 }
-
-/**
- * The longest delay a timer takes (about 24.8 days). Node fires a timer set for longer after 1 ms,
- * which would stop an agent with `timeout: 30d` at once; longer timeouts wait this long instead.
- */
-const LONGEST_TIMER_MS = 2 ** 31 - 1;
 
 /** Process groups started here and still running: a second Ctrl-C kills them all at once. */
 const liveGroups = new Set<number>();
@@ -68,6 +63,7 @@ export async function runInProcessGroup(argv: readonly string[], opts: GroupRunO
     next();
   };
 
+  // A longer timeout waits this long (about 24.8 days): Node would fire it after 1 ms.
   const timer = opts.timeoutMs
     ? setTimeout(() => stop('timeout'), Math.min(opts.timeoutMs, LONGEST_TIMER_MS))
     : undefined;

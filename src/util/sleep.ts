@@ -1,4 +1,10 @@
 /**
+ * The longest delay a timer takes (about 24.8 days). Node fires a timer set for longer after 1 ms,
+ * which would stop an agent with `timeout: 30d` at once, or end a long wait early.
+ */
+export const LONGEST_TIMER_MS = 2 ** 31 - 1;
+
+/**
  * Wait `ms`, or less when `signal` aborts first (at once when it already has). True when the whole
  * wait passed. The abort listener goes with the wait: a signal that outlives many waits (a task's,
  * a run's) does not collect one per wait.
@@ -12,7 +18,16 @@ export function sleep(ms: number, signal?: AbortSignal): Promise<boolean> {
       resolve(whole);
     };
     const onAbort = () => done(false);
-    const timer = setTimeout(() => done(true), ms);
+    // Longer than a timer takes: in steps.
+    const arm = (left: number): ReturnType<typeof setTimeout> =>
+      setTimeout(
+        () => {
+          if (left > LONGEST_TIMER_MS) timer = arm(left - LONGEST_TIMER_MS);
+          else done(true);
+        },
+        Math.min(left, LONGEST_TIMER_MS),
+      );
+    let timer = arm(ms);
     signal?.addEventListener('abort', onAbort);
   });
 }

@@ -1,5 +1,9 @@
-import { describe, expect, it } from 'vitest';
-import { sleep } from '../../src/util/sleep.js';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { LONGEST_TIMER_MS, sleep } from '../../src/util/sleep.js';
+
+afterEach(() => {
+  vi.useRealTimers();
+});
 
 describe('sleep', () => {
   it('is true after the whole wait, false when the signal aborts first or already had', async () => {
@@ -26,5 +30,18 @@ describe('sleep', () => {
     }) as typeof remove;
     for (let i = 0; i < 3; i++) expect(await sleep(1, c.signal)).toBe(true);
     expect(listening).toBe(0);
+  });
+
+  it('waits the whole time when that is longer than a timer takes (about 24.8 days)', async () => {
+    vi.useFakeTimers();
+    let woke = false;
+    const wait = sleep(LONGEST_TIMER_MS + 60_000).then((whole) => {
+      woke = whole;
+    });
+    await vi.advanceTimersByTimeAsync(LONGEST_TIMER_MS);
+    expect(woke).toBe(false);
+    await vi.advanceTimersByTimeAsync(60_000);
+    await wait;
+    expect(woke).toBe(true);
   });
 });
