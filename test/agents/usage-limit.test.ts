@@ -1,0 +1,90 @@
+import { describe, expect, it } from 'vitest';
+import { nextWallTime, usageLimitIn } from '../../src/agents/usage-limit.js';
+
+// 10:00 UTC: 19:00 in Tokyo, 13:00 in Moscow, 05:00 in New York (EST).
+const NOW = Date.parse('2026-11-22T10:00:00Z');
+const at = (text: string) => {
+  const r = usageLimitIn(text, NOW);
+  return r?.resetsAt !== undefined ? new Date(r.resetsAt).toISOString() : r;
+};
+
+describe('usageLimitIn', () => {
+  it("reads Claude Code's limit messages and when they reset", () => {
+    expect(at('Claude AI usage limit reached|1764000000')).toBe(new Date(1764000000 * 1000).toISOString());
+    // 03:30 in Moscow (UTC+3) is next at 00:30 UTC tomorrow.
+    expect(at("You've hit your limit · resets 3:30am (Europe/Moscow)")).toBe('2026-11-23T00:30:00.000Z');
+    // 15:50 in Tokyo (UTC+9) has passed today (it is 19:00 there): tomorrow, 06:50 UTC.
+    expect(at('You’ve hit your session limit · resets 3:50pm (Asia/Tokyo)')).toBe('2026-11-23T06:50:00.000Z');
+    // 2pm in New York (UTC-5 in November) is later today.
+    expect(at('Claude usage limit reached. Your limit will reset at 2pm (America/New_York).')).toBe(
+      '2026-11-22T19:00:00.000Z',
+    );
+    expect(at('Opus weekly limit reached ∙ resets Nov 25, 1pm (UTC)')).toBe('2026-11-25T13:00:00.000Z');
+  });
+
+  it("reads Codex's limit messages, relative and absolute", () => {
+    expect(
+      at(
+        "■ You've hit your usage limit. Upgrade to Pro (https://openai.com/chatgpt/pricing) or try again in 2 days 17 hours 14 minutes.",
+      ),
+    ).toBe(new Date(NOW + ((2 * 24 + 17) * 60 + 14) * 60_000).toISOString());
+    expect(
+      at(
+        '{"error":{"type":"usage_limit_reached","message":"The usage limit has been reached","resets_at":1775317531,"resets_in_seconds":602705}}',
+      ),
+    ).toBe(new Date(1775317531 * 1000).toISOString());
+    expect(at('{"type":"usage_limit_reached","resets_in_seconds":90}')).toBe(new Date(NOW + 90_000).toISOString());
+    const absolute = usageLimitIn(
+      "You've hit your usage limit. Upgrade to Plus to continue using Codex, or try again at Jul 5th, 2027 8:19 PM.",
+      NOW,
+    );
+    expect(absolute?.resetsAt).toBe(new Date(2027, 6, 5, 20, 19).getTime());
+  });
+
+  it('knows a limit whose reset it cannot read', () => {
+    expect(usageLimitIn('Usage limit reached', NOW)).toEqual({ message: 'Usage limit reached' });
+    // Another language's date: the limit, without a time.
+    expect(
+      usageLimitIn(
+        "You've hit your usage limit. Upgrade your plan to continue, or try again at 10 de jul. de 2026, 11:52.",
+        NOW,
+      )?.resetsAt,
+    ).toBeUndefined();
+  });
+
+  it('is not fooled by an agent talking about limits, or by rate limits', () => {
+    expect(usageLimitIn('Implemented the usage limit check in src/limits.ts', NOW)).toBeUndefined();
+    expect(usageLimitIn('API Error: 429 rate limit reached, retrying', NOW)).toBeUndefined();
+    // The error is at the end of the output: a limit quoted long before it is not the failure.
+    const long = ['Usage limit reached', ...Array.from({ length: 20 }, (_, i) => `line ${i}`), 'error TS2322'].join(
+      '\n',
+    );
+    expect(usageLimitIn(long, NOW)).toBeUndefined();
+  });
+
+  it('takes the reset from the line after the limit when the message is split', () => {
+    expect(at("You've hit your usage limit.\ntry again in 45 seconds")).toBe(new Date(NOW + 45_000).toISOString());
+  });
+});
+
+describe('nextWallTime', () => {
+  it('crosses a daylight-saving change on the right side', () => {
+    // Berlin leaves summer time on 2026-10-25 at 03:00; 09:00 that day is UTC+1.
+    const before = Date.parse('2026-10-24T22:00:00Z');
+    expect(new Date(nextWallTime(before, { hour: 9, minute: 0 }, 'Europe/Berlin')).toISOString()).toBe(
+      '2026-10-25T08:00:00.000Z',
+    );
+  });
+
+  it("falls back to the machine's zone for a zone it does not know", () => {
+    const r = nextWallTime(NOW, { hour: 23, minute: 0 }, 'Not/AZone');
+    expect(r).toBe(nextWallTime(NOW, { hour: 23, minute: 0 }));
+    expect(r).toBeGreaterThan(NOW);
+  });
+
+  it('takes a date long past as next year', () => {
+    expect(new Date(nextWallTime(NOW, { month: 0, day: 3, hour: 13, minute: 0 }, 'UTC')).toISOString()).toBe(
+      '2027-01-03T13:00:00.000Z',
+    );
+  });
+});
