@@ -122,6 +122,19 @@ export type RunEvent =
   | { type: 'gate-finished'; scope: GateScope; result: GateResult; attempt?: number }
   /** A task gets another attempt: a gate failed (`repair`) or the agent failed for a passing reason (`retry`). */
   | { type: 'task-retry'; taskId: string; kind: 'repair' | 'retry'; attempt: number; reason: string; delayMs?: number }
+  /**
+   * An agent run ended on the agent's usage limit (its account's, not the task's fault). `until`: when
+   * the task runs its agent again (nothing else starts on that agent before); absent, the run stops.
+   */
+  | {
+      type: 'usage-limit';
+      taskId: string;
+      agent: string;
+      message: string;
+      /** When the limit resets (epoch ms), where the agent said. */
+      resetsAt?: number;
+      until?: number;
+    }
   /** The run stops starting tasks: a budget was reached, or --fail-fast saw a failure. */
   | { type: 'run-stopping'; reason: string }
   /** What a running agent is doing now (its latest text, tool use or error). */

@@ -121,6 +121,15 @@ const configSchema = z.strictObject({
       backoff: duration.optional(),
     })
     .optional(),
+  usageLimit: z
+    .strictObject({
+      /**
+       * How long the run waits for an agent's usage limit to reset (default 6h; 0: never wait). A
+       * later reset stops the run, resumable.
+       */
+      wait: z.union([z.literal(0), duration]).optional(),
+    })
+    .optional(),
   budget: z
     .strictObject({
       /** Start no new task once the run's agents have cost this much (where they report cost). */

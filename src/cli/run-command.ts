@@ -7,6 +7,7 @@ import { BudgetWatch } from '../engine/budget.js';
 import { DiskFullWatch, freeBytes } from '../engine/disk-full.js';
 import { createTaskRunner } from '../engine/run-task.js';
 import { Scheduler } from '../engine/scheduler.js';
+import { UsageLimits, usageLimitWaitMs } from '../engine/usage-limits.js';
 import type { Logger } from '../events.js';
 import { findOpenChecklists } from '../gates/checklists.js';
 import { describeGateFailure } from '../gates/types.js';
@@ -348,6 +349,25 @@ export async function runCommand(planPath: string, given: RunFlags, resume?: Exe
     // landed and before it deleted the branch; a failed attempt of a task that landed since).
     if (gitStart) await deleteLandedBranches(root, `refs/heads/${gitStart.branch}`, landedTasksOf(last));
 
+    // Outermost: a task whose agent waits out its usage limit does not start (nor take a slot).
+    const usageLimits = new UsageLimits(
+      (t) => agentOf(t.id),
+      {
+        maxWaitMs: usageLimitWaitMs(config),
+        onResume: () => scheduler?.poke(),
+        onStop: (reason) => scheduler?.halt(reason),
+      },
+      new AgentSlots(
+        (t) => agentOf(t.id),
+        new Map(
+          agentNames.flatMap((n) => {
+            const limit = config.agents?.[n]?.concurrency;
+            return limit !== undefined ? [[n, limit] as const] : [];
+          }),
+        ),
+        new FileLocks(referenceDocuments(plan.documents, folderOf(plan.path), root)),
+      ),
+    );
     const runner = createTaskRunner({
       plan,
       format,
@@ -364,6 +384,7 @@ export async function runCommand(planPath: string, given: RunFlags, resume?: Exe
       verifier: makeVerifier(gateCtx),
       repairAttempts: config.repair?.attempts,
       retryAttempts: config.retry?.attempts,
+      usageLimits,
       commitInPlace: workspaces
         ? undefined
         : await inPlaceCommitter(
@@ -380,16 +401,7 @@ export async function runCommand(planPath: string, given: RunFlags, resume?: Exe
       tasks: toRun,
       concurrency: slots,
       compare,
-      guard: new AgentSlots(
-        (t) => agentOf(t.id),
-        new Map(
-          agentNames.flatMap((n) => {
-            const limit = config.agents?.[n]?.concurrency;
-            return limit !== undefined ? [[n, limit] as const] : [];
-          }),
-        ),
-        new FileLocks(referenceDocuments(plan.documents, folderOf(plan.path), root)),
-      ),
+      guard: usageLimits,
       execute: (t, signal) => runner.execute(t, signal),
       attempts: (id) => runner.attempts(id),
       skipped: sel.done.map((id) => byId.get(id) as Task),
@@ -462,6 +474,7 @@ export async function runCommand(planPath: string, given: RunFlags, resume?: Exe
         sched.block(owed.waiting, owed.reason);
       }
       let summary = await sched.run();
+      usageLimits.dispose();
       if (workspaces) {
         // A move of the branch back after the last merge: the tasks it took off are not done.
         await workspaces.recheck();

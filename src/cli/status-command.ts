@@ -1,5 +1,6 @@
 import { isAbsolute, join } from 'node:path';
 import pc from 'picocolors';
+import { formatClock } from '../agents/usage-limit.js';
 import { formatDuration } from '../events.js';
 import { type Diagnostic, errorAt } from '../plan/diagnostic.js';
 import { shownPath } from '../plan/shown-path.js';
@@ -105,7 +106,12 @@ export function statusCommand(flags: { json?: boolean; color?: boolean }): numbe
       const time = t.durationMs !== undefined ? ` ${formatDuration(t.durationMs)}` : '';
       // Titles and errors are the plan's and the agents' text: escape sequences in them are shown, not obeyed.
       const title = terminalText(t.title, { oneLine: true });
-      const error = t.error ? c.dim(` — ${terminalText(t.error)}`) : '';
+      const until = live && t.waitingUntil ? Date.parse(t.waitingUntil) : Number.NaN;
+      const waiting =
+        until > Date.now()
+          ? c.dim(` — waiting for ${t.agent ?? 'its agent'}'s usage limit to reset, until ${formatClock(until)}`)
+          : '';
+      const error = t.error ? c.dim(` — ${terminalText(t.error)}`) : waiting;
       out.push(`  ${paint(label.padEnd(9))} ${terminalText(id, { oneLine: true })} ${title}${time}${error}`);
     }
   }

@@ -2,6 +2,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { renderConflictPrompt, renderTaskPrompt } from '../agents/prompt.js';
 import type { AgentAdapter, AgentSuccess } from '../agents/types.js';
+import { type UsageLimit, usageLimitIn } from '../agents/usage-limit.js';
 import { type RunEvent, type TaskError, type Usage, usageSince } from '../events.js';
 import { describeGateFailure, type GateResult } from '../gates/types.js';
 import type { Verified, Verifier, VerifyFailure } from '../gates/verifier.js';
@@ -13,6 +14,7 @@ import type { StagedIndex } from '../workspace/staged-index.js';
 import type { ConflictToResolve, TaskWorkspaces } from '../workspace/task-workspaces.js';
 import { saysDiskFull } from './disk-full.js';
 import type { TaskOutcome } from './scheduler.js';
+import type { UsageLimits } from './usage-limits.js';
 
 export interface TaskRunnerDeps {
   plan: Plan;
@@ -43,6 +45,8 @@ export interface TaskRunnerDeps {
   repairAttempts?: number;
   /** Retries after a transient agent failure (default 3). */
   retryAttempts?: number;
+  /** Waits out an agent's usage limit (`usageLimit.wait`); absent, a limit fails the run like any error. */
+  usageLimits?: UsageLimits;
   /**
    * In place: commit the task's changes and tick once verified (undefined: commit nothing). `staged`:
    * the tree as verified, staged (see `commitAll`).
@@ -162,16 +166,44 @@ export function createTaskRunner(deps: TaskRunnerDeps) {
     return r;
   };
 
-  /** The agent, run again after transient failures (rate limits, API 5xx, crashes) with backoff. */
+  /**
+   * The agent, run again after transient failures (rate limits, API 5xx, crashes) with backoff, and
+   * after its usage limit resets (neither counts as a repair; waiting for a limit is not a retry).
+   */
   const runAgent = async (call: AgentCall): Promise<Result<AgentSuccess, TaskError>> => {
-    const { task, signal } = call;
+    const { task, agent, signal } = call;
     const max = deps.retryAttempts ?? 3;
-    for (let retry = 0; ; retry++) {
+    for (let retry = 0; ; ) {
       const r = await runAgentOnce(call);
-      if (r.ok || signal.aborted || retry >= max || !deps.verifier?.isTransient(r.error)) return r;
-      const delayMs = deps.verifier.backoffMs(retry + 1);
+      if (r.ok) deps.usageLimits?.cleared(agent.name);
+      if (r.ok || signal.aborted) return r;
+      const limit = deps.usageLimits ? usageLimitOf(r.error) : undefined;
+      if (limit && deps.usageLimits) {
+        const decision = deps.usageLimits.hit(agent.name, limit);
+        const until = 'until' in decision ? { until: decision.until } : {};
+        const resets = limit.resetsAt !== undefined ? { resetsAt: limit.resetsAt } : {};
+        deps.log({
+          type: 'usage-limit',
+          taskId: task.id,
+          agent: agent.name,
+          message: limit.message,
+          ...resets,
+          ...until,
+        });
+        // Stopped: the task did not fail, it did not get to run. A resumed run starts it again.
+        if ('stop' in decision) {
+          deps.usageLimits.stopRun(decision.stop);
+          return err({ reason: 'cancelled' });
+        }
+        await sleep(decision.waitMs, signal);
+        if (signal.aborted) return err({ reason: 'cancelled' });
+        continue;
+      }
+      if (retry >= max || !deps.verifier?.isTransient(r.error)) return r;
+      retry++;
+      const delayMs = deps.verifier.backoffMs(retry);
       const reason = r.error.reason === 'agent-exit' ? `agent exited with code ${r.error.exitCode}` : r.error.reason;
-      deps.log({ type: 'task-retry', taskId: task.id, kind: 'retry', attempt: retry + 1, reason, delayMs });
+      deps.log({ type: 'task-retry', taskId: task.id, kind: 'retry', attempt: retry, reason, delayMs });
       await sleep(delayMs, signal);
       if (signal.aborted) return err({ reason: 'cancelled' });
     }
@@ -328,4 +360,11 @@ export function commitBody(
 
 function outcomeOf(s: AgentSuccess): TaskOutcome {
   return { ...(s.sessionId ? { sessionId: s.sessionId } : {}) };
+}
+
+/** The usage limit an agent's failure reports, if it is one (its output's end, or its own error). */
+function usageLimitOf(e: TaskError): UsageLimit | undefined {
+  if (e.reason === 'agent-exit') return usageLimitIn(e.outputTail);
+  if (e.reason === 'agent-error') return usageLimitIn(e.message);
+  return undefined;
 }

@@ -101,6 +101,11 @@ export class Scheduler {
     this.wake?.();
   }
 
+  /** Look again at what may start: a guard's condition changed with no task finishing (a pause ended). */
+  poke(): void {
+    this.wake?.();
+  }
+
   get cancelled(): boolean {
     return this.stopping;
   }

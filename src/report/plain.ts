@@ -1,3 +1,4 @@
+import { formatClock } from '../agents/usage-limit.js';
 import { formatDuration, type Logger, type RunEvent } from '../events.js';
 import { formatDiagnostic } from '../plan/diagnostic.js';
 import { writeIfOpen } from '../util/closed-output.js';
@@ -58,6 +59,8 @@ export function plainLine(e: RunEvent): string | undefined {
       return `${e.kind === 'repair' ? 'repair ' : 'retry  '} ${e.taskId} attempt ${e.attempt}: ${e.reason}${e.delayMs !== undefined ? ` (in ${formatDuration(e.delayMs)})` : ''}`;
     case 'run-stopping':
       return `taskwave: stopping: ${e.reason}`;
+    case 'usage-limit':
+      return `limit   ${e.taskId} ${e.agent}: ${e.message}${e.until !== undefined ? `; waiting until ${formatClock(e.until)} (${formatDuration(Math.max(0, e.until - Date.now()))})` : '; stopping'}`;
     case 'task-output':
     case 'task-activity':
     case 'agent-finished':

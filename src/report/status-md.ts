@@ -49,7 +49,15 @@ export function renderStatus(state: ExecutionState, plan: ReportPlan, now: Date)
       const since = t.rec.startedAt ? Date.parse(t.rec.startedAt) : Number.NaN;
       const elapsed = Number.isFinite(since) ? formatSpan(Math.max(0, now.getTime() - since)) : '?';
       const agent = t.rec.agent ? `, ${t.rec.agent}` : '';
-      lines.push(`- ${code(t.id)} ${clip(oneLine(t.title), 80)}: ${elapsed}, attempt ${t.rec.attempts}${agent}`);
+      const until = t.rec.waitingUntil ? Date.parse(t.rec.waitingUntil) : Number.NaN;
+      // Waiting out its agent's usage limit: when it goes on, not how long it has run.
+      const waiting =
+        Number.isFinite(until) && until > now.getTime()
+          ? `; waiting for ${t.rec.agent ?? 'its agent'}'s usage limit to reset, until ${formatTime(t.rec.waitingUntil as string)} (${formatSpan(until - now.getTime())} from now)`
+          : '';
+      lines.push(
+        `- ${code(t.id)} ${clip(oneLine(t.title), 80)}: ${elapsed}, attempt ${t.rec.attempts}${agent}${waiting}`,
+      );
     }
     lines.push('');
   }

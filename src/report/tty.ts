@@ -1,5 +1,6 @@
 import { createLogUpdate } from 'log-update';
 import pc from 'picocolors';
+import { formatClock } from '../agents/usage-limit.js';
 import { formatDuration, type Logger, type RunEvent } from '../events.js';
 import { formatLocation } from '../plan/diagnostic.js';
 import { isOpen, writeIfOpen } from '../util/closed-output.js';
@@ -103,6 +104,13 @@ export class TtyLogger implements Logger {
       case 'run-stopping': {
         const line = plainLine(e);
         if (line) this.print(e.type === 'gate-finished' && e.result.ok ? pc.dim(line) : pc.yellow(line));
+        break;
+      }
+      case 'usage-limit': {
+        const r = this.running.get(e.taskId);
+        if (r && e.until !== undefined)
+          r.lastAction = `waiting for ${e.agent}'s usage limit, until ${formatClock(e.until)}`;
+        this.print(pc.yellow(plainLine(e) ?? ''));
         break;
       }
       case 'agent-finished':

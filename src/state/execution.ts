@@ -45,6 +45,12 @@ export interface TaskRecord {
   /** The agent's last final message. */
   summary?: string;
   error?: string;
+  /**
+   * Running, and waiting for its agent's usage limit to reset: when its agent runs again (ISO time),
+   * and what the agent said.
+   */
+  waitingUntil?: string;
+  limit?: string;
 }
 
 /** Options a run was started with, so that `taskwave resume` continues it the same way. */
@@ -133,6 +139,8 @@ export function applyEvent(state: ExecutionState, e: JournalEntry): void {
         if (rec.durationMs !== undefined) rec.lastDurationMs = rec.durationMs;
         rec.durationMs = undefined;
         rec.error = undefined;
+        rec.waitingUntil = undefined;
+        rec.limit = undefined;
       }
       break;
     case 'task-succeeded':
@@ -144,6 +152,8 @@ export function applyEvent(state: ExecutionState, e: JournalEntry): void {
       break;
     case 'agent-finished':
       if (rec) {
+        rec.waitingUntil = undefined;
+        rec.limit = undefined;
         // Every run of the agent costs, the failed ones too: usage adds up over attempts and runs.
         if (e.usage) rec.usage = addUsage(rec.usage, e.usage);
         if (e.sessionId) rec.sessionId = e.sessionId;
@@ -170,6 +180,12 @@ export function applyEvent(state: ExecutionState, e: JournalEntry): void {
     case 'run-stopping':
       state.stopReason = e.reason;
       break;
+    case 'usage-limit':
+      if (rec) {
+        rec.waitingUntil = e.until !== undefined ? new Date(e.until).toISOString() : undefined;
+        rec.limit = e.message;
+      }
+      break;
     case 'task-failed':
       if (rec) {
         const status =
@@ -185,7 +201,10 @@ export function applyEvent(state: ExecutionState, e: JournalEntry): void {
       if (rec) rec.commit = e.commit;
       break;
     case 'task-cancelled':
-      if (rec) Object.assign(rec, { status: 'cancelled', endedAt: e.time, error: 'interrupted' });
+      if (rec) {
+        const error = rec.limit ? `stopped by its agent's usage limit: ${rec.limit}` : 'interrupted';
+        Object.assign(rec, { status: 'cancelled', endedAt: e.time, error, waitingUntil: undefined });
+      }
       break;
     case 'run-finished':
       state.status = e.summary.status;

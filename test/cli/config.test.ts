@@ -156,3 +156,13 @@ describe('parseConfig: concurrency, bounded as --concurrency is', () => {
     expect(parseConfig('concurrency: 1000\ngates:\n  concurrency: 1\n', 'taskwave.yaml').ok).toBe(true);
   });
 });
+
+describe('parseConfig: usageLimit', () => {
+  it('takes a duration or 0 for usageLimit.wait, and refuses anything else at its line', () => {
+    expect(parseConfig('usageLimit:\n  wait: 8h\n', 'taskwave.yaml').ok).toBe(true);
+    expect(parseConfig('usageLimit:\n  wait: 0\n', 'taskwave.yaml').ok).toBe(true);
+    const [soon] = refused('usageLimit:\n  wait: soon\n');
+    expect(soon).toMatch(/^taskwave\.yaml:2:9: error: usageLimit\.wait: /);
+    expect(refused('usageLimit:\n  wiat: 1h\n')[0]).toMatch(/^taskwave\.yaml:2:\d+: error: .*wiat/);
+  });
+});

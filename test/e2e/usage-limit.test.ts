@@ -1,0 +1,137 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { waitFor } from '../support/processes.js';
+import { type AgentLogEntry, makeRepo, REPO_ROOT, runCli, startCli } from '../support/repo.js';
+
+/*
+ * An agent's usage limit ("You've hit your limit · resets 3pm") is not the task's failure: the run
+ * waits for the reset, starting nothing else on that agent meanwhile, or stops, resumable, when the
+ * reset is further off than `usageLimit.wait`.
+ */
+
+const execution = (dir: string) => JSON.parse(readFileSync(join(dir, '.taskwave', 'execution.json'), 'utf8'));
+const journal = (dir: string) =>
+  readFileSync(join(dir, '.taskwave', 'journal.jsonl'), 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l));
+const starts = (log: AgentLogEntry[], id: string) => log.filter((e) => e.event === 'start' && e.id === id);
+
+describe('usage limits', () => {
+  it('waits for the limit to reset, starts nothing on that agent meanwhile, then runs the task again', async () => {
+    const repo = makeRepo(
+      { 'tasks.md': '# Tasks\n\n## Phase 1\n\n- [ ] T001 [P] one\n- [ ] T002 [P] two\n- [ ] T003 [P] three\n' },
+      { extraConfig: 'retry:\n  attempts: 0\n' },
+    );
+    repo.script({
+      '*': { sleepMs: 100 },
+      // Codex's error, with a reset two seconds away; the second run works.
+      T001: {
+        failRuns: 1,
+        sleepMs: 10,
+        stderr:
+          '{"error":{"type":"usage_limit_reached","message":"The usage limit has been reached","resets_in_seconds":4}}',
+      },
+    });
+    const run = startCli(['run', 'tasks.md', '--concurrency', '2'], repo.dir);
+    // While it waits, the books, status.md (rewritten a moment after each event) and `taskwave status`
+    // say what for and until when.
+    const statusMd = () => {
+      try {
+        return readFileSync(join(repo.dir, '.taskwave', 'runs', execution(repo.dir).runId, 'status.md'), 'utf8');
+      } catch {
+        return '';
+      }
+    };
+    const waitingLine = /^- `T001` one: .*, attempt 1, scripted; waiting for scripted's usage limit to reset, until /m;
+    await waitFor('status.md to show the wait', () => waitingLine.test(statusMd()));
+    const status = await runCli(['status'], repo.dir);
+    expect(status.stdout).toMatch(/running +T001 one — waiting for scripted's usage limit to reset, until \d\d:\d\d/);
+    const r = await run.done;
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    const exec = execution(repo.dir);
+    for (const id of ['T001', 'T002', 'T003']) expect(exec.tasks[id].status).toBe('done');
+    // Waiting for a limit is neither a retry (there are none here) nor a repair, nor a new attempt.
+    expect(exec.tasks.T001).toMatchObject({ attempts: 1 });
+    expect(exec.tasks.T001.retries).toBeUndefined();
+    expect(exec.tasks.T001.repairs).toBeUndefined();
+    expect(exec.tasks.T001.waitingUntil).toBeUndefined();
+
+    const limit = journal(repo.dir).find((e) => e.type === 'usage-limit');
+    expect(limit).toMatchObject({
+      taskId: 'T001',
+      agent: 'scripted',
+      message: expect.stringContaining('usage_limit_reached'),
+    });
+    const log = repo.agentLog();
+    const [first, second] = starts(log, 'T001');
+    expect(second).toBeDefined();
+    // The reset was said to be 4 s after the agent's run: the pause lasts that long.
+    expect(limit.until - (first as AgentLogEntry).time).toBeGreaterThanOrEqual(3900);
+    expect((second as AgentLogEntry).time).toBeGreaterThanOrEqual(limit.until);
+    // T002 was already running; T003 had a free slot all along, but waited for the reset.
+    expect((starts(log, 'T002')[0] as AgentLogEntry).time).toBeLessThan(limit.until);
+    expect((starts(log, 'T003')[0] as AgentLogEntry).time).toBeGreaterThanOrEqual(limit.until);
+    expect(r.stdout).toMatch(/^limit {3}T001 scripted: .*usage_limit_reached.*; waiting until \d\d:\d\d \(\d/m);
+  });
+
+  it('stops the run, resumable, when the limit resets later than usageLimit.wait', async () => {
+    const repo = makeRepo({ 'tasks.md': '# Tasks\n\n- [ ] T001 one\n- [ ] T002 two\n' });
+    repo.script({
+      T001: {
+        failRuns: 1,
+        stderr:
+          "■ You've hit your usage limit. Upgrade to Pro (https://openai.com/chatgpt/pricing) or try again in 3 days 2 hours 5 minutes.",
+      },
+    });
+    const r = await runCli(['run', 'tasks.md'], repo.dir);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toMatch(
+      /^taskwave: stopping: scripted reached its usage limit \(it resets [A-Z][a-z]{2} \d+ \d\d:\d\d\), beyond usageLimit\.wait \(6h00m\): resume the run once it resets$/m,
+    );
+    // The limit's line comes first, then the stop it causes.
+    expect(r.stdout.indexOf('limit   T001')).toBeLessThan(r.stdout.indexOf('taskwave: stopping'));
+    expect(r.stdout).toMatch(
+      /^stopped: scripted reached its usage limit .*: 0 done, 1 not finished, 1 not started in /m,
+    );
+    expect(r.stdout).not.toContain('some tasks failed');
+    let exec = execution(repo.dir);
+    // Not failed: it did not get to run. Nothing else started.
+    expect(exec.tasks.T001).toMatchObject({ status: 'cancelled', attempts: 1 });
+    expect(exec.tasks.T001.error).toMatch(/^stopped by its agent's usage limit: .*You've hit your usage limit/);
+    expect(exec.tasks.T002.status).toBe('pending');
+    expect(starts(repo.agentLog(), 'T002')).toHaveLength(0);
+    expect(repo.read('tasks.md')).toContain('- [ ] T001');
+
+    // Once the limit is behind it, the run goes on where it stopped.
+    const resumed = await runCli(['resume'], repo.dir);
+    expect(resumed.code).toBe(0);
+    exec = execution(repo.dir);
+    expect(exec.tasks.T001.status).toBe('done');
+    expect(exec.tasks.T002.status).toBe('done');
+    expect(repo.read('tasks.md')).toContain('- [x] T001');
+  });
+
+  it("reads Claude Code's limit from its result, and usageLimit.wait: 0 never waits", async () => {
+    const fake = join(REPO_ROOT, 'test/fixtures/agent-output/fake-agent.mjs');
+    const output = join(REPO_ROOT, 'test/fixtures/agent-output/claude-usage-limit.jsonl');
+    const repo = makeRepo(
+      { 'tasks.md': '# Tasks\n\n- [ ] T001 one\n- [ ] T002 two\n' },
+      {
+        config: `agent: claude\nconcurrency: 1\nusageLimit:\n  wait: 0\nagents:\n  claude:\n    bin: ${fake}\n    env:\n      FAKE_AGENT_OUTPUT: ${output}\n      FAKE_AGENT_EXIT: "1"\n`,
+      },
+    );
+    const r = await runCli(['run', 'tasks.md'], repo.dir);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toMatch(/^limit {3}T001 claude: Claude AI usage limit reached\|4102444800; stopping$/m);
+    expect(r.stdout).toMatch(/beyond usageLimit\.wait \(0ms\)/);
+    const exec = execution(repo.dir);
+    expect(exec.tasks.T001.status).toBe('cancelled');
+    expect(exec.tasks.T002.status).toBe('pending');
+    const limit = journal(repo.dir).find((e) => e.type === 'usage-limit');
+    expect(limit.resetsAt).toBe(4102444800 * 1000);
+    expect(limit.until).toBeUndefined();
+  });
+});
