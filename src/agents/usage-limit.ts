@@ -15,6 +15,15 @@ export interface UsageLimit {
   resetsAt?: number;
 }
 
+// Gemini CLI: "You have exhausted your daily quota on this model.", "You have reached your daily
+// gemini-2.5-pro quota limit.", its `TerminalQuotaError`. Google's daily quotas reset at midnight
+// Pacific time.
+const DAILY_QUOTA: readonly RegExp[] = [
+  /\byou have (?:reached|exhausted) your daily (?:[\w.-]+ )?quota\b/i,
+  /\bTerminalQuotaError\b/,
+];
+const DAILY_QUOTA_ZONE = 'America/Los_Angeles';
+
 const LIMIT_LINE: readonly RegExp[] = [
   // Claude Code: "Claude AI usage limit reached|1760000000", "Usage limit reached"; Codex's error
   // type `usage_limit_reached`.
@@ -24,6 +33,7 @@ const LIMIT_LINE: readonly RegExp[] = [
   /\b(?:you(?:'|’)ve|you have) hit your (?:[\w-]+ ){0,3}limit\b/i,
   // Claude Code: "5-hour limit reached ∙ resets 2am", "Opus weekly limit reached ∙ resets Oct 6, 1pm".
   /\b(?:\d+-hour|session|weekly|daily|monthly|opus|sonnet)(?: [\w-]+)? limit reached\b/i,
+  ...DAILY_QUOTA,
 ];
 
 /** The lines of an agent's failure worth reading: its error is at the end. */
@@ -39,7 +49,12 @@ export function usageLimitIn(text: string, now: number = Date.now()): UsageLimit
   for (let i = lines.length - 1; i >= 0; i--) {
     const line = lines[i] as string;
     if (!LIMIT_LINE.some((re) => re.test(line))) continue;
-    const resetsAt = resetIn(line, now) ?? resetIn(lines.slice(i + 1).join('\n'), now);
+    const resetsAt =
+      resetIn(line, now) ??
+      resetIn(lines.slice(i + 1).join('\n'), now) ??
+      (DAILY_QUOTA.some((re) => re.test(line))
+        ? nextWallTime(now, { hour: 0, minute: 0 }, DAILY_QUOTA_ZONE)
+        : undefined);
     return { message: line.length > 300 ? `${line.slice(0, 300)}…` : line, ...(resetsAt ? { resetsAt } : {}) };
   }
   return undefined;

@@ -41,6 +41,14 @@ describe('usageLimitIn', () => {
     expect(absolute?.resetsAt).toBe(new Date(2027, 6, 5, 20, 19).getTime());
   });
 
+  it("reads Gemini CLI's daily quota, which resets at midnight Pacific time", () => {
+    // 10:00 UTC is 02:00 in Los Angeles (PST, UTC-8): the next midnight there is 08:00 UTC tomorrow.
+    expect(at('[API Error: You have exhausted your daily quota on this model.]')).toBe('2026-11-23T08:00:00.000Z');
+    expect(at('You have reached your daily gemini-2.5-pro quota limit.')).toBe('2026-11-23T08:00:00.000Z');
+    // A per-minute quota is a rate limit, retried after seconds (transient.ts), not a usage limit.
+    expect(usageLimitIn('RESOURCE_EXHAUSTED: Quota exceeded for requests per minute', NOW)).toBeUndefined();
+  });
+
   it('knows a limit whose reset it cannot read', () => {
     expect(usageLimitIn('Usage limit reached', NOW)).toEqual({ message: 'Usage limit reached' });
     // Another language's date: the limit, without a time.
