@@ -14,6 +14,7 @@ import {
   estimateWeight,
   FileLocks,
   makePriority,
+  otherNamers,
   pastDurations,
   planOrder,
   referenceDocuments,
@@ -322,6 +323,7 @@ export async function runCommand(planPath: string, given: RunFlags, resume?: Exe
       killGraceMs,
       allowEmpty: flags.allowEmpty,
       planFiles: workspaces ? planFiles : undefined,
+      namedByOther: otherNamers(graph),
       log: (e) => log.log(e),
     };
 
