@@ -7,9 +7,12 @@ import { initCommand } from './init-command.js';
 import { EXIT, printDiagnostics } from './output.js';
 import { planCommand } from './plan-command.js';
 import { type RunFlags, runCommand } from './run-command.js';
+import { splitList } from './selection.js';
 import { lastRun, planPathOf, statusCommand } from './status-command.js';
 
-const collect = (value: string, previous: string[] = []) => [...previous, ...value.split(/[,\s]+/).filter(Boolean)];
+const collect = (value: string, previous: string[] = []) => [...previous, ...splitList(value)];
+/** `--only` values as typed: an id may hold a space, which only the plan can tell (`onlyIds`). */
+const collectAsTyped = (value: string, previous: string[] = []) => [...previous, value];
 
 /** Parse the arguments and run a command; resolves to the process exit code (DESIGN.md contract). */
 export async function main(argv: string[]): Promise<number> {
@@ -39,7 +42,7 @@ export async function main(argv: string[]): Promise<number> {
       .option('-c, --concurrency <n>', 'tasks running at once (default: config, else 4)')
       .option('-a, --agent <name>', 'agent for every task (default: config "routing", then "agent")')
       .option('--phase <id...>', 'run only these phases (id like 2 or 3.1, or part of the title)', collect)
-      .option('--only <id...>', 'run only these tasks (a group id stands for its sub-tasks)', collect)
+      .option('--only <id...>', 'run only these tasks (a group id stands for its sub-tasks)', collectAsTyped)
       .option('--from <id>', 'run only this task and the tasks after it in plan order')
       .option('--spec <id...>', 'specs tree: run only these specs (I001, F002)', collect)
       .option('--infrastructure', 'specs tree: run only infrastructure specs')

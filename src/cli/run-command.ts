@@ -15,6 +15,7 @@ import {
   estimateWeight,
   FileLocks,
   makePriority,
+  otherNamers,
   pastDurations,
   planOrder,
   referenceDocuments,
@@ -323,6 +324,7 @@ export async function runCommand(planPath: string, given: RunFlags, resume?: Exe
       killGraceMs,
       allowEmpty: flags.allowEmpty,
       planFiles: workspaces ? planFiles : undefined,
+      namedByOther: otherNamers(graph),
       log: (e) => log.log(e),
     };
 

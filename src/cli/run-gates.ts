@@ -5,6 +5,7 @@ import { type GateSets, gatesFromConfig } from '../gates/specs.js';
 import { describeGateFailure, type GateResult, type GateScope } from '../gates/types.js';
 import { createVerifier, runGates, type Verifier } from '../gates/verifier.js';
 import { at, type TaskGraph } from '../graph/dag.js';
+import type { OtherNamer } from '../graph/shared-names.js';
 import { type Diagnostic, errorAt } from '../plan/diagnostic.js';
 import type { Task } from '../plan/types.js';
 import { err, ok, type Result } from '../result.js';
@@ -39,6 +40,8 @@ export interface GateContext {
   allowEmpty?: boolean;
   /** The plan's own files relative to the root, guarded in worktrees. */
   planFiles?: readonly string[];
+  /** Who else names a file a task names (`otherNamers` of the run's graph), for named-files-exist. */
+  namedByOther?: OtherNamer;
   log(e: RunEvent): void;
 }
 
@@ -49,6 +52,7 @@ export function makeVerifier(c: GateContext): Verifier {
     allowEmpty: c.allowEmpty,
     planFiles: c.planFiles,
     ignore: c.config.workspace?.copy,
+    namedByOther: c.namedByOther,
     semaphore: c.gates.semaphore,
     env: c.env,
     redact: c.redact,

@@ -9,7 +9,14 @@ import { describeHintOptions, type FocusScope, parseHints, resolveFocus } from '
 import { printDiagnostics } from './output.js';
 import { type Route, routeTasks } from './routing.js';
 import type { RunFlags } from './run-command.js';
-import { emptyScopeFlags, nothingSelected, type PreparedRun, prepareRun, selectOptionsOf } from './selection.js';
+import {
+  emptyScopeFlags,
+  nothingSelected,
+  onlyIds,
+  type PreparedRun,
+  prepareRun,
+  selectOptionsOf,
+} from './selection.js';
 
 export interface RunSetup {
   ctx: PlanContext;
@@ -103,6 +110,10 @@ export async function prepare(planPath: string, given: RunFlags): Promise<Result
   if (flags.shuffleTies !== undefined && !Number.isInteger(Number(flags.shuffleTies)))
     return err([errorAt(undefined, `--shuffle-ties expects an integer seed, got '${flags.shuffleTies}'`)]);
 
+  if (flags.only) {
+    const groups = new Set((ctx.plan.groups ?? []).map((g) => g.id));
+    flags = { ...flags, only: onlyIds(flags.only, (id) => ctx.graph.index.has(id) || groups.has(id)) };
+  }
   const preparedR = prepareRun(ctx.plan, selectOptionsOf(flags), ctx.graph);
   if (!preparedR.ok) return preparedR;
   const prepared = preparedR.value;

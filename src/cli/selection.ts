@@ -37,13 +37,45 @@ export function selectOptionsOf(flags: ScopeFlags): SelectOptions {
   };
 }
 
+/** One value of a list flag split into its items: `T001,T002`, `T001 T002` (a shell variable's list). */
+export function splitList(value: string): string[] {
+  return value.split(/[,\s]+/).filter(Boolean);
+}
+
+/**
+ * The task ids `--only` values name. Ids may hold spaces (a Taskmaster id such as `setup db`), so a
+ * value is first taken whole when the plan has an id (or group) by that name, then each part between
+ * commas, and only a part that names none is split at whitespace. What names nothing is left for the
+ * selection to refuse, as an unknown id.
+ */
+export function onlyIds(values: readonly string[], isId: (id: string) => boolean): string[] {
+  const out: string[] = [];
+  const take = (id: string) => {
+    if (!out.includes(id)) out.push(id);
+  };
+  for (const value of values) {
+    const whole = [value, value.trim()].find(isId);
+    if (whole !== undefined) {
+      take(whole);
+      continue;
+    }
+    for (const part of value.split(',')) {
+      const id = part.trim();
+      if (isId(id)) take(id);
+      else for (const word of splitList(id)) take(word);
+    }
+  }
+  return out;
+}
+
 /**
  * Scope flags given with nothing in them. `--only "$IDS"` with an empty variable (or `--only ,,`)
  * parses to no ids, which the selection takes as "no filter": a script would run the whole plan.
  */
 export function emptyScopeFlags(flags: ScopeFlags): Diagnostic[] {
   const lists: [string, readonly string[] | undefined, string][] = [
-    ['--only', flags.only, 'task ids, e.g. --only T001,T002'],
+    // Kept as typed until the plan is read (an id may hold a space): empty once split.
+    ['--only', flags.only?.flatMap(splitList), 'task ids, e.g. --only T001,T002'],
     ['--phase', flags.phase, 'phase ids or words of their titles, e.g. --phase 2'],
     ['--spec', flags.spec, 'spec ids, e.g. --spec I001'],
   ];

@@ -160,6 +160,11 @@ export interface NamedFilesOptions {
   task: Pick<Task, 'files' | 'title'>;
   /** What the task changed: a file it names by its last parts (`yamlio.py`) is found where it was written. */
   changed?: readonly string[];
+  /**
+   * Another task that names `file` too and may not have run yet (not done, not one of this task's
+   * prerequisites): the file may be that task's to create, so its absence is not this task's failure.
+   */
+  namedByOther?: (file: string) => string | undefined;
 }
 
 /**
@@ -167,6 +172,7 @@ export interface NamedFilesOptions {
  * from the root, or, for a name given without its whole path, where the task wrote it or anywhere
  * git knows it. Spec-kit tasks name the documents beside `tasks.md` (`data-model.md`,
  * `contracts/api.md`) relative to it, and files by their last parts (`__init__.py`, `models/user.py`).
+ * A missing file that a task which may not have run yet names too (`namedByOther`) is let pass.
  */
 export async function checkNamedFilesExist(opts: NamedFilesOptions): Promise<GateResult> {
   const started = performance.now();
@@ -177,11 +183,23 @@ export async function checkNamedFilesExist(opts: NamedFilesOptions): Promise<Gat
     const known = await knownAnywhere(opts.cwd, missing);
     missing = missing.filter((f) => !known.has(f));
   }
+  // A sibling or a later task that names the file too may be the one to create it.
+  const leftToOthers: string[] = [];
+  if (missing.length > 0 && opts.namedByOther) {
+    const other = opts.namedByOther;
+    missing = missing.filter((f) => {
+      const id = other(f);
+      if (id !== undefined) leftToOthers.push(`${f} (${id})`);
+      return id === undefined;
+    });
+  }
   if (missing.length === 0) {
+    const present = expected.length - leftToOthers.length;
+    const left = leftToOthers.length > 0 ? `; left to tasks that name them too: ${listed(leftToOthers)}` : '';
     return builtinResult('named-files-exist', started, {
       ok: true,
       outputTail: '',
-      message: expected.length === 0 ? 'no file to check' : `${expected.length} file(s) present`,
+      message: expected.length === 0 ? 'no file to check' : `${present} file(s) present${left}`,
     });
   }
   return builtinResult('named-files-exist', started, {

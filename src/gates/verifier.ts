@@ -63,6 +63,11 @@ export interface VerifierOptions {
   planFiles?: readonly string[];
   /** Paths taskwave itself put in a worktree (`workspace.copy`): not the agent's change. */
   ignore?: readonly string[];
+  /**
+   * Another task that names a file too and may not have run before this one (`otherNamers` of the
+   * run's graph): a missing file it names is not held against this task.
+   */
+  namedByOther?: (taskId: string, file: string) => string | undefined;
   /** Gates that share the machine (a build, a test suite) take turns: `gates.concurrency`. */
   semaphore: Semaphore;
   env: Record<string, string>;
@@ -108,7 +113,9 @@ export function createVerifier(o: VerifierOptions): Verifier {
       const seen = await at.changes;
       if (seen.ok) changed = seen.value.changed;
     }
-    const named = record(await checkNamedFilesExist({ cwd: dir, task, changed }));
+    const other = o.namedByOther;
+    const namedByOther = other ? (file: string) => other(task.id, file) : undefined;
+    const named = record(await checkNamedFilesExist({ cwd: dir, task, changed, namedByOther }));
     if (!named.ok) return err({ kind: 'gate', result: named });
     const failed = await runGates(o.taskGates, dir, scope, o, attempt);
     if (failed) return err({ kind: 'gate', result: failed });

@@ -15,4 +15,5 @@ export {
   waves,
 } from './schedule-info.js';
 export { type Selection, type SelectOptions, selectTasks, suggest, type Unrunnable } from './select.js';
+export { type OtherNamer, otherNamers } from './shared-names.js';
 export { type Cycle, findCycles, stronglyConnected, validateGraph } from './validate.js';

@@ -226,17 +226,59 @@ function addBare(segment: string, sink: RefSink): void {
   }
 }
 
+const HTTP_METHOD = '(?:GET|POST|PUT|PATCH|DELETE|HEAD|OPTIONS)';
+/** A reference as written: a backticked span without spaces, or a bare word. */
+const REFERENCE = '(`[^`\\s]+`|[^\\s`]+)';
+/**
+ * A reference right after an HTTP method word written in capitals (`GET /api/users.json`, `**POST**
+ * \`/orders.xml\``, `GET/HEAD /x.json`): a route, whatever it looks like. Lowercase `get` and `delete`
+ * are verbs of prose ("Delete src/old.ts"), so the case is as written.
+ */
+const AFTER_METHOD = new RegExp(
+  `(?<![\\w/.\`-])([*_\`]*${HTTP_METHOD}(?:[/|]${HTTP_METHOD})*[*_\`]*:?[ \\t]+)${REFERENCE}`,
+  'g',
+);
+/**
+ * A reference with a leading `/` right before or after the word endpoint or route (`the endpoint
+ * /users.json`, `` `/api/v1/users.json` endpoint ``). The slash is required: "route src/routes/a.ts"
+ * names the file of a route, and spec-kit's repository paths with a leading `/` rarely sit next to
+ * these words.
+ */
+const PATH_BEFORE_ROUTE_WORD = /(?<![^\s(*_])(`\/[^`\s]*`|\/[^\s`]*)(?=[ \t]+(?:endpoint|route)s?\b)/gi;
+const PATH_AFTER_ROUTE_WORD = /(\b(?:endpoint|route)s?[*_:]*[ \t]+)(`\/[^`\s]*`|\/[^\s`]*)/gi;
+/** Quick tests before the replacements: most lines name no route. */
+const METHOD_HINT = new RegExp(HTTP_METHOD);
+const ROUTE_WORD_HINT = /endpoint|route/i;
+
+/**
+ * `line` with the HTTP routes it names blanked out (`GET /api/v1/users.json`): a route with a
+ * file-like extension is no file of the repository, and a leading `/` alone cannot tell (spec-kit
+ * writes repository paths that way too).
+ */
+function withoutRoutes(line: string): string {
+  const blank = (s: string) => ' '.repeat(s.length);
+  let out = line;
+  if (METHOD_HINT.test(out)) out = out.replace(AFTER_METHOD, (_m, before: string, ref: string) => before + blank(ref));
+  if (ROUTE_WORD_HINT.test(out)) {
+    out = out
+      .replace(PATH_AFTER_ROUTE_WORD, (_m, before: string, ref: string) => before + blank(ref))
+      .replace(PATH_BEFORE_ROUTE_WORD, (ref: string) => blank(ref));
+  }
+  return out;
+}
+
 /**
  * Adds the file paths named in `line` to `out` (unique, in order of appearance), and the paths outside
  * the repository it names to `outside` when given (unique, as written). Backticked spans are judged as
- * a whole; the text between them is split into words.
+ * a whole; the text between them is split into words. HTTP routes (`GET /users.json`) are left out.
  */
 export function collectFileRefs(
-  line: string,
+  text: string,
   out: string[],
   seen: Set<string> = new Set(out),
   outside?: string[],
 ): void {
+  const line = withoutRoutes(text);
   const sink: RefSink = {
     add(p) {
       if (!seen.has(p)) {

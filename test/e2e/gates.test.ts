@@ -134,6 +134,39 @@ describe('task gates and the repair loop', () => {
     expect(repo.read('tasks.md')).toContain('- [x] T001 [P] Tidy up');
   });
 
+  it.each([
+    ['the task naming its sibling file', true],
+    ['the task creating the file', false],
+  ])('two [P] tasks that name one file both end done when %s runs first', async (_first, namerFirst) => {
+    // T002 waits for T001 (they name the same file), so plan order decides which runs first.
+    const creator = 'Create `src/a.txt`';
+    const namer = 'Create `src/b.txt` that reads `src/a.txt`';
+    const [t1, t2] = namerFirst ? [namer, creator] : [creator, namer];
+    const repo = makeRepo({
+      'tasks.md': `# Tasks\n\n## Phase 1: Build\n\n- [ ] T001 [P] ${t1}\n- [ ] T002 [P] ${t2}\n`,
+    });
+    const creates = { write: { 'src/a.txt': 'a\n' } };
+    const names = { write: { 'src/b.txt': 'b\n' } };
+    repo.script(namerFirst ? { T001: names, T002: creates } : { T001: creates, T002: names });
+    const r = await runCli(['run', 'tasks.md'], repo.dir);
+    expect(r.code).toBe(0);
+    expect(starts(repo.agentLog()).map((e) => [e.id, e.repair])).toEqual([
+      ['T001', false],
+      ['T002', false],
+    ]);
+    const exec = execution(repo.dir);
+    expect([exec.tasks.T001.status, exec.tasks.T002.status]).toEqual(['done', 'done']);
+    const named = (id: string) =>
+      exec.tasks[id].gates.find((g: { name: string }) => g.name === 'named-files-exist')?.message;
+    // Let pass on T002's account only when the file was not there yet.
+    expect(named('T001')).toBe(
+      namerFirst ? '1 file(s) present; left to tasks that name them too: src/a.txt (T002)' : '1 file(s) present',
+    );
+    expect(named('T002')).toBe(namerFirst ? '1 file(s) present' : '2 file(s) present');
+    expect(repo.read('src/a.txt')).toBe('a\n');
+    expect(repo.read('src/b.txt')).toBe('b\n');
+  });
+
   it('a secret in the diff stops the merge, without a repair', async () => {
     const repo = makeRepo({ 'tasks.md': PLAN });
     const key = ['AKIA', 'Z3Q7', 'K2PL', 'M9XW', 'T4RB'].join('');

@@ -91,6 +91,28 @@ describe('--from', () => {
   });
 });
 
+describe('--only', () => {
+  it('selects an id with a space in it, alone or in a list, and still refuses one that names nothing', async () => {
+    const task = (id: string) => ({ id, title: `do ${id}`, status: 'pending', dependencies: [] });
+    const tasks = { master: { tasks: ['setup db', 'setup', 'db', 'api'].map(task) } };
+    const repo = makeRepo({ '.taskmaster/tasks/tasks.json': JSON.stringify(tasks, null, 2) });
+    const wouldRun = async (...only: string[]) => {
+      const r = await runCli(['run', '.taskmaster/tasks/tasks.json', '--dry-run', ...only], repo.dir);
+      expect(r.code).toBe(0);
+      return [...r.stdout.matchAll(/^ {2}(.+) do \1$/gm)].map((m) => m[1]);
+    };
+    expect(await wouldRun('--only', 'setup db')).toEqual(['setup db']);
+    expect(await wouldRun('--only', 'setup db,api')).toEqual(['setup db', 'api']);
+    expect(await wouldRun('--only', 'setup db', '--only', 'db')).toEqual(['setup db', 'db']);
+    // A value that is no id is a list, as before.
+    expect(await wouldRun('--only', 'api setup')).toEqual(['setup', 'api']);
+    const bad = await runCli(['run', '.taskmaster/tasks/tasks.json', '--only', 'setup dbs'], repo.dir);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/^taskwave: error: unknown task id dbs \(did you mean db\?\)$/m);
+    expect(existsSync(join(repo.dir, '.taskwave'))).toBe(false);
+  });
+});
+
 describe('routing', () => {
   const config = (extra: string) =>
     `agent: scripted\nagents:\n  scripted:\n    command: ["${process.execPath}", "${SCRIPTED_AGENT}"]\n  writer:\n    command: ["${process.execPath}", "${SCRIPTED_AGENT}"]\n${extra}`;

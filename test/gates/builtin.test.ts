@@ -10,6 +10,8 @@ import {
 } from '../../src/gates/builtin.js';
 import { compileSecretRules, type SecretRules } from '../../src/gates/secrets.js';
 import { parseAddedLines, readChanges } from '../../src/gates/worktree-diff.js';
+import { buildGraph, otherNamers } from '../../src/graph/index.js';
+import { makeTasks } from '../graph/helpers.js';
 import { type GitRepo, gitRepo, task } from './helpers.js';
 
 const repos: GitRepo[] = [];
@@ -224,6 +226,35 @@ describe('named-files-exist', () => {
     expect(await named(['src/pkg/lib/versioning.py', 'project.py'])).toMatchObject({
       ok: false,
       message: 'missing after the task: src/pkg/lib/versioning.py, project.py',
+    });
+  });
+
+  it('lets pass a missing file that a task which may not have run yet names too, and only that one', async () => {
+    const { wt } = worktree();
+    wt.write('src/b.py', 'b = 1\n');
+    // I001.3 and I001.4 share a layer; I001.4 names the file I001.3 creates, and one of its own.
+    const graph = buildGraph(
+      makeTasks([
+        { id: 'I001.2', files: ['src/base.py'] },
+        { id: 'I001.3', deps: ['I001.2'], files: ['src/a.py'] },
+        { id: 'I001.4', deps: ['I001.2'], files: ['src/a.py', 'src/b.py', 'src/base.py', 'src/c.py'] },
+      ]),
+    );
+    const others = otherNamers(graph);
+    const check = (files: string[]) =>
+      checkNamedFilesExist({
+        cwd: wt.dir,
+        task: task({ id: 'I001.4', files }),
+        namedByOther: (f) => others('I001.4', f),
+      });
+    expect(await check(['src/a.py', 'src/b.py'])).toMatchObject({
+      ok: true,
+      message: '1 file(s) present; left to tasks that name them too: src/a.py (I001.3)',
+    });
+    // Its own file, and a file its prerequisite names (that one has run), are still its to find.
+    expect(await check(['src/a.py', 'src/b.py', 'src/base.py', 'src/c.py'])).toMatchObject({
+      ok: false,
+      message: 'missing after the task: src/base.py, src/c.py',
     });
   });
 

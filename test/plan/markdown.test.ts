@@ -795,6 +795,32 @@ describe('text handling', () => {
     expect(extractFileRefs('[plan.md](plan.md) and [contracts/](contracts/)')).toEqual(['plan.md']);
   });
 
+  it('takes a path after an HTTP method word, or by the word endpoint/route, for a route: a real path beside it is kept', () => {
+    // The route, written after the method with or without backticks, is no file; the handler's file is.
+    expect(extractFileRefs('Implement GET `/api/v1/users.json` endpoint in src/api/users.py')).toEqual([
+      'src/api/users.py',
+    ]);
+    expect(extractFileRefs('POST /api/orders.xml handled by `src/orders/create.ts`')).toEqual(['src/orders/create.ts']);
+    expect(extractFileRefs('**PUT** `/items/{id}.json`, PATCH: /a.json, `DELETE` `/b.json`, GET/HEAD /c.json')).toEqual(
+      [],
+    );
+    expect(extractFileRefs('Add the endpoint /api/users.json, and the `/api/orders.json` route')).toEqual([]);
+    // Without a method or route word beside it, a leading `/` is spec-kit's repository path.
+    expect(extractFileRefs('Write /specs/001-x/contracts/api.json for the endpoints')).toEqual([
+      'specs/001-x/contracts/api.json',
+    ]);
+    // Case as written: "Delete" and "get" are prose; a route word needs the path's leading `/`.
+    expect(extractFileRefs('Delete src/legacy.ts, get config.json, add route src/routes/users.ts')).toEqual([
+      'src/legacy.ts',
+      'config.json',
+      'src/routes/users.ts',
+    ]);
+    // No path outside the repository is reported for a route.
+    const outside: string[] = [];
+    expect(extractFileRefs('GET /etc/hosts.json', outside)).toEqual([]);
+    expect(outside).toEqual([]);
+  });
+
   it('collects requirement ids in order, once each', () => {
     const plan = parse(md('- [ ] T001 Cover FR-001 and SC-002', '  - also NFR-3, FR-001 again, and FR-010–FR-012'));
     expect(task(plan, 'T001').requirements).toEqual(['FR-001', 'SC-002', 'NFR-3', 'FR-010', 'FR-012']);
