@@ -324,7 +324,7 @@ export async function runCommand(planPath: string, given: RunFlags, resume?: Exe
       killGraceMs,
       allowEmpty: flags.allowEmpty,
       planFiles: workspaces ? planFiles : undefined,
-      namedByOther: otherNamers(graph),
+      namedByOther: otherNamers(graph, (id) => state.tasks[id]?.status === 'done'),
       log: (e) => log.log(e),
     };
 

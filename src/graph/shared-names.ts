@@ -22,13 +22,13 @@ function sameFile(a: string, b: string): boolean {
  * names too, and that task is not done and not among this task's prerequisites (a sibling of its
  * phase, a task after it), may be that task's to create, which may not have run yet. Tasks done
  * (or skipped) when the run began do not count: what they made is in every checkout already, so a
- * file they name that is missing is not theirs to bring. The graph's statuses are those of the run's
- * start: two siblings of one run may each let the other's name pass.
+ * file they name that is missing is not theirs to bring. Nor do tasks that landed since (`landed`,
+ * the run's live books): of two siblings that name one file, the one verified last is held to it.
  *
  * The index of names is built once per run, O(files named), and keeps only names two tasks share;
  * the prerequisites are walked only when a task asks about such a name.
  */
-export function otherNamers(graph: TaskGraph): OtherNamer {
+export function otherNamers(graph: TaskGraph, landed: (id: string) => boolean = () => false): OtherNamer {
   // Last part → the tasks that may still run and name a file ending in it, with the name as written.
   const byLast = new Map<string, { task: number; name: string }[]>();
   graph.tasks.forEach((t, i) => {
@@ -50,7 +50,7 @@ export function otherNamers(graph: TaskGraph): OtherNamer {
     const others = (byLast.get(lastPart(name)) ?? []).filter((e) => e.task !== self && sameFile(e.name, name));
     if (others.length === 0) return undefined;
     const before = prerequisitesOf(graph, self);
-    const other = others.find((e) => !before[e.task]);
+    const other = others.find((e) => !before[e.task] && !landed(at(graph.tasks, e.task).id));
     return other === undefined ? undefined : at(graph.tasks, other.task).id;
   };
 }

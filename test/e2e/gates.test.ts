@@ -167,6 +167,22 @@ describe('task gates and the repair loop', () => {
     expect(repo.read('src/b.txt')).toBe('b\n');
   });
 
+  it('of two [P] tasks that name one file and leave it out, the one verified last is held to it', async () => {
+    const repo = makeRepo({
+      'tasks.md':
+        '# Tasks\n\n## Phase 1: Build\n\n- [ ] T001 [P] Use `src/a.txt` in `src/b.txt`\n- [ ] T002 [P] Use `src/a.txt` in `src/c.txt`\n',
+    });
+    repo.script({ T001: { write: { 'src/b.txt': 'b\n' } }, T002: { write: { 'src/c.txt': 'c\n' } } });
+    const r = await runCli(['run', 'tasks.md'], repo.dir);
+    expect(r.code).toBe(1);
+    const exec = execution(repo.dir);
+    // T001 ran first (they share a file, so one at a time): T002 might still have made it.
+    expect(exec.tasks.T001.status).toBe('done');
+    // T002 ran after T001 landed: nobody is left to make it.
+    expect(exec.tasks.T002.status).toBe('failed');
+    expect(exec.tasks.T002.error).toMatch(/named-files-exist.*src\/a\.txt/);
+  });
+
   it('a secret in the diff stops the merge, without a repair', async () => {
     const repo = makeRepo({ 'tasks.md': PLAN });
     const key = ['AKIA', 'Z3Q7', 'K2PL', 'M9XW', 'T4RB'].join('');

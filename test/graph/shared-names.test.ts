@@ -29,6 +29,22 @@ describe('otherNamers', () => {
     expect(others('nobody', 'src/shared.py')).toBeUndefined();
   });
 
+  it('no longer names a sibling that has landed since the run began: the one verified last is held to the file', () => {
+    const landed = new Set<string>();
+    const others = otherNamers(
+      buildGraph(
+        makeTasks([
+          { id: 'C', files: ['src/shared.py'] },
+          { id: 'D', files: ['src/shared.py'] },
+        ]),
+      ),
+      (id) => landed.has(id),
+    );
+    expect(others('D', 'src/shared.py')).toBe('C');
+    landed.add('C');
+    expect(others('D', 'src/shared.py')).toBeUndefined();
+  });
+
   it('matches a name given by its last parts, and as written by another format (./, backslashes, a folder)', () => {
     const others = otherNamers(
       buildGraph(
