@@ -129,6 +129,11 @@ describe('task gates and the repair loop', () => {
     expect(repo.read('tasks.md')).toBe(
       '# Tasks\n\n- [ ] T001 [P] Tidy up\n- [x] T002 [P] Checkpoint: all tests pass\n',
     );
+    // status names it as the books do, not as failed.
+    const status = await runCli(['status'], repo.dir);
+    expect(status.stdout).toContain(
+      '2 tasks: 1 done, 0 running, 0 failed, 1 unverified, 0 blocked, 0 pending, 0 skipped',
+    );
     const again = await runCli(['run', 'tasks.md', '--allow-empty'], repo.dir);
     expect(again.code).toBe(0);
     expect(repo.read('tasks.md')).toContain('- [x] T001 [P] Tidy up');
