@@ -401,6 +401,9 @@ export async function runCommand(planPath: string, given: RunFlags, resume?: Exe
     });
     const sched = scheduler;
 
+    // The run's time as the user reads it: from here to the verdict, the owed phase gates before the
+    // tasks and the final gates after them included (the scheduler times only its own loop).
+    const runT0 = Date.now();
     log.log({
       type: 'run-started',
       runId,
@@ -481,6 +484,7 @@ export async function runCommand(planPath: string, given: RunFlags, resume?: Exe
             gatesFailed: { scope: 'final', detail: describeGateFailure(failed) },
           };
       }
+      summary = { ...summary, durationMs: Date.now() - runT0 };
       log.log({ type: 'run-finished', runId, summary });
       await planBooks?.flush();
       if (workspaces) {

@@ -1,6 +1,8 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { formatDuration } from '../../src/events.js';
+import { formatSpan } from '../../src/report/report-md.js';
 import { type AgentLogEntry, makeRepo, REPO_ROOT, runCli } from '../support/repo.js';
 
 /*
@@ -248,6 +250,29 @@ describe('phase and final gates', () => {
     expect(next).toContain('All 3 task(s) of this run are done, but the final gate `false` failed');
     expect(next).toContain('run `taskwave run tasks.md` again: those gates run again');
     expect(next).not.toContain('Nothing to retry');
+  });
+});
+
+describe("the run's time", () => {
+  it('is the whole run, the final gates included, in the summary, the books and report.md alike', async () => {
+    // A final gate that takes a while: a time measured before it would leave it out.
+    const repo = makeRepo({ 'tasks.md': PLAN }, { extraConfig: 'gates:\n  final: ["sleep 0.5"]\n' });
+    const r = await runCli(['run', 'tasks.md'], repo.dir);
+    expect(r.code).toBe(0);
+    const journal = repo
+      .read('.taskwave/journal.jsonl')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
+    const at = (e: { time: string } | undefined) => Date.parse(e?.time ?? '');
+    const started = journal.find((e) => e.type === 'run-started');
+    const finalGate = journal.find((e) => e.type === 'gate-finished' && e.scope.kind === 'final');
+    const finished = journal.find((e) => e.type === 'run-finished');
+    const ms: number = finished.summary.durationMs;
+    // The run's clock starts before its run-started event is stamped and stops after the final gate's.
+    expect(ms).toBeGreaterThanOrEqual(at(finalGate) - at(started));
+    expect(r.stdout).toContain(`\nall selected tasks done: 3 done in ${formatDuration(ms)}\n`);
+    expect(runFile(repo.dir, 'report.md')).toContain(`- Duration: ${formatSpan(ms)}`);
   });
 });
 
