@@ -296,6 +296,15 @@ describe('phase gates owed from an earlier run', () => {
     expect((await runCli(['run', 'tasks.md'], repo.dir)).code).toBe(1);
     expect(execution(repo.dir).tasks.T003.status).toBe('blocked');
 
+    // A dry run says they would run first, and runs nothing.
+    const journal = repo.read('.taskwave/journal.jsonl');
+    const dry = await runCli(['run', 'tasks.md', '--dry-run'], repo.dir);
+    expect(dry.code).toBe(0);
+    expect(dry.stdout).toMatch(
+      /^would first run the gates of phase 1 \(their last run failed; T003 waits on them\)\nwould run 1 task\(s\)/m,
+    );
+    expect(repo.read('.taskwave/journal.jsonl')).toBe(journal);
+
     // Phase 1 is finished now; its gates still fail, so phase 2 must not build on it.
     const again = await runCli(['run', 'tasks.md'], repo.dir);
     expect(again.code).toBe(1);
@@ -336,6 +345,8 @@ describe('phase gates owed from an earlier run', () => {
     expect((await runCli(['status'], repo.dir)).stdout).toContain('the phase 2 gate docs ok failed: exit 1');
 
     // Nothing is left to run, and phase 2's gates still owe a pass.
+    const dry = JSON.parse((await runCli(['run', 'tasks.md', '--dry-run', '--json'], repo.dir)).stdout);
+    expect(dry).toMatchObject({ run: [], owedPhaseGates: [{ phase: '2', lastRun: 'failed', waiting: [] }] });
     const again = await runCli(['run', 'tasks.md'], repo.dir);
     expect(again.code).toBe(1);
     expect(execution(repo.dir).gates.phase['2']).toEqual([expect.objectContaining({ name: 'docs ok', ok: false })]);
@@ -346,8 +357,46 @@ describe('phase gates owed from an earlier run', () => {
     expect((await runCli(['run', 'tasks.md'], repo.dir)).code).toBe(0);
     expect(execution(repo.dir).gates.phase['2']).toEqual([expect.objectContaining({ ok: true })]);
     // Passed once: not run again.
+    const passed = JSON.parse((await runCli(['run', 'tasks.md', '--dry-run', '--json'], repo.dir)).stdout);
+    expect(passed.owedPhaseGates).toEqual([]);
     expect((await runCli(['run', 'tasks.md'], repo.dir)).code).toBe(0);
     expect(execution(repo.dir).gates?.phase?.['2']).toBeUndefined();
+  });
+
+  it('runs them for a finished phase named by --phase or --only, with nothing else to run, and fails if they do', async () => {
+    const repo = makeRepo({ 'tasks.md': PLAN });
+    expect((await runCli(['run', 'tasks.md', '--phase', '1'], repo.dir)).code).toBe(0);
+    // Gates added once phase 1 was done: no run of them is on record.
+    repo.write(
+      'taskwave.yaml',
+      `${repo.read('taskwave.yaml')}gates:\n  phase:\n    - name: phase ok\n      run: "test -f PHASE_OK"\n`,
+    );
+    repo.git('commit', '-qam', 'phase gates');
+    const runId = execution(repo.dir).runId;
+
+    const dry = await runCli(['run', 'tasks.md', '--phase', '1', '--dry-run'], repo.dir);
+    expect(dry.stdout).toMatch(/^would first run the gates of phase 1 \(the last run did not run them\)$/m);
+    const dryJson = JSON.parse(
+      (await runCli(['run', 'tasks.md', '--phase', '1', '--dry-run', '--json'], repo.dir)).stdout,
+    );
+    expect(dryJson.owedPhaseGates).toEqual([{ phase: '1', lastRun: 'not-run', waiting: [] }]);
+    expect(execution(repo.dir).runId).toBe(runId);
+
+    const r = await runCli(['run', 'tasks.md', '--phase', '1'], repo.dir);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toMatch(/^the gates of phase 1 failed \(phase ok: exit 1\): 0 done, 2 already done in /m);
+    expect(execution(repo.dir).gates.phase['1']).toEqual([expect.objectContaining({ name: 'phase ok', ok: false })]);
+    expect(runFile(repo.dir, 'report.md')).toContain('No task was left to run, but the phase 1 gate `phase ok` failed');
+    expect(starts(repo.agentLog())).toHaveLength(2);
+
+    repo.write('PHASE_OK', '');
+    repo.git('add', 'PHASE_OK');
+    repo.git('commit', '-qm', 'phase 1 fixed');
+    expect((await runCli(['run', 'tasks.md', '--only', 'T001,T002'], repo.dir)).code).toBe(0);
+    expect(execution(repo.dir).gates.phase['1']).toEqual([expect.objectContaining({ ok: true })]);
+    // They passed in the last run: owed no more.
+    expect((await runCli(['run', 'tasks.md', '--phase', '1'], repo.dir)).code).toBe(0);
+    expect(execution(repo.dir).gates?.phase?.['1']).toBeUndefined();
   });
 
   it('does not run them again when the last run saw them pass', async () => {
