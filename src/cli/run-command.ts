@@ -10,6 +10,7 @@ import { Scheduler } from '../engine/scheduler.js';
 import { UsageLimits, usageLimitWaitMs } from '../engine/usage-limits.js';
 import type { Logger } from '../events.js';
 import { findOpenChecklists } from '../gates/checklists.js';
+import { gatesFromConfig } from '../gates/specs.js';
 import { describeGateFailure } from '../gates/types.js';
 import {
   estimateWeight,
@@ -59,9 +60,13 @@ import { displaySpan, EXIT, formatForUser, printDiagnostics } from './output.js'
 import {
   type GateContext,
   inPlaceCommitter,
+  lastPhaseResults,
   makeVerifier,
+  type OwedPhase,
   owedPhaseGates,
+  owedPhases,
   phaseGateHook,
+  phasesNamed,
   readGates,
   runFinalGates,
 } from './run-gates.js';
@@ -124,18 +129,29 @@ export async function runCommand(planPath: string, given: RunFlags, resume?: Exe
 
   if (flags.dryRun) {
     const order = [...sel.run].sort(compare);
+    // The phase gates a real run would run first (without running them): by the books of this plan.
+    const phaseGates = gatesFromConfig(config.gates);
+    const booksOfPlan = sameBooksPlan(before?.plan.path, booksPlanPath(root, plan.path)) ? before : undefined;
+    const owed =
+      phaseGates.ok && phaseGates.value.phase.length > 0
+        ? owedPhases(graph, new Set(sel.run), lastPhaseResults(booksOfPlan), phasesNamed(flags, sel, byId))
+        : [];
     const out = flags.json
       ? JSON.stringify({
           run: order,
           done: sel.done,
           unrunnable: sel.unrunnable,
           passedOver: sel.passedOver,
+          owedPhaseGates: owed.map((o) => ({ phase: o.phase, lastRun: o.last ?? 'not-run', waiting: o.waiting })),
           concurrency,
           agent: agentLabel,
           agents: Object.fromEntries(order.map((id) => [id, agentOf(id)])),
           warnings: plan.warnings.map(formatForUser),
         })
       : [
+          ...owed.map(
+            (o) => `would first run the gates of phase ${o.phase} (${owedWhy(o, booksOfPlan !== undefined)})`,
+          ),
           `would run ${order.length} task(s) with agent ${agentLabel}, concurrency ${concurrency} (${sel.done.length} already done):`,
           ...order.map(
             (id) => `  ${id} ${byId.get(id)?.title ?? ''}${agentNames.length > 1 ? `  [${agentOf(id)}]` : ''}`,
@@ -415,6 +431,9 @@ export async function runCommand(planPath: string, given: RunFlags, resume?: Exe
     });
     const sched = scheduler;
 
+    // The run's time as the user reads it: from here to the verdict, the owed phase gates before the
+    // tasks and the final gates after them included (the scheduler times only its own loop).
+    const runT0 = Date.now();
     log.log({
       type: 'run-started',
       runId,
@@ -465,12 +484,12 @@ export async function runCommand(planPath: string, given: RunFlags, resume?: Exe
     try {
       // The format's own books first name this run (a platform-mode log), before any task writes to them.
       await planBooks?.flush();
-      const lastResult = (phase: string) => {
-        const results = previous?.gates?.phase[phase];
-        if (results === undefined || results.length === 0) return undefined;
-        return results.every((g) => g.ok) ? 'passed' : 'failed';
-      };
-      const owed = await owedPhaseGates(graph, new Set(sel.run), lastResult, gateCtx, root, workspaces);
+      const owed = await owedPhaseGates(
+        owedPhases(graph, new Set(sel.run), lastPhaseResults(previous), phasesNamed(flags, sel, byId)),
+        gateCtx,
+        root,
+        workspaces,
+      );
       if (owed) {
         phaseGatesFailed = { scope: owed.phase, detail: describeGateFailure(owed.result) };
         sched.block(owed.waiting, owed.reason);
@@ -496,6 +515,7 @@ export async function runCommand(planPath: string, given: RunFlags, resume?: Exe
             gatesFailed: { scope: 'final', detail: describeGateFailure(failed) },
           };
       }
+      summary = { ...summary, durationMs: Date.now() - runT0 };
       log.log({ type: 'run-finished', runId, summary });
       await planBooks?.flush();
       if (workspaces) {
@@ -527,6 +547,21 @@ export async function runCommand(planPath: string, given: RunFlags, resume?: Exe
   } finally {
     lock.value.release();
   }
+}
+
+/** Why a dry run says a phase's gates would run first, as the books have it. */
+function owedWhy(o: OwedPhase, books: boolean): string {
+  const last =
+    o.last === 'failed'
+      ? 'their last run failed'
+      : books
+        ? 'the last run did not run them'
+        : 'no run of them on record';
+  const n = o.waiting.length;
+  if (n === 0) return last;
+  // A phase of hundreds of tasks behind it: a few names say enough.
+  const names = n > 4 ? `${o.waiting.slice(0, 3).join(', ')} and ${n - 3} more` : o.waiting.join(', ');
+  return `${last}; ${names} wait${n > 1 ? '' : 's'} on them`;
 }
 
 /** The plan as it is in `dir` (a checkout of the integration head), read again by its format. */

@@ -5,16 +5,19 @@ import { type GateSets, gatesFromConfig } from '../gates/specs.js';
 import { describeGateFailure, type GateResult, type GateScope } from '../gates/types.js';
 import { createVerifier, runGates, type Verifier } from '../gates/verifier.js';
 import { at, type TaskGraph } from '../graph/dag.js';
+import type { Selection } from '../graph/index.js';
 import type { OtherNamer } from '../graph/shared-names.js';
 import { type Diagnostic, errorAt } from '../plan/diagnostic.js';
 import type { Task } from '../plan/types.js';
 import { err, ok, type Result } from '../result.js';
+import type { ExecutionState } from '../state/execution.js';
 import { parseDuration } from '../util/duration.js';
 import { commitAllAt, taskCommitMessage } from '../workspace/commit.js';
 import { git } from '../workspace/git.js';
 import type { StagedIndex } from '../workspace/staged-index.js';
 import type { TaskWorkspaces } from '../workspace/task-workspaces.js';
 import type { Config } from './config.js';
+import type { ScopeFlags } from './selection.js';
 
 /** The gates a run uses, read from the config once (bad entries are usage errors). */
 export interface RunGates {
@@ -118,25 +121,60 @@ function phaseGatesReason(phase: string, failed: GateResult): string {
   return `phase ${phase} gates (${describeGateFailure(failed)})`;
 }
 
+/** A finished phase whose gates a run owes before anything else: what the books say of them, who waits. */
+export interface OwedPhase {
+  phase: string;
+  /** The tasks of this run that wait on the phase (maybe none). */
+  waiting: string[];
+  /** What the last run's books say of these gates: they failed, or nothing (that run did not run them). */
+  last: 'failed' | undefined;
+}
+
+/**
+ * What the last run's books say of each phase's gates, when they are the books of this plan: passed,
+ * failed, or nothing (that run did not run them).
+ */
+export function lastPhaseResults(
+  previous: ExecutionState | undefined,
+): (phase: string) => 'passed' | 'failed' | undefined {
+  return (phase) => {
+    const results = previous?.gates?.phase[phase];
+    if (results === undefined || results.length === 0) return undefined;
+    return results.every((g) => g.ok) ? 'passed' : 'failed';
+  };
+}
+
+/**
+ * The phases a run was asked for by name (`--phase`, or `--only` naming their tasks) whose selected
+ * tasks are done already. With nothing of theirs left to run, their owed gates are what the run is
+ * for: a failure of them must not end as "nothing to do".
+ */
+export function phasesNamed(flags: ScopeFlags, selection: Selection, byId: ReadonlyMap<string, Task>): Set<string> {
+  if (flags.phase === undefined && flags.only === undefined) return new Set();
+  const phases = new Set<string>();
+  for (const id of selection.done) {
+    const task = byId.get(id);
+    if (task) phases.add(task.phase);
+  }
+  return phases;
+}
+
 /**
  * Phase gates owed from earlier runs. A phase whose tasks were all done before this run had its
  * gates run when its last task landed, unless that run stopped first; and gates that failed then
  * blocked the later phases, whose tasks would now start on a phase nobody checked. So before
- * anything starts, each finished phase with tasks of this run right behind it has its gates run
- * again at the head, unless the last run's books say they passed; and a finished phase whose gates
- * the last run saw fail has them run again even with nothing behind it (the plan's last phase).
- * The first failure, with the tasks of this run that wait on that phase (maybe none).
+ * anything starts, each finished phase with tasks of this run right behind it, or named by this run
+ * (`named`: `--phase 1` on a finished phase 1), has its gates run again at the head, unless the last
+ * run's books say they passed; and a finished phase whose gates the last run saw fail has them run
+ * again even with nothing behind it (the plan's last phase). In plan order. Decided without running
+ * anything: `--dry-run` lists them.
  */
-export async function owedPhaseGates(
+export function owedPhases(
   graph: TaskGraph,
   toRun: ReadonlySet<string>,
   lastResult: (phase: string) => 'passed' | 'failed' | undefined,
-  c: GateContext,
-  root: string,
-  workspaces: TaskWorkspaces | undefined,
-): Promise<{ waiting: string[]; phase: string; result: GateResult; reason: string } | undefined> {
-  const specs = c.gates.sets.phase;
-  if (specs.length === 0) return undefined;
+  named: ReadonlySet<string> = new Set(),
+): OwedPhase[] {
   const finished = (t: Task) => t.status === 'done' || t.status === 'skipped' || (t.optional && !toRun.has(t.id));
   const open = new Set(graph.tasks.filter((t) => !finished(t)).map((t) => t.phase));
   const waiting = new Map<string, string[]>();
@@ -153,13 +191,32 @@ export async function owedPhaseGates(
       else waiting.set(phase, [t.id]);
     }
   });
+  const owed: OwedPhase[] = [];
   for (const phase of [...new Set(graph.tasks.map((t) => t.phase))]) {
     if (open.has(phase)) continue;
     const tasks = waiting.get(phase) ?? [];
     const last = lastResult(phase);
-    if (last === 'passed' || (tasks.length === 0 && last !== 'failed')) continue;
+    if (last === 'passed' || (tasks.length === 0 && !named.has(phase) && last !== 'failed')) continue;
+    owed.push({ phase, waiting: tasks, last });
+  }
+  return owed;
+}
+
+/**
+ * Runs the owed phase gates (`owedPhases`) at the head, in order. The first failure, with the tasks
+ * of this run that wait on that phase (maybe none).
+ */
+export async function owedPhaseGates(
+  owed: readonly OwedPhase[],
+  c: GateContext,
+  root: string,
+  workspaces: TaskWorkspaces | undefined,
+): Promise<{ waiting: string[]; phase: string; result: GateResult; reason: string } | undefined> {
+  const specs = c.gates.sets.phase;
+  if (specs.length === 0) return undefined;
+  for (const { phase, waiting } of owed) {
     const failed = await gatesAtHead(specs, { kind: 'phase', phase }, c, root, workspaces);
-    if (failed) return { waiting: tasks, phase, result: failed, reason: phaseGatesReason(phase, failed) };
+    if (failed) return { waiting, phase, result: failed, reason: phaseGatesReason(phase, failed) };
   }
   return undefined;
 }

@@ -48,6 +48,27 @@ function recordedPlanPath(state: ExecutionState): string {
   return state.plan.path === '' ? '.' : state.plan.path;
 }
 
+/**
+ * The counts as the run's summary tells them: a conflict or a task that changed nothing is named as
+ * such (when there is one), not counted as failed; `overall.failed` holds them all for the JSON.
+ */
+function countsLine(o: ExecutionState['overall']): string {
+  const failed = o.failed - o.conflict - o.unverified;
+  const apart = [
+    ...(o.conflict > 0 ? [`${o.conflict} conflict`] : []),
+    ...(o.unverified > 0 ? [`${o.unverified} unverified`] : []),
+  ];
+  return [
+    `${o.done} done`,
+    `${o.running} running`,
+    `${failed} failed`,
+    ...apart,
+    `${o.blocked} blocked`,
+    `${o.pending} pending`,
+    `${o.skipped} skipped`,
+  ].join(', ');
+}
+
 /** `taskwave status`: where the last run stands. */
 export function statusCommand(flags: { json?: boolean; color?: boolean }): number {
   const found = lastRun(process.cwd());
@@ -83,9 +104,7 @@ export function statusCommand(flags: { json?: boolean; color?: boolean }): numbe
       `run ${state.runId} of ${terminalText(recordedPlanPath(state), { oneLine: true })} (${state.plan.format}): ${how}`,
     ),
   );
-  out.push(
-    `${o.total} tasks: ${o.done} done, ${o.running} running, ${o.failed} failed, ${o.blocked} blocked, ${o.pending} pending, ${o.skipped} skipped`,
-  );
+  out.push(`${o.total} tasks: ${countsLine(o)}`);
   // A run can fail with every task done: its phase or final gates said no.
   const gate = failedGateOf(state);
   if (gate) {

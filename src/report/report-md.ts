@@ -505,9 +505,11 @@ function nextSteps(input: ReportInput, tasks: readonly ScopedTask[]): string[] {
     // Every task landed, and gates that judge what landed still said no: that is the next step.
     const failedGate = failedGateOf(input.state);
     if (failedGate) {
+      // A run with no task left to run (`--phase 1` on a finished phase) ran only gates owed from before.
+      const done = tasks.length ? `All ${tasks.length} task(s) of this run are done` : 'No task was left to run';
       return [
         ...lines,
-        `All ${tasks.length} task(s) of this run are done, but the ${failedGate.where} gate ${code(failedGate.gate.name)} failed: ${period(failedGate.gate.message ?? 'failed')} Fix what it reports and run ${code(input.retryCommand([]))} again: those gates run again.`,
+        `${done}, but the ${failedGate.where} gate ${code(failedGate.gate.name)} failed: ${period(failedGate.gate.message ?? 'failed')} Fix what it reports and run ${code(input.retryCommand([]))} again: those gates run again.`,
       ];
     }
     return [

@@ -94,7 +94,16 @@ export interface ExecutionState {
   overall: {
     total: number;
     done: number;
+    /** Every task that did not make it: `conflict` and `unverified` ones among them. */
     failed: number;
+    /**
+     * Of `failed`, those that conflict with what landed meanwhile and those that changed nothing:
+     * counted apart, as the run's summary does, and still within `failed`, which scripts read as
+     * "how many did not make it". (Books written before they were counted lack them; `overall` is
+     * counted again whenever books are read.)
+     */
+    conflict: number;
+    unverified: number;
     running: number;
     pending: number;
     skipped: number;
@@ -109,12 +118,25 @@ export interface ExecutionState {
 }
 
 export function computeOverall(tasks: Record<string, TaskRecord>): ExecutionState['overall'] {
-  const o = { total: 0, done: 0, failed: 0, running: 0, pending: 0, skipped: 0, blocked: 0 };
+  const o = {
+    total: 0,
+    done: 0,
+    failed: 0,
+    conflict: 0,
+    unverified: 0,
+    running: 0,
+    pending: 0,
+    skipped: 0,
+    blocked: 0,
+  };
   for (const t of Object.values(tasks)) {
     o.total++;
     if (t.status === 'done') o.done++;
-    else if (t.status === 'failed' || t.status === 'conflict' || t.status === 'unverified') o.failed++;
-    else if (t.status === 'running') o.running++;
+    else if (t.status === 'failed' || t.status === 'conflict' || t.status === 'unverified') {
+      o.failed++;
+      if (t.status === 'conflict') o.conflict++;
+      if (t.status === 'unverified') o.unverified++;
+    } else if (t.status === 'running') o.running++;
     else if (t.status === 'skipped') o.skipped++;
     else if (t.status === 'blocked') o.blocked++;
     else o.pending++; // pending and cancelled: both will run again

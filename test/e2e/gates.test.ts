@@ -1,6 +1,8 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { formatDuration } from '../../src/events.js';
+import { formatSpan } from '../../src/report/report-md.js';
 import { type AgentLogEntry, makeRepo, REPO_ROOT, runCli } from '../support/repo.js';
 
 /*
@@ -128,6 +130,11 @@ describe('task gates and the repair loop', () => {
     expect(exec.tasks.T002.status).toBe('done');
     expect(repo.read('tasks.md')).toBe(
       '# Tasks\n\n- [ ] T001 [P] Tidy up\n- [x] T002 [P] Checkpoint: all tests pass\n',
+    );
+    // status names it as the books do, not as failed.
+    const status = await runCli(['status'], repo.dir);
+    expect(status.stdout).toContain(
+      '2 tasks: 1 done, 0 running, 0 failed, 1 unverified, 0 blocked, 0 pending, 0 skipped',
     );
     const again = await runCli(['run', 'tasks.md', '--allow-empty'], repo.dir);
     expect(again.code).toBe(0);
@@ -295,6 +302,29 @@ describe('phase and final gates', () => {
   });
 });
 
+describe("the run's time", () => {
+  it('is the whole run, the final gates included, in the summary, the books and report.md alike', async () => {
+    // A final gate that takes a while: a time measured before it would leave it out.
+    const repo = makeRepo({ 'tasks.md': PLAN }, { extraConfig: 'gates:\n  final: ["sleep 0.5"]\n' });
+    const r = await runCli(['run', 'tasks.md'], repo.dir);
+    expect(r.code).toBe(0);
+    const journal = repo
+      .read('.taskwave/journal.jsonl')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
+    const at = (e: { time: string } | undefined) => Date.parse(e?.time ?? '');
+    const started = journal.find((e) => e.type === 'run-started');
+    const finalGate = journal.find((e) => e.type === 'gate-finished' && e.scope.kind === 'final');
+    const finished = journal.find((e) => e.type === 'run-finished');
+    const ms: number = finished.summary.durationMs;
+    // The run's clock starts before its run-started event is stamped and stops after the final gate's.
+    expect(ms).toBeGreaterThanOrEqual(at(finalGate) - at(started));
+    expect(r.stdout).toContain(`\nall selected tasks done: 3 done in ${formatDuration(ms)}\n`);
+    expect(runFile(repo.dir, 'report.md')).toContain(`- Duration: ${formatSpan(ms)}`);
+  });
+});
+
 describe('report.md of a run of part of the plan', () => {
   it('speaks of the selected tasks only: the rest are for a later run, not unfinished work to resume', async () => {
     const repo = makeRepo({ 'tasks.md': PLAN });
@@ -314,6 +344,15 @@ describe('phase gates owed from an earlier run', () => {
     );
     expect((await runCli(['run', 'tasks.md'], repo.dir)).code).toBe(1);
     expect(execution(repo.dir).tasks.T003.status).toBe('blocked');
+
+    // A dry run says they would run first, and runs nothing.
+    const journal = repo.read('.taskwave/journal.jsonl');
+    const dry = await runCli(['run', 'tasks.md', '--dry-run'], repo.dir);
+    expect(dry.code).toBe(0);
+    expect(dry.stdout).toMatch(
+      /^would first run the gates of phase 1 \(their last run failed; T003 waits on them\)\nwould run 1 task\(s\)/m,
+    );
+    expect(repo.read('.taskwave/journal.jsonl')).toBe(journal);
 
     // Phase 1 is finished now; its gates still fail, so phase 2 must not build on it.
     const again = await runCli(['run', 'tasks.md'], repo.dir);
@@ -355,6 +394,8 @@ describe('phase gates owed from an earlier run', () => {
     expect((await runCli(['status'], repo.dir)).stdout).toContain('the phase 2 gate docs ok failed: exit 1');
 
     // Nothing is left to run, and phase 2's gates still owe a pass.
+    const dry = JSON.parse((await runCli(['run', 'tasks.md', '--dry-run', '--json'], repo.dir)).stdout);
+    expect(dry).toMatchObject({ run: [], owedPhaseGates: [{ phase: '2', lastRun: 'failed', waiting: [] }] });
     const again = await runCli(['run', 'tasks.md'], repo.dir);
     expect(again.code).toBe(1);
     expect(execution(repo.dir).gates.phase['2']).toEqual([expect.objectContaining({ name: 'docs ok', ok: false })]);
@@ -365,8 +406,46 @@ describe('phase gates owed from an earlier run', () => {
     expect((await runCli(['run', 'tasks.md'], repo.dir)).code).toBe(0);
     expect(execution(repo.dir).gates.phase['2']).toEqual([expect.objectContaining({ ok: true })]);
     // Passed once: not run again.
+    const passed = JSON.parse((await runCli(['run', 'tasks.md', '--dry-run', '--json'], repo.dir)).stdout);
+    expect(passed.owedPhaseGates).toEqual([]);
     expect((await runCli(['run', 'tasks.md'], repo.dir)).code).toBe(0);
     expect(execution(repo.dir).gates?.phase?.['2']).toBeUndefined();
+  });
+
+  it('runs them for a finished phase named by --phase or --only, with nothing else to run, and fails if they do', async () => {
+    const repo = makeRepo({ 'tasks.md': PLAN });
+    expect((await runCli(['run', 'tasks.md', '--phase', '1'], repo.dir)).code).toBe(0);
+    // Gates added once phase 1 was done: no run of them is on record.
+    repo.write(
+      'taskwave.yaml',
+      `${repo.read('taskwave.yaml')}gates:\n  phase:\n    - name: phase ok\n      run: "test -f PHASE_OK"\n`,
+    );
+    repo.git('commit', '-qam', 'phase gates');
+    const runId = execution(repo.dir).runId;
+
+    const dry = await runCli(['run', 'tasks.md', '--phase', '1', '--dry-run'], repo.dir);
+    expect(dry.stdout).toMatch(/^would first run the gates of phase 1 \(the last run did not run them\)$/m);
+    const dryJson = JSON.parse(
+      (await runCli(['run', 'tasks.md', '--phase', '1', '--dry-run', '--json'], repo.dir)).stdout,
+    );
+    expect(dryJson.owedPhaseGates).toEqual([{ phase: '1', lastRun: 'not-run', waiting: [] }]);
+    expect(execution(repo.dir).runId).toBe(runId);
+
+    const r = await runCli(['run', 'tasks.md', '--phase', '1'], repo.dir);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toMatch(/^the gates of phase 1 failed \(phase ok: exit 1\): 0 done, 2 already done in /m);
+    expect(execution(repo.dir).gates.phase['1']).toEqual([expect.objectContaining({ name: 'phase ok', ok: false })]);
+    expect(runFile(repo.dir, 'report.md')).toContain('No task was left to run, but the phase 1 gate `phase ok` failed');
+    expect(starts(repo.agentLog())).toHaveLength(2);
+
+    repo.write('PHASE_OK', '');
+    repo.git('add', 'PHASE_OK');
+    repo.git('commit', '-qm', 'phase 1 fixed');
+    expect((await runCli(['run', 'tasks.md', '--only', 'T001,T002'], repo.dir)).code).toBe(0);
+    expect(execution(repo.dir).gates.phase['1']).toEqual([expect.objectContaining({ ok: true })]);
+    // They passed in the last run: owed no more.
+    expect((await runCli(['run', 'tasks.md', '--phase', '1'], repo.dir)).code).toBe(0);
+    expect(execution(repo.dir).gates?.phase?.['1']).toBeUndefined();
   });
 
   it('does not run them again when the last run saw them pass', async () => {

@@ -121,7 +121,17 @@ describe('taskwave status', () => {
       live: false,
       plan: { path: 'tasks.md', format: 'markdown' },
     });
-    expect(json.overall).toEqual({ total: 4, done: 2, failed: 1, running: 0, pending: 0, skipped: 0, blocked: 1 });
+    expect(json.overall).toEqual({
+      total: 4,
+      done: 2,
+      failed: 1,
+      conflict: 0,
+      unverified: 0,
+      running: 0,
+      pending: 0,
+      skipped: 0,
+      blocked: 1,
+    });
   });
 
   it('quotes the command it suggests for the rest of the plan, and shows a path recorded as empty as .', async () => {

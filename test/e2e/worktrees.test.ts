@@ -131,6 +131,14 @@ describe('worktrees', () => {
     expect(r.stdout).toMatch(/^T002 {2}✖ conflict/m);
     expect(r.stdout).toMatch(/^some tasks could not be merged: 1 done, 1 conflict, 1 blocked in /m);
     expect(r.stdout).not.toMatch(/^failed /m);
+    // So does status: in its counts (the JSON's `failed` still holds it, as it always did) and its list.
+    const status = await runCli(['status'], repo.dir);
+    expect(status.stdout).toContain(
+      '3 tasks: 1 done, 0 running, 0 failed, 1 conflict, 1 blocked, 0 pending, 0 skipped',
+    );
+    expect(status.stdout).toMatch(/^ {2}conflict {2}T002 Write the second note/m);
+    const json = JSON.parse((await runCli(['status', '--json'], repo.dir)).stdout);
+    expect(json.overall).toMatchObject({ failed: 1, conflict: 1, unverified: 0, blocked: 1 });
     expect(repo.git('show', `${branch}:a.txt`)).toBe('from T002\n');
     expect(repo.read('a.txt')).toBe('from T001\n');
     expect(repo.read('tasks.md')).toContain('- [ ] T002');
