@@ -51,6 +51,7 @@ import { maintainOnce } from '../workspace/git.js';
 import { deleteLandedBranches } from '../workspace/landed-branches.js';
 import { recoverKilledRun } from '../workspace/recover.js';
 import { TaskWorkspaces } from '../workspace/task-workspaces.js';
+import { hasTree } from '../workspace/tree-snapshot.js';
 import { cleanupDeadRun, hasWorktrees, refSafe } from '../workspace/worktrees.js';
 import { checkGitStart, type GitStart, planFilesOf } from './git-checks.js';
 import { displaySpan, EXIT, formatForUser, printDiagnostics } from './output.js';
@@ -348,6 +349,22 @@ export async function runCommand(planPath: string, given: RunFlags, resume?: Exe
     // landed and before it deleted the branch; a failed attempt of a task that landed since).
     if (gitStart) await deleteLandedBranches(root, `refs/heads/${gitStart.branch}`, landedTasksOf(last));
 
+    const commitInPlace = workspaces
+      ? undefined
+      : await inPlaceCommitter(
+          root,
+          ctx.git && flags.commit !== false,
+          redact,
+          ticksEditPlanFiles ? planFiles : undefined,
+          (message) => log.log({ type: 'warning', message }),
+        );
+    // In place with no commit per task, a task that was the last to start and is not done reads its
+    // changes against what its earlier attempt started from, if git still has it.
+    const lastStart = previous?.inPlaceStart;
+    const lastInPlaceStart =
+      !workspaces && !commitInPlace && ctx.git && lastStart && (await hasTree(root, lastStart.base))
+        ? lastStart
+        : undefined;
     const runner = createTaskRunner({
       plan,
       format,
@@ -364,15 +381,8 @@ export async function runCommand(planPath: string, given: RunFlags, resume?: Exe
       verifier: makeVerifier(gateCtx),
       repairAttempts: config.repair?.attempts,
       retryAttempts: config.retry?.attempts,
-      commitInPlace: workspaces
-        ? undefined
-        : await inPlaceCommitter(
-            root,
-            ctx.git && flags.commit !== false,
-            redact,
-            ticksEditPlanFiles ? planFiles : undefined,
-            (message) => log.log({ type: 'warning', message }),
-          ),
+      ...(commitInPlace ? { commitInPlace } : {}),
+      ...(lastInPlaceStart ? { lastInPlaceStart } : {}),
       gatesOf: (id) => state.tasks[id]?.gates ?? [],
       log: (e) => log.log(e),
     });
@@ -601,6 +611,7 @@ function initialState(
     tasks: records,
     overall: computeOverall(records),
     journalOffset: 0,
+    ...(previous?.inPlaceStart ? { inPlaceStart: previous.inPlaceStart } : {}),
   };
   return state;
 }
