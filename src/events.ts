@@ -95,7 +95,19 @@ export type RunEvent =
       agent: string;
       resumed: boolean;
     }
-  | { type: 'task-started'; taskId: string; title: string; attempt: number; agent: string }
+  | {
+      type: 'task-started';
+      taskId: string;
+      title: string;
+      attempt: number;
+      agent: string;
+      /**
+       * In place: what the task's changes are read against (the commit it starts from, or with no
+       * commit per task the working tree as it starts, as a git tree). The books keep the last one, so
+       * that the task's next attempt after an interruption reads against it too.
+       */
+      base?: string;
+    }
   | { type: 'task-output'; taskId: string; stream: 'stdout' | 'stderr'; line: string }
   | {
       type: 'task-succeeded';

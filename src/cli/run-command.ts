@@ -54,6 +54,7 @@ import { maintainOnce } from '../workspace/git.js';
 import { deleteLandedBranches } from '../workspace/landed-branches.js';
 import { recoverKilledRun } from '../workspace/recover.js';
 import { TaskWorkspaces } from '../workspace/task-workspaces.js';
+import { hasTree } from '../workspace/tree-snapshot.js';
 import { cleanupDeadRun, hasWorktrees, refSafe } from '../workspace/worktrees.js';
 import { checkGitStart, type GitStart, planFilesOf } from './git-checks.js';
 import { displaySpan, EXIT, formatForUser, printDiagnostics } from './output.js';
@@ -386,6 +387,22 @@ export async function runCommand(planPath: string, given: RunFlags, resume?: Exe
         new FileLocks(referenceDocuments(plan.documents, folderOf(plan.path), root)),
       ),
     );
+    const commitInPlace = workspaces
+      ? undefined
+      : await inPlaceCommitter(
+          root,
+          ctx.git && flags.commit !== false,
+          redact,
+          ticksEditPlanFiles ? planFiles : undefined,
+          (message) => log.log({ type: 'warning', message }),
+        );
+    // In place with no commit per task, a task that was the last to start and is not done reads its
+    // changes against what its earlier attempt started from, if git still has it.
+    const lastStart = previous?.inPlaceStart;
+    const lastInPlaceStart =
+      !workspaces && !commitInPlace && ctx.git && lastStart && (await hasTree(root, lastStart.base))
+        ? lastStart
+        : undefined;
     const runner = createTaskRunner({
       plan,
       format,
@@ -403,15 +420,8 @@ export async function runCommand(planPath: string, given: RunFlags, resume?: Exe
       repairAttempts: config.repair?.attempts,
       retryAttempts: config.retry?.attempts,
       usageLimits,
-      commitInPlace: workspaces
-        ? undefined
-        : await inPlaceCommitter(
-            root,
-            ctx.git && flags.commit !== false,
-            redact,
-            ticksEditPlanFiles ? planFiles : undefined,
-            (message) => log.log({ type: 'warning', message }),
-          ),
+      ...(commitInPlace ? { commitInPlace } : {}),
+      ...(lastInPlaceStart ? { lastInPlaceStart } : {}),
       gatesOf: (id) => state.tasks[id]?.gates ?? [],
       log: (e) => log.log(e),
     });
@@ -651,6 +661,7 @@ function initialState(
     tasks: records,
     overall: computeOverall(records),
     journalOffset: 0,
+    ...(previous?.inPlaceStart ? { inPlaceStart: previous.inPlaceStart } : {}),
   };
   return state;
 }

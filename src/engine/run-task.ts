@@ -56,6 +56,12 @@ export interface TaskRunnerDeps {
     summary: string | undefined,
     staged?: StagedIndex,
   ): Promise<Result<string | undefined, string>>;
+  /**
+   * In place: the task the books say started last and what its changes were read against, when it
+   * is not done (and git still has that base): where no task is committed, its next attempt reads
+   * against the same base.
+   */
+  lastInPlaceStart?: { taskId: string; base: string };
   sleep?(ms: number, signal: AbortSignal): Promise<void>;
   /** The gate results of a task's latest attempt (the books keep them), for its commit message. */
   gatesOf?(id: string): readonly GateResult[];
@@ -94,6 +100,24 @@ export function createTaskRunner(deps: TaskRunnerDeps) {
 
   /** In place, the commit the last verified task made: the next task starts there (no need to ask git). */
   let inPlaceHead: string | undefined;
+  /** In place, the last task to start and its base (at first, the books' word for the last run). */
+  let lastInPlaceStart = deps.lastInPlaceStart;
+  /**
+   * What an in-place task's changes are read against. Where each verified task is committed, the
+   * last commit. Where none is (`--no-commit`, or the user's own changes in the tree), the last
+   * commit holds neither the earlier tasks' work nor the user's changes: the tree as it is just
+   * before the agent starts (two git processes) — unless the task was the last to start and is not
+   * done (killed mid-attempt, or failed): then what its earlier attempt started from, so that what
+   * that attempt left in the tree counts as the task's, as it would against a commit.
+   */
+  const inPlaceBase = async (task: Task): Promise<string | undefined> => {
+    const v = deps.verifier;
+    if (!v) return undefined;
+    if (deps.commitInPlace) return inPlaceHead ?? (await v.baseline(deps.root));
+    if (lastInPlaceStart?.taskId === task.id) return lastInPlaceStart.base;
+    // Where git could not write the tree: the last commit, if any, as before.
+    return (await v.snapshot(deps.root)) ?? (await v.baseline(deps.root));
+  };
   const tickInPlace = (
     task: Task,
     summary: string | undefined,
@@ -270,11 +294,20 @@ export function createTaskRunner(deps: TaskRunnerDeps) {
       attempts.set(task.id, attempt);
       const agent = deps.agentFor(task);
       const prompt = renderTaskPrompt(deps.plan, task, deps.root);
-      deps.log({ type: 'task-started', taskId: task.id, title: task.title, attempt, agent: agent.name });
-
       const ws = deps.workspaces;
+      // In place, the base is taken before the task is on the record as started: the books keep it.
+      const base = ws ? undefined : await inPlaceBase(task);
+      if (!ws) lastInPlaceStart = base ? { taskId: task.id, base } : undefined;
+      deps.log({
+        type: 'task-started',
+        taskId: task.id,
+        title: task.title,
+        attempt,
+        agent: agent.name,
+        ...(base ? { base } : {}),
+      });
+
       if (!ws) {
-        const base = deps.verifier ? (inPlaceHead ?? (await deps.verifier.baseline(deps.root))) : undefined;
         const r = await workAndVerify(task, agent, prompt, deps.root, base, attempt, signal);
         if (!r.ok) return r;
         const { staged } = r.value.verified;

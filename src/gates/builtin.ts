@@ -50,7 +50,7 @@ export function isCheckOnly(task: Pick<Task, 'tags' | 'title'>): boolean {
 interface ChangesSource {
   /** The task's worktree. */
   cwd: string;
-  /** The commit the task started from. */
+  /** What the task started from: a commit, or in place with no commit per task a tree (`snapshotTree`). */
   base: string;
   /** Already being read (the verifier reads once for all its checks). */
   changes?: Promise<Result<WorktreeChanges, string>>;

@@ -3,6 +3,7 @@ import type { Task } from '../plan/types.js';
 import { err, ok, type Result } from '../result.js';
 import { git } from '../workspace/git.js';
 import { StagedIndex } from '../workspace/staged-index.js';
+import { snapshotTree } from '../workspace/tree-snapshot.js';
 import {
   checkChangedSomething,
   checkNamedFilesExist,
@@ -42,6 +43,11 @@ export interface Verified {
 export interface Verifier {
   /** The commit a task starts from in place (worktrees know theirs). */
   baseline(dir: string): Promise<string | undefined>;
+  /**
+   * The checkout as it is now, as a git tree: what a task starts from in place when no task is
+   * committed (the last commit holds neither the earlier tasks' work nor the user's own changes).
+   */
+  snapshot(dir: string): Promise<string | undefined>;
   /** Built-in checks, then the task's gates, in `dir`; each result is logged. The first failure, if any. */
   verify(task: Task, dir: string, base: string | undefined, attempt: number): Promise<Result<Verified, VerifyFailure>>;
   repairPrompt(taskPrompt: string, failure: VerifyFailure, repair: number, maxRepairs: number): string;
@@ -126,6 +132,11 @@ export function createVerifier(o: VerifierOptions): Verifier {
     async baseline(dir) {
       const head = await git(dir, ['rev-parse', '--verify', '--quiet', 'HEAD']);
       return head.ok ? head.value.trim() : undefined;
+    },
+
+    async snapshot(dir) {
+      const tree = await snapshotTree(dir);
+      return tree.ok ? tree.value : undefined;
     },
 
     async verify(task, dir, base, attempt) {

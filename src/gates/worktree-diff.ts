@@ -4,7 +4,8 @@ import { StagedIndex } from '../workspace/staged-index.js';
 import type { AddedLine } from './secrets.js';
 
 /*
- * What a task changed in its worktree since the commit it started from, read with one `git diff`:
+ * What a task changed in its worktree since the commit (in place without commits: the tree) it
+ * started from, read with one `git diff`:
  * the paths (for "it changed something", "it left the plan alone", "it deleted nothing unasked") and
  * the lines it added (for the secrets scan). Every check of a verification reads the same answer, so
  * a task costs two git processes here, not four per check.
@@ -19,7 +20,7 @@ export interface WorktreeChanges {
   added: AddedLine[];
 }
 
-/** The changes in the checkout at `cwd` since commit `base`. */
+/** The changes in the checkout at `cwd` since `base` (a commit, or a tree: `git diff` takes either). */
 export async function readChanges(cwd: string, base: string): Promise<Result<WorktreeChanges, string>> {
   const staged = await StagedIndex.take(cwd);
   if (!staged.ok) return staged;
@@ -31,7 +32,7 @@ export async function readChanges(cwd: string, base: string): Promise<Result<Wor
 }
 
 /**
- * The changes since commit `base` in the checkout `staged` was taken of. Everything in it is staged
+ * The changes since `base` (a commit or a tree) in the checkout `staged` was taken of. Everything in it is staged
  * in that copy of its index, so `git diff <base>` shows new files too, while the checkout's own index
  * (the agent's staged state) is left as it was.
  */

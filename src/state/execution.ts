@@ -115,6 +115,12 @@ export interface ExecutionState {
   gates?: { phase: Record<string, GateResult[]>; final: GateResult[] };
   /** Why the run stopped starting tasks early (a budget, --fail-fast). */
   stopReason?: string;
+  /**
+   * In place: the last task to start and what its changes are read against (`task-started`'s
+   * `base`), until it is done. Its next attempt (after a crash, or a failure) reads against the same
+   * where no task is committed: what the attempt before left in the tree is the task's work.
+   */
+  inPlaceStart?: { taskId: string; base: string };
 }
 
 export function computeOverall(tasks: Record<string, TaskRecord>): ExecutionState['overall'] {
@@ -150,6 +156,8 @@ export function applyEvent(state: ExecutionState, e: JournalEntry): void {
   const rec = 'taskId' in e ? state.tasks[e.taskId] : undefined;
   switch (e.type) {
     case 'task-started':
+      // Any task started since (in a worktree too) may have changed the tree: the base is not its.
+      state.inPlaceStart = e.base ? { taskId: e.taskId, base: e.base } : undefined;
       if (rec) {
         // A new attempt's gates replace the last one's.
         rec.gates = undefined;
@@ -166,6 +174,7 @@ export function applyEvent(state: ExecutionState, e: JournalEntry): void {
       }
       break;
     case 'task-succeeded':
+      if (state.inPlaceStart?.taskId === e.taskId) state.inPlaceStart = undefined;
       if (rec) {
         Object.assign(rec, { status: 'done', endedAt: e.time, durationMs: e.durationMs, error: undefined });
         if (e.commit) rec.commit = e.commit;

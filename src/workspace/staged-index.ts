@@ -105,6 +105,16 @@ export class StagedIndex {
     }
   }
 
+  /**
+   * The copy written out as a tree object (`git write-tree`, one process): the checkout as it was
+   * taken, for a later `git diff <tree>`. The objects stay in git until its housekeeping prunes
+   * unreferenced ones (two weeks by default).
+   */
+  async writeTree(): Promise<Result<string, string>> {
+    const r = await git(this.cwd, ['write-tree'], { env: this.env });
+    return r.ok ? ok(r.value.trim()) : err(describeGitError(r.error));
+  }
+
   /** Remove the copy (once installed, only its name: the index lives on under its own). */
   dispose(): void {
     removeCopy(this.file);

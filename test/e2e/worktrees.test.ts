@@ -319,6 +319,90 @@ describe('worktrees', () => {
   });
 });
 
+/*
+ * In place with nothing committed (`--no-commit`, or a tree that held the user's own changes when the
+ * run started): each task is judged by what it changed since it started, not since the last commit,
+ * which holds neither the earlier tasks' work nor the user's own changes.
+ */
+describe('in place, without a commit per task', () => {
+  const TWO = '# Tasks\n\n- [ ] T001 Write the first part\n- [ ] T002 Tidy up\n';
+  const statuses = (dir: string) => {
+    const tasks = execution(dir).tasks as Record<string, { status: string }>;
+    return Object.fromEntries(Object.entries(tasks).map(([id, t]) => [id, t.status]));
+  };
+
+  it('--no-commit: a task that changed nothing is unverified, though the task before it left changes', async () => {
+    const repo = makeRepo({ 'tasks.md': TWO });
+    repo.script({ T001: { write: { 'a.txt': 'A\n' } }, T002: { noChange: true } });
+    const r = await runCli(['run', 'tasks.md', '--in-place', '--no-commit'], repo.dir);
+    expect(r.code).toBe(1);
+    // T001 first; T002 again for each repair, changing nothing each time.
+    expect([...new Set(starts(repo.agentLog()).map((e) => e.id))]).toEqual(['T001', 'T002']);
+    expect(statuses(repo.dir)).toEqual({ T001: 'done', T002: 'unverified' });
+    expect(execution(repo.dir).tasks.T002.error).toContain('the agent changed no file');
+    expect(repo.read('tasks.md')).toBe(TWO.replace('- [ ] T001', '- [x] T001'));
+    expect(repo.git('log', '--format=%s').trim()).toBe('initial');
+  });
+
+  it('over uncommitted changes of the user: a task that changed nothing is unverified', async () => {
+    const repo = makeRepo({ 'tasks.md': TWO, 'notes.txt': 'mine\n' });
+    repo.write('notes.txt', 'mine, edited\n');
+    repo.script({ T001: { write: { 'a.txt': 'A\n' } }, T002: { noChange: true } });
+    const r = await runCli(['run', 'tasks.md', '--in-place'], repo.dir);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toContain('in place, no task is committed this run');
+    expect(statuses(repo.dir)).toEqual({ T001: 'done', T002: 'unverified' });
+    expect(repo.read('notes.txt')).toBe('mine, edited\n');
+  });
+
+  it("the user's own uncommitted changes are not the task's: a secret-looking line, a deleted file", async () => {
+    const key = ['AKIA', 'Z3Q7', 'K2PL', 'M9XW', 'T4RB'].join('');
+    const secret = makeRepo({ 'tasks.md': TWO, 'config.txt': 'region = eu\n' });
+    secret.write('config.txt', `region = eu\naws_access_key_id = ${key}\n`);
+    secret.script({ T002: { write: { 'b.txt': 'B\n' } } });
+    const r = await runCli(['run', 'tasks.md', '--in-place'], secret.dir);
+    expect(r.code, r.stdout).toBe(0);
+    expect(statuses(secret.dir)).toEqual({ T001: 'done', T002: 'done' });
+    expect(secret.read('config.txt')).toContain(key);
+
+    const deleted = makeRepo({ 'tasks.md': TWO, 'old.txt': 'old\n' });
+    deleted.git('rm', '-q', 'old.txt');
+    const d = await runCli(['run', 'tasks.md', '--in-place', '--no-commit'], deleted.dir);
+    expect(d.code, d.stdout).toBe(0);
+    expect(statuses(deleted.dir)).toEqual({ T001: 'done', T002: 'done' });
+  });
+
+  for (const commit of [false, true]) {
+    it(`a run killed after the agent wrote its work: the resumed attempt is judged with what the first left${commit ? ' (the first run committing each task)' : ''}`, async () => {
+      const three = `${TWO}- [ ] T003 Tidy up again\n`;
+      const repo = makeRepo(
+        { 'tasks.md': three },
+        { extraConfig: 'gates:\n  task:\n    - name: always\n      run: "true"\n' },
+      );
+      repo.script({ T001: { write: { 'a.txt': 'A\n' } }, T002: { write: { 'b.txt': 'B\n' } } });
+      // Killed as T002's gate starts: its work is in the tree, its verification not done.
+      const killed = await runCli(['run', 'tasks.md', '--in-place', ...(commit ? [] : ['--no-commit'])], repo.dir, {
+        TASKWAVE_FAULT_AT: 'gate:start@2',
+      });
+      expect(killed.signal).toBe('SIGKILL');
+      expect(repo.read('b.txt')).toBe('B\n');
+      expect(repo.git('log', '--format=%s').trim().split('\n')).toHaveLength(commit ? 2 : 1);
+      // Its second attempt finds the work done and changes nothing; T003 changes nothing either. (The
+      // work T002 left makes the tree dirty: the resumed run commits nothing either way.)
+      repo.script({ T002: { noChange: true }, T003: { noChange: true } });
+      const r = await runCli(['resume'], repo.dir);
+      expect(r.code).toBe(1);
+      // T002's second attempt passed at its first run: no repair.
+      expect(
+        starts(repo.agentLog())
+          .filter((e) => e.id === 'T002')
+          .map((e) => e.attempt),
+      ).toEqual([1, 2]);
+      expect(statuses(repo.dir)).toEqual({ T001: 'done', T002: 'done', T003: 'unverified' });
+    });
+  }
+});
+
 /** Run the plan with T002 hanging and kill taskwave hard once T001 has landed (its branch is deleted only at the end). */
 async function killAfterT001Landed(repo: ReturnType<typeof makeRepo>): Promise<string> {
   repo.script({ T001: { write: { 'a.txt': 'A\n' } }, T002: { hang: true } });

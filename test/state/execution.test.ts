@@ -2,8 +2,9 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import type { RunEvent } from '../../src/events.js';
 import { formatDiagnostic } from '../../src/plan/diagnostic.js';
-import { loadExecution, readExecution } from '../../src/state/execution.js';
+import { applyEvent, type ExecutionState, loadExecution, readExecution } from '../../src/state/execution.js';
 
 const dirs: string[] = [];
 afterEach(() => {
@@ -46,5 +47,57 @@ describe('readExecution', () => {
       if (r.ok) throw new Error(`read ${text}`);
       expect(r.error.message).toContain(why);
     }
+  });
+});
+
+describe('inPlaceStart', () => {
+  const state = (): ExecutionState => ({
+    version: 1,
+    runId: 'r',
+    plan: { path: 'tasks.md', format: 'markdown' },
+    status: 'running',
+    startedAt: '',
+    updatedAt: '',
+    options: { concurrency: 1 },
+    tasks: Object.fromEntries(['T1', 'T2'].map((id) => [id, { title: id, status: 'pending', attempts: 0 }])),
+    overall: { total: 2, done: 0, failed: 0, conflict: 0, unverified: 0, running: 0, pending: 2, skipped: 0, blocked: 0 },
+    journalOffset: 0,
+  });
+  const apply = (s: ExecutionState, e: RunEvent) => applyEvent(s, { ...e, time: 't', runId: 'r' });
+  const started = (taskId: string, base?: string): RunEvent => ({
+    type: 'task-started',
+    taskId,
+    title: taskId,
+    attempt: 1,
+    agent: 'a',
+    ...(base ? { base } : {}),
+  });
+
+  it('keeps the last task started in place with its base until that task is done', () => {
+    const s = state();
+    apply(s, started('T1', 'tree1'));
+    expect(s.inPlaceStart).toEqual({ taskId: 'T1', base: 'tree1' });
+    apply(s, {
+      type: 'task-failed',
+      taskId: 'T1',
+      title: 'T1',
+      durationMs: 1,
+      message: 'x',
+      error: { reason: 'unverified', message: 'x' },
+    });
+    expect(s.inPlaceStart).toEqual({ taskId: 'T1', base: 'tree1' });
+    apply(s, started('T2', 'tree2'));
+    apply(s, { type: 'task-succeeded', taskId: 'T1', title: 'T1', durationMs: 1 });
+    expect(s.inPlaceStart).toEqual({ taskId: 'T2', base: 'tree2' });
+    apply(s, { type: 'task-succeeded', taskId: 'T2', title: 'T2', durationMs: 1 });
+    expect(s.inPlaceStart).toBeUndefined();
+  });
+
+  it('forgets it when a task starts with no base (in a worktree: what it merges changes the tree)', () => {
+    const s = state();
+    apply(s, started('T1', 'tree1'));
+    expect(s.inPlaceStart).toEqual({ taskId: 'T1', base: 'tree1' });
+    apply(s, started('T2'));
+    expect(s.inPlaceStart).toBeUndefined();
   });
 });
