@@ -53,6 +53,7 @@ import { terminalText } from '../util/terminal-text.js';
 import { maintainOnce } from '../workspace/git.js';
 import { deleteLandedBranches } from '../workspace/landed-branches.js';
 import { recoverKilledRun } from '../workspace/recover.js';
+import { statusPaths } from '../workspace/status-paths.js';
 import { TaskWorkspaces } from '../workspace/task-workspaces.js';
 import { hasTree } from '../workspace/tree-snapshot.js';
 import { cleanupDeadRun, hasWorktrees, refSafe } from '../workspace/worktrees.js';
@@ -422,6 +423,15 @@ export async function runCommand(planPath: string, given: RunFlags, resume?: Exe
       usageLimits,
       ...(commitInPlace ? { commitInPlace } : {}),
       ...(lastInPlaceStart ? { lastInPlaceStart } : {}),
+      ...(commitInPlace
+        ? {
+            inPlaceLeftovers: async () => {
+              // The plan's files are the ticks' (and the person's, who may edit the plan meanwhile).
+              const own = new Set([...writtenIn, ...(format.bookFiles?.(plan) ?? [])].map((f) => relative(root, f)));
+              return (await statusPaths(root)).filter((p) => !own.has(p));
+            },
+          }
+        : {}),
       gatesOf: (id) => state.tasks[id]?.gates ?? [],
       log: (e) => log.log(e),
     });

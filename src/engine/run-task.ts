@@ -62,6 +62,11 @@ export interface TaskRunnerDeps {
    * against the same base.
    */
   lastInPlaceStart?: { taskId: string; base: string };
+  /**
+   * In place, what a failed task left in the working tree (the plan's own files aside): while there is
+   * any, no later task is committed, since its commit would sweep that in.
+   */
+  inPlaceLeftovers?(): Promise<string[]>;
   sleep?(ms: number, signal: AbortSignal): Promise<void>;
   /** The gate results of a task's latest attempt (the books keep them), for its commit message. */
   gatesOf?(id: string): readonly GateResult[];
@@ -102,6 +107,20 @@ export function createTaskRunner(deps: TaskRunnerDeps) {
   let inPlaceHead: string | undefined;
   /** In place, the last task to start and its base (at first, the books' word for the last run). */
   let lastInPlaceStart = deps.lastInPlaceStart;
+  /** In place, committing each task stopped: a failed task left its changes in the tree. */
+  let commitsStopped = false;
+  const commitsEachTask = () => deps.commitInPlace !== undefined && !commitsStopped;
+  const stopCommitsIfLeftOver = async (task: Task, failure: TaskError): Promise<void> => {
+    if (!commitsEachTask() || !deps.inPlaceLeftovers || failure.reason === 'cancelled') return;
+    const left = await deps.inPlaceLeftovers();
+    if (left.length === 0) return;
+    commitsStopped = true;
+    const files = `${left.slice(0, 3).join(', ')}${left.length > 3 ? ', …' : ''}`;
+    deps.log({
+      type: 'warning',
+      message: `${task.id} failed and left changes in the working tree (${files}): no later task is committed this run, as its commit would sweep those in; each is still checked against the tree as its agent found it`,
+    });
+  };
   /**
    * What an in-place task's changes are read against. Where each verified task is committed, the
    * last commit. Where none is (`--no-commit`, or the user's own changes in the tree), the last
@@ -113,7 +132,7 @@ export function createTaskRunner(deps: TaskRunnerDeps) {
   const inPlaceBase = async (task: Task): Promise<string | undefined> => {
     const v = deps.verifier;
     if (!v) return undefined;
-    if (deps.commitInPlace) return inPlaceHead ?? (await v.baseline(deps.root));
+    if (commitsEachTask()) return inPlaceHead ?? (await v.baseline(deps.root));
     if (lastInPlaceStart?.taskId === task.id) return lastInPlaceStart.base;
     // Where git could not write the tree: the last commit, if any, as before.
     return (await v.snapshot(deps.root)) ?? (await v.baseline(deps.root));
@@ -126,7 +145,7 @@ export function createTaskRunner(deps: TaskRunnerDeps) {
     const next = writeQueue.then(async (): Promise<Result<string | undefined, TaskError>> => {
       const r = await deps.format.writeStatus(deps.plan, task.id, 'done');
       if (!r.ok) return err({ reason: 'write-back-failed', message: r.error.message });
-      if (!deps.commitInPlace) return ok(undefined);
+      if (!deps.commitInPlace || !commitsEachTask()) return ok(undefined);
       const c = await deps.commitInPlace(task, summary, staged);
       if (c.ok && c.value) inPlaceHead = c.value;
       return c.ok ? c : err({ reason: 'write-back-failed', message: `could not commit it: ${c.error}` });
@@ -309,7 +328,10 @@ export function createTaskRunner(deps: TaskRunnerDeps) {
 
       if (!ws) {
         const r = await workAndVerify(task, agent, prompt, deps.root, base, attempt, signal);
-        if (!r.ok) return r;
+        if (!r.ok) {
+          await stopCommitsIfLeftOver(task, r.error);
+          return r;
+        }
         const { staged } = r.value.verified;
         try {
           const body = commitBody(r.value.agent.summary, agent.name, attempt, deps.gatesOf?.(task.id) ?? []);

@@ -10,6 +10,7 @@ import { commitAll, taskCommitMessage } from './commit.js';
 import { git, identityArgs, readRef } from './git.js';
 import { type MergeFailure, MergeQueue, type MergeQueueOptions, type MergeRequest } from './merge-queue.js';
 import type { StagedIndex } from './staged-index.js';
+import { statusPaths } from './status-paths.js';
 import {
   createTaskWorkspace,
   deleteBranch,
@@ -317,26 +318,6 @@ function removeIfEmpty(runDir: string): void {
       return; // not empty, or already gone
     }
   }
-}
-
-/**
- * The paths `git status` lists in a checkout: changed, staged and untracked ones (a rename's both);
- * only among `paths` when given (taken literally: a file name with `*` in it is that file).
- */
-async function statusPaths(dir: string, paths?: readonly string[]): Promise<string[]> {
-  const only = paths ? ['--', ...paths] : [];
-  const r = await git(dir, ['--literal-pathspecs', 'status', '--porcelain=v1', '-z', '--untracked-files=all', ...only]);
-  if (!r.ok) return [];
-  const fields = r.value.split('\0');
-  const out: string[] = [];
-  for (let i = 0; i < fields.length; i++) {
-    const entry = fields[i] as string;
-    if (entry.length < 4) continue;
-    out.push(entry.slice(3));
-    // `R  new\0old\0`: a staged rename or copy carries its old path in the next field.
-    if (entry[0] === 'R' || entry[0] === 'C') out.push(fields[++i] ?? '');
-  }
-  return out.filter(Boolean);
 }
 
 /** `refs/heads/…` checked out at `dir`, read from its HEAD file; undefined when detached. */

@@ -344,6 +344,27 @@ describe('in place, without a commit per task', () => {
     expect(repo.git('log', '--format=%s').trim()).toBe('initial');
   });
 
+  it('a task that fails and leaves changes in the tree stops the commits: a later commit would sweep them in', async () => {
+    const plan = '# Tasks\n\n## Phase 1\n\n- [ ] T001 [P] Half\n- [ ] T002 [P] Whole\n- [ ] T003 [P] Tidy up\n';
+    const repo = makeRepo({ 'tasks.md': plan }, { extraConfig: 'repair:\n  attempts: 0\n' });
+    repo.script({
+      T001: { exit: 1, write: { 'half.txt': 'half\n' } },
+      T002: { write: { 'whole.txt': 'whole\n' } },
+      T003: { noChange: true },
+    });
+    const r = await runCli(['run', 'tasks.md', '--in-place'], repo.dir);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toContain(
+      'T001 failed and left changes in the working tree (half.txt): no later task is committed this run',
+    );
+    expect(statuses(repo.dir)).toEqual({ T001: 'failed', T002: 'done', T003: 'unverified' });
+    // T002 is ticked, not committed: its commit would have taken T001's half.txt with it.
+    expect(repo.git('log', '--format=%s').trim()).toBe('initial');
+    expect(repo.read('tasks.md')).toContain('- [x] T002');
+    expect(repo.read('half.txt')).toBe('half\n');
+    expect(repo.git('status', '--porcelain', '--untracked-files=all')).toContain('half.txt');
+  });
+
   it('over uncommitted changes of the user: a task that changed nothing is unverified', async () => {
     const repo = makeRepo({ 'tasks.md': TWO, 'notes.txt': 'mine\n' });
     repo.write('notes.txt', 'mine, edited\n');
