@@ -418,7 +418,17 @@ function gates(plan: ReportPlan, state: ExecutionState, tasks: readonly ScopedTa
 function repairs(tasks: readonly ScopedTask[]): string[] {
   const lines = ['## Repairs and retries', ''];
   const touched = tasks.filter((t) => (t.rec.repairs ?? 0) > 0 || (t.rec.retries ?? 0) > 0);
-  if (touched.length === 0) return [...lines, 'None: every task that ran passed its gates at the first try.'];
+  if (touched.length === 0) {
+    // "Passed at the first try" only where it is true: a task can fail, or stop, with no repair.
+    const ran = tasks.filter((t) => !['pending', 'skipped', 'blocked'].includes(t.rec.status));
+    const allPassed = ran.every((t) => t.rec.status === 'done');
+    return [
+      ...lines,
+      allPassed
+        ? 'None: every task that ran passed its gates at the first try.'
+        : 'None: no task got a repair or a retry.',
+    ];
+  }
   for (const t of touched) {
     const parts: string[] = [];
     if (t.rec.repairs) parts.push(`${t.rec.repairs} repair${t.rec.repairs > 1 ? 's' : ''} after failed gates`);

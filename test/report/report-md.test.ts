@@ -162,6 +162,24 @@ describe('renderReport', () => {
 });
 
 describe('renderReport, other runs', () => {
+  it('does not say that tasks passed at the first try when one failed or stopped without a repair', () => {
+    const state = stateWith(
+      {
+        T001: {
+          title: 'Create the project',
+          status: 'failed',
+          attempts: 1,
+          error: 'the agent reported an error: boom',
+        },
+        T002: { title: 'Add a model', status: 'cancelled', attempts: 1, error: 'interrupted' },
+      },
+      { status: 'failed' },
+    );
+    const md = renderReport({ state, plan, retryCommand });
+    expect(md).toContain('## Repairs and retries\n\nNone: no task got a repair or a retry.');
+    expect(md).not.toContain('passed its gates at the first try');
+  });
+
   it('says so when every task is done', () => {
     const state = stateWith(
       {
