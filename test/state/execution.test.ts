@@ -60,7 +60,17 @@ describe('inPlaceStart', () => {
     updatedAt: '',
     options: { concurrency: 1 },
     tasks: Object.fromEntries(['T1', 'T2'].map((id) => [id, { title: id, status: 'pending', attempts: 0 }])),
-    overall: { total: 2, done: 0, failed: 0, conflict: 0, unverified: 0, running: 0, pending: 2, skipped: 0, blocked: 0 },
+    overall: {
+      total: 2,
+      done: 0,
+      failed: 0,
+      conflict: 0,
+      unverified: 0,
+      running: 0,
+      pending: 2,
+      skipped: 0,
+      blocked: 0,
+    },
     journalOffset: 0,
   });
   const apply = (s: ExecutionState, e: RunEvent) => applyEvent(s, { ...e, time: 't', runId: 'r' });
