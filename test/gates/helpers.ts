@@ -2,6 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
+import { afterEach } from 'vitest';
 import type { Task } from '../../src/plan/types.js';
 
 /** A task built directly, for the checks that only read a few fields. */
@@ -58,5 +59,18 @@ export function gitRepo(files: Record<string, string>): GitRepo {
     write,
     rm: (path) => rmSync(join(dir, path), { force: true }),
     cleanup: () => rmSync(dir, { recursive: true, force: true }),
+  };
+}
+
+/** `gitRepo` for the tests of one file: each repository it makes is removed after its test. */
+export function tempGitRepos(): (files: Record<string, string>) => GitRepo {
+  const repos: GitRepo[] = [];
+  afterEach(() => {
+    for (const r of repos.splice(0)) r.cleanup();
+  });
+  return (files) => {
+    const repo = gitRepo(files);
+    repos.push(repo);
+    return repo;
   };
 }

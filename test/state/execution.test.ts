@@ -5,6 +5,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { RunEvent } from '../../src/events.js';
 import { formatDiagnostic } from '../../src/plan/diagnostic.js';
 import { applyEvent, type ExecutionState, loadExecution, readExecution } from '../../src/state/execution.js';
+import { stateWith } from '../report/fixture.js';
 
 const dirs: string[] = [];
 afterEach(() => {
@@ -51,28 +52,11 @@ describe('readExecution', () => {
 });
 
 describe('inPlaceStart', () => {
-  const state = (): ExecutionState => ({
-    version: 1,
-    runId: 'r',
-    plan: { path: 'tasks.md', format: 'markdown' },
-    status: 'running',
-    startedAt: '',
-    updatedAt: '',
-    options: { concurrency: 1 },
-    tasks: Object.fromEntries(['T1', 'T2'].map((id) => [id, { title: id, status: 'pending', attempts: 0 }])),
-    overall: {
-      total: 2,
-      done: 0,
-      failed: 0,
-      conflict: 0,
-      unverified: 0,
-      running: 0,
-      pending: 2,
-      skipped: 0,
-      blocked: 0,
-    },
-    journalOffset: 0,
-  });
+  const state = (): ExecutionState =>
+    stateWith(
+      Object.fromEntries(['T1', 'T2'].map((id) => [id, { title: id, status: 'pending' as const, attempts: 0 }])),
+      { status: 'running' },
+    );
   const apply = (s: ExecutionState, e: RunEvent) => applyEvent(s, { ...e, time: 't', runId: 'r' });
   const started = (taskId: string, base?: string): RunEvent => ({
     type: 'task-started',

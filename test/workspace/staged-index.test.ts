@@ -5,7 +5,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { changesIn } from '../../src/gates/worktree-diff.js';
 import { commitAll } from '../../src/workspace/commit.js';
 import { StagedIndex } from '../../src/workspace/staged-index.js';
-import { type GitRepo, gitRepo } from '../gates/helpers.js';
+import { type GitRepo, tempGitRepos } from '../gates/helpers.js';
 
 /*
  * The verification stages a checkout into a copy of its index, and the task's commit is made from
@@ -14,18 +14,11 @@ import { type GitRepo, gitRepo } from '../gates/helpers.js';
  * describes the checkout's index or HEAD is not committed from.
  */
 
-const repos: GitRepo[] = [];
 const copies: StagedIndex[] = [];
 afterEach(() => {
   for (const c of copies.splice(0)) c.dispose();
-  for (const r of repos.splice(0)) r.cleanup();
 });
-
-function repoWith(files: Record<string, string>): GitRepo {
-  const repo = gitRepo(files);
-  repos.push(repo);
-  return repo;
-}
+const repoWith = tempGitRepos();
 
 async function take(dir: string): Promise<StagedIndex> {
   const r = await StagedIndex.take(dir);

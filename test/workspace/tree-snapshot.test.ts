@@ -1,9 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { readChanges } from '../../src/gates/worktree-diff.js';
 import { hasTree, snapshotTree } from '../../src/workspace/tree-snapshot.js';
-import { type GitRepo, gitRepo } from '../gates/helpers.js';
+import { tempGitRepos } from '../gates/helpers.js';
 
 /*
  * In place with no commit per task, a task is judged against the working tree as it was when its
@@ -11,16 +11,7 @@ import { type GitRepo, gitRepo } from '../gates/helpers.js';
  * it, so they are not the task's; taking it leaves the checkout's index and files alone.
  */
 
-const repos: GitRepo[] = [];
-afterEach(() => {
-  for (const r of repos.splice(0)) r.cleanup();
-});
-
-function repoWith(files: Record<string, string>): GitRepo {
-  const repo = gitRepo(files);
-  repos.push(repo);
-  return repo;
-}
+const repoWith = tempGitRepos();
 
 async function snapshot(dir: string): Promise<string> {
   const r = await snapshotTree(dir);
