@@ -127,7 +127,12 @@ const configSchema = z.strictObject({
        * How long the run waits for an agent's usage limit to reset (default 6h; 0: never wait). A
        * later reset stops the run, resumable.
        */
-      wait: z.union([z.literal(0), duration]).optional(),
+      wait: z
+        .custom<string | number>(
+          (v) => v === 0 || ((typeof v === 'string' || typeof v === 'number') && parseDuration(v) !== undefined),
+          { message: 'expected a duration such as 6h, 90m, or 0 to stop at once instead of waiting' },
+        )
+        .optional(),
     })
     .optional(),
   budget: z

@@ -164,5 +164,10 @@ describe('parseConfig: usageLimit', () => {
     const [soon] = refused('usageLimit:\n  wait: soon\n');
     expect(soon).toMatch(/^taskwave\.yaml:2:9: error: usageLimit\.wait: /);
     expect(refused('usageLimit:\n  wiat: 1h\n')[0]).toMatch(/^taskwave\.yaml:2:\d+: error: .*wiat/);
+    // Not a duration, whatever its type: the same message, which says what is (0 too).
+    const said = 'expected a duration such as 6h, 90m, or 0 to stop at once instead of waiting';
+    for (const wait of ['true', '~', '-1', '"5 minutes"']) {
+      expect(refused(`usageLimit:\n  wait: ${wait}\n`)).toEqual([`taskwave.yaml:2:9: error: usageLimit.wait: ${said}`]);
+    }
   });
 });
