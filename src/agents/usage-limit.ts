@@ -27,7 +27,7 @@ const DAILY_QUOTA_ZONE = 'America/Los_Angeles';
 const LIMIT_LINE: readonly RegExp[] = [
   // Claude Code: "Claude AI usage limit reached|1760000000", "Usage limit reached"; Codex's error
   // type `usage_limit_reached`.
-  /\busage[_ ]limits?[_ ](?:reached|exceeded)\b/i,
+  /\b(?:claude(?: ai)? )?usage[_ ]limits?[_ ](?:reached|exceeded)\b/i,
   // Claude Code: "You've hit your limit · resets 3:30am (Europe/Moscow)", "... your session limit ...";
   // Codex: "You've hit your usage limit. ... try again in 2 days 17 hours 14 minutes."
   /\b(?:you(?:'|’)ve|you have) hit your (?:[\w-]+ ){0,3}limit\b/i,
@@ -35,6 +35,29 @@ const LIMIT_LINE: readonly RegExp[] = [
   /\b(?:\d+-hour|session|weekly|daily|monthly|opus|sonnet)(?: [\w-]+)? limit reached\b/i,
   ...DAILY_QUOTA,
 ];
+
+/**
+ * What may stand before a limit's words on the line for them to be the message itself: nothing but
+ * symbols, digits and bracketed stamps ("■ ", "[2026-11-22T10:00:00] "), a label or punctuation that
+ * opens a message ("Error: ", "[API Error: ", "ERROR "), or a JSON string's opening as a value
+ * (`"type":"usage_limit_reached"`). Quoted in running text (a failing test's name, an assertion's
+ * expected value) or inside a sentence, the words are someone talking about limits.
+ */
+const MESSAGE_START: readonly RegExp[] = [
+  /^(?:\[[^\]]*\]|[^\p{L}'"`‘’“”])*$/u,
+  /[:|•·∙■>=([\]–—-]\s*$/u,
+  /\b(?:error|warning|warn)\s*$/i,
+  /\\?"\s*:\s*\\?"$/,
+];
+
+/** Whether one of the pattern's matches on the line is the message, not a mention of it. */
+function saysLimit(re: RegExp, line: string): boolean {
+  for (const m of line.matchAll(new RegExp(re.source, `${re.flags}g`))) {
+    const before = line.slice(0, m.index);
+    if (MESSAGE_START.some((start) => start.test(before))) return true;
+  }
+  return false;
+}
 
 /** The lines of an agent's failure worth reading: its error is at the end. */
 const TAIL_LINES = 8;
@@ -48,7 +71,7 @@ export function usageLimitIn(text: string, now: number = Date.now()): UsageLimit
     .slice(-TAIL_LINES);
   for (let i = lines.length - 1; i >= 0; i--) {
     const line = lines[i] as string;
-    if (!LIMIT_LINE.some((re) => re.test(line))) continue;
+    if (!LIMIT_LINE.some((re) => saysLimit(re, line))) continue;
     const resetsAt =
       resetIn(line, now) ??
       resetIn(lines.slice(i + 1).join('\n'), now) ??
@@ -75,8 +98,18 @@ export function resetIn(text: string, now: number): number | undefined {
   }
   const tryAt = /\btry again at (.+?)\.?\s*$/im.exec(text);
   if (tryAt) {
-    const t = Date.parse((tryAt[1] as string).replace(/(\d+)(?:st|nd|rd|th)\b/g, '$1'));
+    const when = tryAt[1] as string;
+    const t = Date.parse(when.replace(/(\d+)(?:st|nd|rd|th)\b/g, '$1'));
     if (Number.isFinite(t)) return t;
+    // Codex leaves the date out when the reset is today, in this machine's time: "try again at 8:05 PM".
+    const clock = /^(\d{1,2}):(\d{2})\s*([ap])\.?m\.?$/i.exec(when);
+    const hour = Number(clock?.[1]);
+    if (clock && hour >= 1 && hour <= 12) {
+      return nextWallTime(now, {
+        hour: (hour % 12) + (/p/i.test(clock[3] as string) ? 12 : 0),
+        minute: Number(clock[2]),
+      });
+    }
   }
   // "resets 3:50pm (Asia/Tokyo)", "resets Oct 6, 1pm", "will reset at 2pm (America/New_York)".
   const resets =

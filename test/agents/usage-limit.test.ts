@@ -70,6 +70,38 @@ describe('usageLimitIn', () => {
     expect(usageLimitIn(long, NOW)).toBeUndefined();
   });
 
+  it('is not fooled by the words quoted in a failing test, or said in a sentence', () => {
+    for (const said of [
+      "FAIL test/banner.test.ts > shows 'You've hit your limit' when the API says so",
+      "AssertionError: expected 'Usage limit reached' to equal 'Usage limit exceeded'",
+      'Expected: "You\'ve hit your usage limit"',
+      'The new tests cover usage limits reached by free accounts',
+      '  - expected `usage_limit_reached`, got `rate_limited`',
+    ]) {
+      expect(usageLimitIn(said, NOW), said).toBeUndefined();
+    }
+    // The message itself, after the symbols, stamps and labels the CLIs put before it, or as JSON's value.
+    for (const said of [
+      "ERROR: You've hit your usage limit. Try again later.",
+      "[2026-11-22T10:00:00] ERROR You've hit your usage limit.",
+      '  ⎿  You’ve hit your limit · resets 3pm',
+      'error_during_execution: Claude AI usage limit reached|1764000000',
+      '{"type":"error","message":"You\'ve hit your usage limit."}',
+      '{"detail":"{\\"type\\":\\"usage_limit_reached\\"}"}',
+      'TerminalQuotaError: You have exhausted your daily quota on this model.',
+    ]) {
+      expect(usageLimitIn(said, NOW), said).toBeDefined();
+    }
+  });
+
+  it("reads Codex's reset later today, which it gives as a time of day on this machine's clock", () => {
+    const later = usageLimitIn("ERROR: You've hit your usage limit. Try again at 8:05 PM.", NOW);
+    expect(later?.resetsAt).toBe(nextWallTime(NOW, { hour: 20, minute: 5 }));
+    expect(usageLimitIn("You've hit your usage limit. Try again at 12:30 AM.", NOW)?.resetsAt).toBe(
+      nextWallTime(NOW, { hour: 0, minute: 30 }),
+    );
+  });
+
   it('takes the reset from the line after the limit when the message is split', () => {
     expect(at("You've hit your usage limit.\ntry again in 45 seconds")).toBe(new Date(NOW + 45_000).toISOString());
   });
