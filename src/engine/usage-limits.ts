@@ -122,7 +122,7 @@ export class UsageLimits implements StartGuard {
     if (limit.resetsAt === undefined) return now + (PROBES_MS[Math.min(pauses, PROBES_MS.length) - 1] as number);
     // A little after the reset (at most a minute), so a clock a few seconds off does not meet it again.
     const ahead = limit.resetsAt - now;
-    const margin = Math.min(60_000, Math.max(0, ahead / 10));
+    const margin = Math.min(60_000, Math.max(0, Math.ceil(ahead / 10)));
     const floor = pauses <= 1 ? 0 : Math.min(MAX_FLOOR_MS, SECOND_HIT_MS * 2 ** (pauses - 2));
     return Math.max(limit.resetsAt + margin, now + floor);
   }

@@ -112,6 +112,14 @@ describe('UsageLimits', () => {
     expect(l.hit('claude', { message: 'again', resetsAt: at() + 1.5 * H })).toHaveProperty('stop');
   });
 
+  it('pauses until a whole millisecond', () => {
+    const { l, at } = limits();
+    // A tenth of 4,005 ms is no whole number.
+    const d = l.hit('claude', { message: 'limit', resetsAt: at() + 4_005 });
+    expect(d).toEqual({ waitMs: 4_406, until: at() + 4_406 });
+    l.dispose();
+  });
+
   it('wakes the scheduler when a pause ends', async () => {
     vi.useFakeTimers();
     const resumed: number[] = [];
