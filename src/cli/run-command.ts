@@ -440,14 +440,18 @@ export async function runCommand(planPath: string, given: RunFlags, resume?: Exe
       concurrency: slots,
       compare,
       guard: usageLimits,
-      execute: (t, signal) => runner.execute(t, signal),
+      execute: (t, signal, slot) => runner.execute(t, signal, slot),
       attempts: (id) => runner.attempts(id),
       skipped: sel.done.map((id) => byId.get(id) as Task),
       afterDone: phaseGateHook(toRun, gateCtx, root, workspaces, (phase, result) => {
         phaseGatesFailed ??= { scope: phase, detail: describeGateFailure(result) };
       }),
       failFast: flags.failFast,
-      log: (e) => log.log(e),
+      log: (e) => {
+        // A run that starts nothing more does not wait hours for a limit to run an agent again either.
+        if (e.type === 'run-stopping') usageLimits.endWaits();
+        log.log(e);
+      },
     });
     const sched = scheduler;
 

@@ -111,6 +111,10 @@ export function statusCommand(flags: { json?: boolean; color?: boolean }): numbe
     const said = terminalText(gate.gate.message ?? 'failed', { oneLine: true });
     out.push(c.red(`the ${gate.where} gate ${terminalText(gate.gate.name, { oneLine: true })} failed: ${said}`));
   }
+  // What stopped it starting tasks (a budget, a usage limit beyond usageLimit.wait: when it resets).
+  if (state.stopReason) {
+    out.push(c.yellow(`${live ? 'stopping' : 'stopped'}: ${terminalText(state.stopReason, { oneLine: true })}`));
+  }
   out.push(`started ${state.startedAt}, updated ${state.updatedAt}`);
   const notable = Object.entries(state.tasks).filter(
     ([, t]) => t.status !== 'done' && t.status !== 'pending' && t.status !== 'skipped',

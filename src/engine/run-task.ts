@@ -13,7 +13,7 @@ import { timed } from '../util/timings.js';
 import type { StagedIndex } from '../workspace/staged-index.js';
 import type { ConflictToResolve, TaskWorkspaces } from '../workspace/task-workspaces.js';
 import { saysDiskFull } from './disk-full.js';
-import type { TaskOutcome } from './scheduler.js';
+import type { TaskOutcome, TaskSlot } from './scheduler.js';
 import type { UsageLimits } from './usage-limits.js';
 
 export interface TaskRunnerDeps {
@@ -84,6 +84,8 @@ interface AgentCall {
   /** 0 for the attempt's first run of the agent; the count of failed verifications fed back so far. */
   repair?: number;
   signal: AbortSignal;
+  /** The task's place among those running, lent while it waits for its agent's usage limit. */
+  slot?: TaskSlot;
 }
 
 /**
@@ -210,6 +212,25 @@ export function createTaskRunner(deps: TaskRunnerDeps) {
   };
 
   /**
+   * Waits for the agent's reset. With worktrees, the task's slot goes to other agents' tasks meanwhile
+   * (in place, the working tree stays this task's). False: the run stopped meanwhile.
+   */
+  const waitOutLimit = async (call: AgentCall, ms: number, limits: UsageLimits): Promise<boolean> => {
+    const done = limits.startWaiting(call.agent.name);
+    const stop = AbortSignal.any([call.signal, limits.waitsEnd]);
+    const slot = deps.workspaces ? call.slot : undefined;
+    try {
+      slot?.lend();
+      await sleep(ms, stop);
+      if (stop.aborted) return false;
+      await slot?.reclaim();
+      return !stop.aborted;
+    } finally {
+      done();
+    }
+  };
+
+  /**
    * The agent, run again after transient failures (rate limits, API 5xx, crashes) with backoff, and
    * after its usage limit resets (neither counts as a repair; waiting for a limit is not a retry).
    */
@@ -238,8 +259,7 @@ export function createTaskRunner(deps: TaskRunnerDeps) {
           deps.usageLimits.stopRun(decision.stop);
           return err({ reason: 'cancelled' });
         }
-        await sleep(decision.waitMs, signal);
-        if (signal.aborted) return err({ reason: 'cancelled' });
+        if (!(await waitOutLimit(call, decision.waitMs, deps.usageLimits))) return err({ reason: 'cancelled' });
         continue;
       }
       if (retry >= max || !deps.verifier?.isTransient(r.error)) return r;
@@ -265,12 +285,13 @@ export function createTaskRunner(deps: TaskRunnerDeps) {
     base: string | undefined,
     attempt: number,
     signal: AbortSignal,
+    slot?: TaskSlot,
   ): Promise<Result<{ agent: AgentSuccess; verified: Verified }, TaskError>> => {
     let prompt = basePrompt;
     const maxRepairs = deps.repairAttempts ?? 2;
     for (let repair = 0; ; repair++) {
       const file = savePrompt(task, attempt, prompt, repair > 0 ? `.repair${repair}` : '');
-      const r = await runAgent({ task, agent, prompt, promptFile: file, cwd: dir, attempt, repair, signal });
+      const r = await runAgent({ task, agent, prompt, promptFile: file, cwd: dir, attempt, repair, signal, slot });
       if (!r.ok) return r;
       const verifier = deps.verifier;
       const checked: Result<Verified, VerifyFailure> = verifier
@@ -308,7 +329,7 @@ export function createTaskRunner(deps: TaskRunnerDeps) {
     attempts(id: string): number {
       return attempts.get(id) ?? deps.previousAttempts(id);
     },
-    async execute(task: Task, signal: AbortSignal): Promise<Result<TaskOutcome, TaskError>> {
+    async execute(task: Task, signal: AbortSignal, slot?: TaskSlot): Promise<Result<TaskOutcome, TaskError>> {
       const attempt = (attempts.get(task.id) ?? deps.previousAttempts(task.id)) + 1;
       attempts.set(task.id, attempt);
       const agent = deps.agentFor(task);
@@ -347,7 +368,7 @@ export function createTaskRunner(deps: TaskRunnerDeps) {
       if (!opened.ok) return err({ reason: 'workspace-failed', message: opened.error });
       const place = opened.value;
       const agentStarted = Date.now();
-      const r = await workAndVerify(task, agent, prompt, place.dir, place.base, attempt, signal);
+      const r = await workAndVerify(task, agent, prompt, place.dir, place.base, attempt, signal, slot);
       const staged = r.ok ? r.value.verified.staged : undefined;
       const giveUp = async <T>(failure: T): Promise<T> => {
         const kept = await ws.abandon(place, task, `attempt ${attempt} failed`);
@@ -378,6 +399,7 @@ export function createTaskRunner(deps: TaskRunnerDeps) {
             cwd: place.dir,
             attempt,
             signal,
+            slot,
           });
           if (!again.ok) return false;
           // The resolution must pass the gates too: a merged conflict can break the build.

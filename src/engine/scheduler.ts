@@ -18,8 +18,11 @@ export interface SchedulerInput {
   /** Negative when a should start before b. */
   compare(a: string, b: string): number;
   guard?: StartGuard;
-  /** Runs one task to the end: agent, then recording it as done. */
-  execute(task: Task, signal: AbortSignal): Promise<Result<TaskOutcome, TaskError>>;
+  /**
+   * Runs one task to the end: agent, then recording it as done. `slot`: its place among the
+   * `concurrency` running, which it may lend while it waits for something that is not work.
+   */
+  execute(task: Task, signal: AbortSignal, slot: TaskSlot): Promise<Result<TaskOutcome, TaskError>>;
   /** Attempts made on a task so far, earlier runs included, for the summary. */
   attempts?: (id: string) => number;
   /** Tasks that were done before this run and were selected: reported as skipped. */
@@ -38,6 +41,17 @@ export interface SchedulerInput {
 export interface TaskOutcome {
   commit?: string;
   sessionId?: string;
+}
+
+/**
+ * A running task's place among the `concurrency` at once. A task that waits hours for its agent's
+ * usage limit to reset lends it, so another agent's tasks run meanwhile; it takes one back before it
+ * works again, ahead of tasks not started yet.
+ */
+export interface TaskSlot {
+  lend(): void;
+  /** Resolves once the task holds a slot again (at once when the run is being stopped). */
+  reclaim(): Promise<void>;
 }
 
 type State = 'waiting' | 'ready' | 'running' | 'done' | 'failed' | 'blocked' | 'cancelled';
@@ -64,7 +78,11 @@ export class Scheduler {
   private readonly outcomes = new Map<string, 'conflict' | 'unverified'>();
   /** Tasks revoked while still running: why. */
   private readonly revoked = new Map<string, string>();
+  /** Tasks running, lent slots aside. */
   private running = 0;
+  /** Running tasks that lent their slot, and those of them waiting to get one back, first come first. */
+  private readonly lent = new Set<string>();
+  private readonly reclaims: { id: string; resolve: () => void }[] = [];
   private stopping = false;
   /** Starting nothing more (a budget, --fail-fast): the run ends as failed, not interrupted. */
   private halted: string | undefined;
@@ -98,6 +116,7 @@ export class Scheduler {
     if (this.stopping) return;
     this.stopping = true;
     this.abort.abort();
+    this.giveBackSlots();
     this.wake?.();
   }
 
@@ -118,7 +137,10 @@ export class Scheduler {
     if (this.halted || this.stopping) return;
     this.halted = reason;
     this.input.log({ type: 'run-stopping', reason });
-    if (stopRunning) this.abort.abort();
+    if (stopRunning) {
+      this.abort.abort();
+      this.giveBackSlots();
+    }
     this.wake?.();
   }
 
@@ -126,6 +148,8 @@ export class Scheduler {
     const t0 = Date.now();
     const inflight = new Set<Promise<void>>();
     for (;;) {
+      // Tasks that lent their slot get one back before anything new starts (also once halted: they run).
+      this.giveBackSlots();
       if (!this.stopping && !this.halted) this.startWhatCan(inflight);
       if (inflight.size === 0) break;
       // Woken by a task finishing or by cancel(); several finishing at once are handled in one pass.
@@ -153,7 +177,7 @@ export class Scheduler {
       this.running++;
       this.started.set(id, Date.now());
       const p: Promise<void> = this.input
-        .execute(task, this.abort.signal)
+        .execute(task, this.abort.signal, this.slotOf(id))
         .catch(
           (e: unknown): Result<TaskOutcome, TaskError> => ({
             ok: false,
@@ -174,6 +198,34 @@ export class Scheduler {
       inflight.add(p);
     }
     for (const id of deferred) this.ready.push(id);
+  }
+
+  private slotOf(id: string): TaskSlot {
+    return {
+      lend: () => {
+        if (this.lent.has(id) || this.state.get(id) !== 'running') return;
+        this.lent.add(id);
+        this.running--;
+        this.wake?.();
+      },
+      reclaim: () =>
+        this.lent.has(id) && !this.reclaims.some((r) => r.id === id)
+          ? new Promise<void>((resolve) => {
+              this.reclaims.push({ id, resolve });
+              this.giveBackSlots();
+            })
+          : Promise.resolve(),
+    };
+  }
+
+  /** Slots to the tasks that want theirs back, as they come free (all at once when stopping: they end). */
+  private giveBackSlots(): void {
+    while (this.reclaims.length > 0 && (this.running < this.input.concurrency || this.abort.signal.aborted)) {
+      const r = this.reclaims.shift() as { id: string; resolve: () => void };
+      this.lent.delete(r.id);
+      this.running++;
+      r.resolve();
+    }
   }
 
   /**
@@ -211,7 +263,8 @@ export class Scheduler {
 
   /** Records how a task ended; true when it is done (its dependents are then released by the caller). */
   private finish(task: Task, r: Result<TaskOutcome, TaskError>): boolean {
-    this.running--;
+    // A task that ends while its slot is lent (stopped while it waited) has none to give back.
+    if (!this.lent.delete(task.id)) this.running--;
     this.input.guard?.release(task);
     const durationMs = Date.now() - (this.started.get(task.id) ?? Date.now());
     this.durations.set(task.id, durationMs);

@@ -45,6 +45,10 @@ export class UsageLimits implements StartGuard {
   /** Per agent, since an agent run last got through: when the limits began, and how many pauses. */
   private readonly streaks = new Map<string, { since: number; pauses: number }>();
   private readonly stopped = new Map<string, string>();
+  /** Per agent, the tasks waiting for its reset that have not run it again yet: they go first. */
+  private readonly waiting = new Map<string, number>();
+  /** Aborted once the run starts nothing more: a task waiting for a reset does not run its agent again. */
+  private readonly runStopping = new AbortController();
   private timer: ReturnType<typeof setTimeout> | undefined;
   private readonly now: () => number;
 
@@ -58,7 +62,7 @@ export class UsageLimits implements StartGuard {
 
   canStart(task: Task): boolean {
     const agent = this.agentOf(task);
-    if (this.stopped.has(agent) || (this.until.get(agent) ?? 0) > this.now()) return false;
+    if (this.stopped.has(agent) || (this.until.get(agent) ?? 0) > this.now() || this.waiting.has(agent)) return false;
     return this.inner?.canStart(task) ?? true;
   }
 
@@ -105,6 +109,40 @@ export class UsageLimits implements StartGuard {
     this.until.set(agent, until);
     this.wakeAt(until);
     return { waitMs: until - now, until };
+  }
+
+  /**
+   * A task waits out `agent`'s limit: no new task starts on the agent until the ones waiting have run
+   * it again (a slot that comes free at the reset is theirs). Call the function returned then, or
+   * when the task stops waiting.
+   */
+  startWaiting(agent: string): () => void {
+    this.waiting.set(agent, (this.waiting.get(agent) ?? 0) + 1);
+    let over = false;
+    return () => {
+      if (over) return;
+      over = true;
+      const left = (this.waiting.get(agent) ?? 1) - 1;
+      if (left > 0) {
+        this.waiting.set(agent, left);
+        return;
+      }
+      this.waiting.delete(agent);
+      this.options.onResume?.();
+    };
+  }
+
+  /** Aborted when the run starts nothing more: the waits for a reset end there. */
+  get waitsEnd(): AbortSignal {
+    return this.runStopping.signal;
+  }
+
+  /**
+   * The run starts nothing more (a budget, `--fail-fast`, another agent's limit): a task waiting hours
+   * for a reset does not run its agent again; it ends cancelled, for the next run.
+   */
+  endWaits(): void {
+    this.runStopping.abort();
   }
 
   /** The run starts nothing more (after `hit` said stop, and the limit is on the record). */

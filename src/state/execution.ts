@@ -233,7 +233,12 @@ export function applyEvent(state: ExecutionState, e: JournalEntry): void {
       break;
     case 'task-cancelled':
       if (rec) {
-        const error = rec.limit ? `stopped by its agent's usage limit: ${rec.limit}` : 'interrupted';
+        // Stopped by the limit (a reset beyond usageLimit.wait), or by the run while it waited for one.
+        const error = rec.waitingUntil
+          ? `stopped while it waited for its agent's usage limit to reset: ${rec.limit}`
+          : rec.limit
+            ? `stopped by its agent's usage limit: ${rec.limit}`
+            : 'interrupted';
         Object.assign(rec, { status: 'cancelled', endedAt: e.time, error, waitingUntil: undefined });
       }
       break;

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { waitFor } from '../support/processes.js';
-import { type AgentLogEntry, makeRepo, REPO_ROOT, runCli, startCli } from '../support/repo.js';
+import { type AgentLogEntry, makeRepo, REPO_ROOT, runCli, SCRIPTED_AGENT, startCli } from '../support/repo.js';
 
 /*
  * An agent's usage limit ("You've hit your limit · resets 3pm") is not the task's failure: the run
@@ -17,6 +17,14 @@ const journal = (dir: string) =>
     .split('\n')
     .map((l) => JSON.parse(l));
 const starts = (log: AgentLogEntry[], id: string) => log.filter((e) => e.event === 'start' && e.id === id);
+
+/** A second agent, `writer` (the scripted agent too), for the tasks about docs. */
+const WRITER = `  writer:\n    command: ["${process.execPath}", "${SCRIPTED_AGENT}"]\nrouting:\n  - words: [docs]\n    agent: writer\n`;
+/** The writer's script and log are the scripted agent's: it takes them from taskwave's environment. */
+const writerEnv = (dir: string) => ({
+  SCRIPTED_AGENT_SCRIPT: join(dir, '.agent-script.json'),
+  SCRIPTED_AGENT_LOG: join(dir, '.agent-log.jsonl'),
+});
 
 describe('usage limits', () => {
   it('waits for the limit to reset, starts nothing on that agent meanwhile, then runs the task again', async () => {
@@ -133,5 +141,59 @@ describe('usage limits', () => {
     const limit = journal(repo.dir).find((e) => e.type === 'usage-limit');
     expect(limit.resetsAt).toBe(4102444800 * 1000);
     expect(limit.until).toBeUndefined();
+  });
+
+  it("lends the waiting task's slot to another agent's tasks, but not in place, where the tree is the task's", async () => {
+    const plan = '# Tasks\n\n- [ ] T001 [P] one\n- [ ] T002 [P] write the docs\n';
+    const limited = {
+      T001: { failRuns: 1, stderr: "■ You've hit your usage limit. Upgrade to Pro or try again in 3 seconds." },
+    };
+    const repo = makeRepo({ 'tasks.md': plan }, { extraConfig: `${WRITER}retry:\n  attempts: 0\n` });
+    repo.script(limited);
+    const r = await runCli(['run', 'tasks.md', '--concurrency', '1'], repo.dir, writerEnv(repo.dir));
+    expect(r.code).toBe(0);
+    const limit = journal(repo.dir).find((e) => e.type === 'usage-limit');
+    expect(limit).toMatchObject({ taskId: 'T001', agent: 'scripted' });
+    const log = repo.agentLog();
+    // One slot: the writer's task ran in it while T001 waited, and T001 then ran its agent again.
+    expect(starts(log, 'T001')).toHaveLength(2);
+    expect((starts(log, 'T002')[0] as AgentLogEntry).time).toBeLessThan(limit.until);
+    expect(execution(repo.dir).tasks.T002).toMatchObject({ status: 'done', agent: 'writer' });
+
+    // In place, another task would work in the tree the waiting one has changes in: it waits too.
+    const inPlace = makeRepo({ 'tasks.md': plan }, { extraConfig: `${WRITER}retry:\n  attempts: 0\n` });
+    inPlace.script(limited);
+    const p = await runCli(['run', 'tasks.md', '--in-place'], inPlace.dir, writerEnv(inPlace.dir));
+    expect(p.code).toBe(0);
+    const t1 = starts(inPlace.agentLog(), 'T001');
+    expect(t1).toHaveLength(2);
+    expect((starts(inPlace.agentLog(), 'T002')[0] as AgentLogEntry).time).toBeGreaterThan(
+      (t1[1] as AgentLogEntry).time,
+    );
+  });
+
+  it('a run that stops starting tasks stops waiting for a limit too, and says what stopped it', async () => {
+    const repo = makeRepo(
+      { 'tasks.md': '# Tasks\n\n- [ ] T001 [P] one\n- [ ] T002 [P] write the docs\n' },
+      { extraConfig: `${WRITER}retry:\n  attempts: 0\n` },
+    );
+    repo.script({
+      T001: { failRuns: 1, stderr: "■ You've hit your usage limit. Upgrade to Pro or try again in 20 seconds." },
+      // The writer's limit is days off: the run stops, and T001 need not wait for its own reset.
+      T002: { failRuns: 1, sleepMs: 1000, stderr: "■ You've hit your usage limit. Try again in 3 days." },
+    });
+    const r = await runCli(['run', 'tasks.md', '--concurrency', '2'], repo.dir, writerEnv(repo.dir));
+    expect(r.code).toBe(1);
+    expect(starts(repo.agentLog(), 'T001')).toHaveLength(1);
+    const exec = execution(repo.dir);
+    expect(exec.tasks.T001).toMatchObject({ status: 'cancelled', attempts: 1 });
+    expect(exec.tasks.T001.error).toMatch(
+      /^stopped while it waited for its agent's usage limit to reset: .*20 seconds/,
+    );
+    expect(exec.tasks.T002.error).toMatch(/^stopped by its agent's usage limit: .*3 days/);
+    const status = await runCli(['status'], repo.dir);
+    expect(status.stdout).toMatch(
+      /^stopped: writer reached its usage limit \(it resets .+\), beyond usageLimit\.wait/m,
+    );
   });
 });

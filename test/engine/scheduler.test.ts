@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { AgentSlots } from '../../src/engine/agent-slots.js';
-import { Scheduler, type TaskOutcome } from '../../src/engine/scheduler.js';
+import { Scheduler, type TaskOutcome, type TaskSlot } from '../../src/engine/scheduler.js';
 import type { RunEvent, TaskError } from '../../src/events.js';
 import { FileLocks } from '../../src/graph/index.js';
 import type { Task } from '../../src/plan/types.js';
@@ -215,6 +215,75 @@ describe('AgentSlots', () => {
 });
 
 describe('Scheduler stops and hooks', () => {
+  it('a task that lends its slot while it waits gets one back before anything new starts', async () => {
+    const tasks = ['a', 'b', 'c'].map((id) => task(id));
+    const c = controlled();
+    const slots = new Map<string, TaskSlot>();
+    const s = new Scheduler({
+      tasks,
+      concurrency: 1,
+      compare: byPlanOrder(['a', 'b', 'c']),
+      execute: (t, signal, slot) => {
+        slots.set(t.id, slot);
+        return c.execute(t, signal);
+      },
+      log: () => {},
+    });
+    const done = s.run();
+    await tick();
+    expect(c.started).toEqual(['a']);
+    // a waits (an agent's usage limit): b runs in its slot meanwhile.
+    slots.get('a')?.lend();
+    await tick();
+    expect(c.started).toEqual(['a', 'b']);
+    // a is ready to work again, with no slot free: it waits for one, and c (ready too) waits behind it.
+    let back = false;
+    const reclaimed = slots
+      .get('a')
+      ?.reclaim()
+      .then(() => {
+        back = true;
+      });
+    await tick();
+    expect(back).toBe(false);
+    await c.finish('b');
+    await reclaimed;
+    expect(back).toBe(true);
+    expect(c.started).toEqual(['a', 'b']);
+    await c.finish('a');
+    expect(c.started).toEqual(['a', 'b', 'c']);
+    await c.finish('c');
+    expect((await done).status).toBe('done');
+  });
+
+  it('a task stopped while its slot is lent ends the run cleanly, the slots counted right', async () => {
+    const tasks = ['a', 'b', 'c'].map((id) => task(id));
+    const c = controlled();
+    const slots = new Map<string, TaskSlot>();
+    const s = new Scheduler({
+      tasks,
+      concurrency: 1,
+      compare: byPlanOrder(['a', 'b', 'c']),
+      execute: (t, signal, slot) => {
+        slots.set(t.id, slot);
+        return c.execute(t, signal);
+      },
+      log: () => {},
+    });
+    const done = s.run();
+    await tick();
+    slots.get('a')?.lend();
+    await tick();
+    // a stops waiting without taking a slot back (its wait was ended): b keeps the only slot.
+    await c.finish('a', err({ reason: 'cancelled' }));
+    expect(c.started).toEqual(['a', 'b']);
+    await c.finish('b');
+    expect(c.started).toEqual(['a', 'b', 'c']);
+    await c.finish('c');
+    const summary = await done;
+    expect(summary.counts).toMatchObject({ done: 2, cancelled: 1 });
+  });
+
   it('halt starts nothing more, lets running tasks finish, and ends the run as failed with the reason', async () => {
     const tasks = ['a', 'b', 'c'].map((id) => task(id));
     const events: RunEvent[] = [];

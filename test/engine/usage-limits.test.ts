@@ -120,6 +120,26 @@ describe('UsageLimits', () => {
     l.dispose();
   });
 
+  it('starts nothing new on an agent until the tasks waiting for its reset have run it again', () => {
+    const { l, at, advance, resumed } = limits();
+    const d = l.hit('claude', { message: 'limit', resetsAt: at() + 10_000 });
+    const first = l.startWaiting('claude');
+    const second = l.startWaiting('claude');
+    advance('waitMs' in d ? d.waitMs : 0);
+    // The pause is over, but the slot that comes free is the waiting tasks'.
+    expect(l.canStart(task('a1'))).toBe(false);
+    expect(l.canStart(task('c1'))).toBe(true);
+    first();
+    first();
+    expect(l.canStart(task('a1'))).toBe(false);
+    expect(resumed).toEqual([]);
+    second();
+    expect(l.canStart(task('a1'))).toBe(true);
+    // The scheduler is told to look again.
+    expect(resumed).toEqual([at()]);
+    l.dispose();
+  });
+
   it('wakes the scheduler when a pause ends', async () => {
     vi.useFakeTimers();
     const resumed: number[] = [];
