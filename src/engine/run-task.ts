@@ -381,6 +381,8 @@ export function createTaskRunner(deps: TaskRunnerDeps) {
         const strayed = await timed('outside-worktree check', () => ws.checkStayed(place, task, agentStarted, changed));
         if (strayed) return await giveUp(err({ reason: 'left-worktree', message: strayed }));
         const body = commitBody(r.value.agent.summary, agent.name, attempt, deps.gatesOf?.(task.id) ?? []);
+        /** The agent resolving a conflict was stopped (Ctrl-C, a usage limit that stops the run). */
+        let stopped = false;
         const resolveConflict = async (conflict: ConflictToResolve): Promise<boolean> => {
           // One chance for the agent to resolve a conflict with what landed meanwhile, in its worktree.
           const conflictPrompt = renderConflictPrompt(prompt, conflict.files, ws.integrationBranch);
@@ -401,7 +403,10 @@ export function createTaskRunner(deps: TaskRunnerDeps) {
             signal,
             slot,
           });
-          if (!again.ok) return false;
+          if (!again.ok) {
+            stopped = again.error.reason === 'cancelled';
+            return false;
+          }
           // The resolution must pass the gates too: a merged conflict can break the build.
           // Against the head it merged in: what landed meanwhile (other tasks' ticks included) is not its change.
           if (!deps.verifier) return true;
@@ -411,6 +416,12 @@ export function createTaskRunner(deps: TaskRunnerDeps) {
           return checked.ok;
         };
         const merged = await ws.finish(place, task, body, resolveConflict, staged);
+        // Stopped before it could try: not a conflict it failed to resolve, and its dependents may run later.
+        if (!merged.ok && stopped && merged.error.reason === 'merge-conflict') {
+          const kept = merged.error.branch;
+          if (kept) deps.log({ type: 'warning', message: `the work ${task.id} did is kept on branch ${kept}` });
+          return err({ reason: 'cancelled' });
+        }
         if (!merged.ok) return merged;
         return ok({ ...outcomeOf(r.value.agent), commit: merged.value.commit });
       } finally {

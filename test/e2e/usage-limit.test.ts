@@ -172,6 +172,43 @@ describe('usage limits', () => {
     );
   });
 
+  it('a limit that stops the run while the agent resolves a merge conflict leaves the task cancelled, not a conflict', async () => {
+    const repo = makeRepo({
+      'tasks.md':
+        '# Tasks\n\n- [ ] T001 [P] Write the first note\n- [ ] T002 [P] Write the second note\n- [ ] T003 Write the third note\n',
+      'a.txt': 'base\n',
+    });
+    repo.script({
+      T001: { sleepMs: 100, write: { 'a.txt': 'from T001\n' } },
+      T002: {
+        sleepMs: 600,
+        write: { 'a.txt': 'from T002\n' },
+        onConflict: {
+          exit: 1,
+          stderr: "■ You've hit your usage limit. Upgrade to Pro or try again in 3 days 2 hours.",
+        },
+      },
+    });
+    const r = await runCli(['run', 'tasks.md', '--concurrency', '2'], repo.dir);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toMatch(
+      /^stopped: scripted reached its usage limit .*: 1 done, 1 not finished, 1 not started in /m,
+    );
+    const exec = execution(repo.dir);
+    // Its agent did not get to resolve the conflict: nothing failed, and T003 may still run.
+    expect(exec.tasks.T002).toMatchObject({ status: 'cancelled' });
+    expect(exec.tasks.T002.error).toMatch(/^stopped by its agent's usage limit: /);
+    expect(exec.tasks.T003.status).toBe('pending');
+    expect(r.stdout).toContain(`warning: the work T002 did is kept on branch taskwave/${exec.runId}/T002`);
+
+    repo.script({});
+    const resumed = await runCli(['resume'], repo.dir);
+    expect(resumed.code).toBe(0);
+    const after = execution(repo.dir);
+    expect(after.tasks.T002.status).toBe('done');
+    expect(after.tasks.T003.status).toBe('done');
+  });
+
   it('a run that stops starting tasks stops waiting for a limit too, and says what stopped it', async () => {
     const repo = makeRepo(
       { 'tasks.md': '# Tasks\n\n- [ ] T001 [P] one\n- [ ] T002 [P] write the docs\n' },
