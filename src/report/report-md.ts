@@ -224,6 +224,7 @@ export function renderReport(input: ReportInput): string {
   if (est.length) out.push(...est, '');
   out.push(...gates(plan, state, tasks), '');
   out.push(...repairs(tasks), '');
+  out.push(...limitWaits(tasks), '');
   out.push(...decisions(tasks), '');
   out.push(...nextSteps(input, tasks));
   return `${out
@@ -434,6 +435,21 @@ function repairs(tasks: readonly ScopedTask[]): string[] {
     if (t.rec.repairs) parts.push(`${t.rec.repairs} repair${t.rec.repairs > 1 ? 's' : ''} after failed gates`);
     if (t.rec.retries) parts.push(`${t.rec.retries} retr${t.rec.retries > 1 ? 'ies' : 'y'} after agent failures`);
     lines.push(`- ${code(t.id)} ${clip(oneLine(t.title), 80)}: ${parts.join(', ')}; ended ${t.rec.status}.`);
+  }
+  return lines;
+}
+
+/** The tasks that waited for their agent's usage limit to reset: what a task's long time went on. */
+function limitWaits(tasks: readonly ScopedTask[]): string[] {
+  const waited = tasks.filter((t) => (t.rec.limitWaits ?? 0) > 0);
+  if (waited.length === 0) return [];
+  const lines = ['## Usage limits', ''];
+  for (const t of waited) {
+    const n = t.rec.limitWaits ?? 0;
+    const agent = t.rec.agent ?? 'its agent';
+    lines.push(
+      `- ${code(t.id)} ${clip(oneLine(t.title), 80)}: waited ${formatSpan(t.rec.limitWaitMs ?? 0)} for ${agent}'s usage limit to reset${n > 1 ? ` (${n} times)` : ''}; ended ${t.rec.status}.`,
+    );
   }
   return lines;
 }

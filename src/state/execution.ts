@@ -51,6 +51,9 @@ export interface TaskRecord {
    */
   waitingUntil?: string;
   limit?: string;
+  /** Waits for its agent's usage limit to reset, in all runs, and the time they took. */
+  limitWaits?: number;
+  limitWaitMs?: number;
 }
 
 /** Options a run was started with, so that `taskwave resume` continues it the same way. */
@@ -215,6 +218,10 @@ export function applyEvent(state: ExecutionState, e: JournalEntry): void {
       if (rec) {
         rec.waitingUntil = e.until !== undefined ? new Date(e.until).toISOString() : undefined;
         rec.limit = e.message;
+        if (e.until !== undefined) {
+          rec.limitWaits = (rec.limitWaits ?? 0) + 1;
+          rec.limitWaitMs = (rec.limitWaitMs ?? 0) + Math.max(0, e.until - Date.parse(e.time));
+        }
       }
       break;
     case 'task-failed':
@@ -233,6 +240,11 @@ export function applyEvent(state: ExecutionState, e: JournalEntry): void {
       break;
     case 'task-cancelled':
       if (rec) {
+        // A wait cut short: the time it did not wait is not the task's.
+        if (rec.waitingUntil && rec.limitWaitMs !== undefined) {
+          const unspent = Math.max(0, Date.parse(rec.waitingUntil) - Date.parse(e.time));
+          rec.limitWaitMs = Math.max(0, rec.limitWaitMs - unspent);
+        }
         // Stopped by the limit (a reset beyond usageLimit.wait), or by the run while it waited for one.
         const error = rec.waitingUntil
           ? `stopped while it waited for its agent's usage limit to reset: ${rec.limit}`

@@ -83,6 +83,11 @@ describe('usage limits', () => {
     expect((starts(log, 'T002')[0] as AgentLogEntry).time).toBeLessThan(limit.until);
     expect((starts(log, 'T003')[0] as AgentLogEntry).time).toBeGreaterThanOrEqual(limit.until);
     expect(r.stdout).toMatch(/^limit {3}T001 scripted: .*usage_limit_reached.*; waiting until \d\d:\d\d \(\d/m);
+    // The report says what T001's long time went on.
+    const report = readFileSync(join(repo.dir, '.taskwave', 'runs', exec.runId, 'report.md'), 'utf8');
+    expect(report).toMatch(
+      /^## Usage limits\n\n- `T001` one: waited \ds for scripted's usage limit to reset; ended done\.$/m,
+    );
   });
 
   it('stops the run, resumable, when the limit resets later than usageLimit.wait', async () => {
@@ -228,6 +233,9 @@ describe('usage limits', () => {
       /^stopped while it waited for its agent's usage limit to reset: .*20 seconds/,
     );
     expect(exec.tasks.T002.error).toMatch(/^stopped by its agent's usage limit: .*3 days/);
+    // The wait it did not finish is not counted as waited.
+    const report = readFileSync(join(repo.dir, '.taskwave', 'runs', exec.runId, 'report.md'), 'utf8');
+    expect(report).toMatch(/^- `T001` one: waited (<1s|\ds) for scripted's usage limit to reset; ended cancelled\.$/m);
     const status = await runCli(['status'], repo.dir);
     expect(status.stdout).toMatch(
       /^stopped: writer reached its usage limit \(it resets .+\), beyond usageLimit\.wait/m,
