@@ -426,8 +426,10 @@ export async function runCommand(planPath: string, given: RunFlags, resume?: Exe
       ...(commitInPlace
         ? {
             inPlaceLeftovers: async () => {
-              // The plan's files are the ticks' (and the person's, who may edit the plan meanwhile).
-              const own = new Set([...writtenIn, ...(format.bookFiles?.(plan) ?? [])].map((f) => relative(root, f)));
+              // The plan's files are the ticks' (and the person's, who may edit the plan meanwhile), and
+              // the format's own books are the run's (a platform-mode run log, new with this run).
+              const books = [...writtenIn, ...(format.bookFiles?.(plan) ?? []), ...(planBooks?.files ?? [])];
+              const own = new Set(books.map((f) => relative(root, f)));
               return (await statusPaths(root)).filter((p) => !own.has(p));
             },
           }
