@@ -334,6 +334,13 @@ export async function runCommand(planPath: string, given: RunFlags, resume?: Exe
       redact,
     );
     const killGraceMs = config.killGrace !== undefined ? parseDuration(config.killGrace) : undefined;
+    // In place, the files taskwave itself writes as the run goes, relative to the root: the plan's (its
+    // ticks, and the person's edits meanwhile) and the format's own books (a platform-mode run log,
+    // new with this run). A change there is never a task's: not its work, nor what a failed one left.
+    const runsOwnFiles = (): string[] => {
+      const books = [...writtenIn, ...(format.bookFiles?.(plan) ?? []), ...(planBooks?.files ?? [])];
+      return [...new Set(books.map((f) => relative(root, f)))];
+    };
     const gateCtx: GateContext = {
       gates: gatesR.value,
       config,
@@ -342,6 +349,7 @@ export async function runCommand(planPath: string, given: RunFlags, resume?: Exe
       killGraceMs,
       allowEmpty: flags.allowEmpty,
       planFiles: workspaces ? planFiles : undefined,
+      ...(workspaces ? {} : { runsOwnFiles }),
       namedByOther: otherNamers(graph, (id) => state.tasks[id]?.status === 'done'),
       log: (e) => log.log(e),
     };
@@ -426,10 +434,7 @@ export async function runCommand(planPath: string, given: RunFlags, resume?: Exe
       ...(commitInPlace
         ? {
             inPlaceLeftovers: async () => {
-              // The plan's files are the ticks' (and the person's, who may edit the plan meanwhile), and
-              // the format's own books are the run's (a platform-mode run log, new with this run).
-              const books = [...writtenIn, ...(format.bookFiles?.(plan) ?? []), ...(planBooks?.files ?? [])];
-              const own = new Set(books.map((f) => relative(root, f)));
+              const own = new Set(runsOwnFiles());
               return (await statusPaths(root)).filter((p) => !own.has(p));
             },
           }

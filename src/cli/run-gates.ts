@@ -45,6 +45,8 @@ export interface GateContext {
   planFiles?: readonly string[];
   /** Who else names a file a task names (`otherNamers` of the run's graph), for named-files-exist. */
   namedByOther?: OtherNamer;
+  /** In place: the files taskwave itself writes as the run goes (see `VerifierOptions.runsOwnFiles`). */
+  runsOwnFiles?: () => readonly string[];
   log(e: RunEvent): void;
 }
 
@@ -55,6 +57,7 @@ export function makeVerifier(c: GateContext): Verifier {
     allowEmpty: c.allowEmpty,
     planFiles: c.planFiles,
     ignore: c.config.workspace?.copy,
+    ...(c.runsOwnFiles ? { runsOwnFiles: c.runsOwnFiles } : {}),
     namedByOther: c.namedByOther,
     semaphore: c.gates.semaphore,
     env: c.env,

@@ -70,6 +70,12 @@ export interface VerifierOptions {
   /** Paths taskwave itself put in a worktree (`workspace.copy`): not the agent's change. */
   ignore?: readonly string[];
   /**
+   * In place, the files taskwave itself writes as the run goes (the plan's ticks, a format's own books
+   * such as a platform-mode run log, written as each task starts), relative to the checkout: not the
+   * agent's change either. Asked at each verification: a run log is new with the run.
+   */
+  runsOwnFiles?: () => readonly string[];
+  /**
    * Another task that names a file too and may not have run before this one (`otherNamers` of the
    * run's graph): a missing file it names is not held against this task.
    */
@@ -106,7 +112,8 @@ export function createVerifier(o: VerifierOptions): Verifier {
     if (read.base && read.changes) {
       // One reading of what the task changed, for every check below.
       const at = { cwd: dir, base: read.base, changes: read.changes };
-      const found = record(await checkChangedSomething({ ...at, task, allowEmpty: o.allowEmpty, ignore: o.ignore }));
+      const ignore = [...(o.ignore ?? []), ...(o.runsOwnFiles?.() ?? [])];
+      const found = record(await checkChangedSomething({ ...at, task, allowEmpty: o.allowEmpty, ignore }));
       if (!found.ok) return err({ kind: 'unverified', result: found });
       const secrets = record(await checkNoSecrets({ ...at, rules: o.secrets }));
       if (!secrets.ok) return err({ kind: 'secret', result: secrets, findings: secrets.findings });

@@ -265,6 +265,20 @@ describe('platform-mode through the CLI', () => {
       'rg.tf',
     ]);
   });
+
+  for (const mode of [[], ['--no-commit']]) {
+    it(`in place${mode.length > 0 ? ' --no-commit' : ''}, a story whose agent changed nothing is unverified: the run log taskwave writes is no change of the story's`, async () => {
+      const repo = makeRepo(
+        { '.platform-mode/plans/plan001.plan.md': PLAN },
+        { extraConfig: 'repair:\n  attempts: 0\n' },
+      );
+      repo.script({ '1.1': { noChange: true } });
+      const r = await runCli(['run', '.', '--in-place', ...mode], repo.dir);
+      expect(r.code).toBe(1);
+      expect(r.stdout).toContain('unverified 1.1 Terraform module structure: unverified: the agent changed no file');
+      expect(repo.git('log', '--format=%s').trim()).toBe('initial');
+    });
+  }
 });
 
 describe('Claudio through the CLI', () => {
