@@ -147,8 +147,18 @@ export function createTaskRunner(deps: TaskRunnerDeps) {
       if (!r.ok) return err({ reason: 'write-back-failed', message: r.error.message });
       if (!deps.commitInPlace || !commitsEachTask()) return ok(undefined);
       const c = await deps.commitInPlace(task, summary, staged);
-      if (c.ok && c.value) inPlaceHead = c.value;
-      return c.ok ? c : err({ reason: 'write-back-failed', message: `could not commit it: ${c.error}` });
+      if (c.ok) {
+        if (c.value) inPlaceHead = c.value;
+        return c;
+      }
+      // Verified and ticked: the task is done, as with --no-commit (failed, the plan would say done
+      // and the books not). Its changes stay in the tree, where the next commit would sweep them in.
+      commitsStopped = true;
+      deps.log({
+        type: 'warning',
+        message: `${task.id} is done, but git could not commit it (${firstLine(c.error)}): no later task is committed this run, as its commit would sweep ${task.id}'s changes in; each is still checked against the tree as its agent found it`,
+      });
+      return ok(undefined);
     });
     writeQueue = next.catch(() => undefined);
     return next;
@@ -396,6 +406,11 @@ export function createTaskRunner(deps: TaskRunnerDeps) {
       }
     },
   };
+}
+
+/** The first line of a git error that quotes the command and its output. */
+function firstLine(text: string): string {
+  return text.split('\n', 1)[0] ?? '';
 }
 
 /** A task commit's body: what the agent said, then who did it and what verified it. */

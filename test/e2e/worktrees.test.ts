@@ -365,6 +365,26 @@ describe('in place, without a commit per task', () => {
     expect(repo.git('status', '--porcelain', '--untracked-files=all')).toContain('half.txt');
   });
 
+  it('a verified task git cannot commit is done as ticked, and stops the commits: the next commit would sweep it in', async () => {
+    const plan = '# Tasks\n\n## Phase 1\n\n- [ ] T001 [P] One\n- [ ] T002 [P] Two\n';
+    const repo = makeRepo({ 'tasks.md': plan });
+    // A signing key that is not there (gpg-agent locked, no terminal for its pinentry).
+    repo.git('config', 'commit.gpgsign', 'true');
+    repo.git('config', 'gpg.program', 'false');
+    repo.script({ T001: { write: { 'one.txt': '1\n' } }, T002: { write: { 'two.txt': '2\n' } } });
+    const r = await runCli(['run', 'tasks.md', '--in-place'], repo.dir);
+    expect(r.code, r.stdout).toBe(0);
+    expect(r.stdout).toContain('T001 is done, but git could not commit it (');
+    expect(r.stdout).toContain('no later task is committed this run');
+    // The plan and the books agree: both ticked, both done.
+    expect(statuses(repo.dir)).toEqual({ T001: 'done', T002: 'done' });
+    expect(repo.read('tasks.md')).toBe(plan.replace('- [ ] T001', '- [x] T001').replace('- [ ] T002', '- [x] T002'));
+    expect(repo.git('log', '--format=%s').trim()).toBe('initial');
+    // T002 was judged by its own change: one.txt, T001's, was in the tree when it started.
+    const t2 = execution(repo.dir).tasks.T002.gates.find((g: { name: string }) => g.name === 'changed-something');
+    expect(t2.outputTail).toBe('two.txt');
+  });
+
   it('over uncommitted changes of the user: a task that changed nothing is unverified', async () => {
     const repo = makeRepo({ 'tasks.md': TWO, 'notes.txt': 'mine\n' });
     repo.write('notes.txt', 'mine, edited\n');
