@@ -346,7 +346,11 @@ export function createTaskRunner(deps: TaskRunnerDeps) {
         try {
           const body = commitBody(r.value.agent.summary, agent.name, attempt, deps.gatesOf?.(task.id) ?? []);
           const ticked = await tickInPlace(task, body, staged);
-          if (!ticked.ok) return ticked;
+          if (!ticked.ok) {
+            // Not ticked: its changes are left in the tree as a failed agent's are.
+            await stopCommitsIfLeftOver(task, ticked.error);
+            return ticked;
+          }
           return ok({ ...outcomeOf(r.value.agent), ...(ticked.value ? { commit: ticked.value } : {}) });
         } finally {
           staged?.dispose();

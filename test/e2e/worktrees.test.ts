@@ -385,6 +385,22 @@ describe('in place, without a commit per task', () => {
     expect(t2.outputTail).toBe('two.txt');
   });
 
+  it('a task that cannot be ticked (its line taken out of the plan meanwhile) fails, and its changes stop the commits', async () => {
+    const plan = '# Tasks\n\n## Phase 1\n\n- [ ] T001 [P] One\n- [ ] T002 [P] Two\n';
+    const repo = makeRepo({ 'tasks.md': plan });
+    repo.script({
+      T001: { write: { 'one.txt': '1\n', 'tasks.md': plan.replace('- [ ] T001 [P] One\n', '') } },
+      T002: { write: { 'two.txt': '2\n' } },
+    });
+    const r = await runCli(['run', 'tasks.md', '--in-place'], repo.dir);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toContain('T001 failed and left changes in the working tree (one.txt)');
+    expect(statuses(repo.dir)).toEqual({ T001: 'failed', T002: 'done' });
+    // T002 is ticked, not committed: its commit would have taken T001's one.txt with it.
+    expect(repo.git('log', '--format=%s').trim()).toBe('initial');
+    expect(repo.read('tasks.md')).toContain('- [x] T002');
+  });
+
   it('over uncommitted changes of the user: a task that changed nothing is unverified', async () => {
     const repo = makeRepo({ 'tasks.md': TWO, 'notes.txt': 'mine\n' });
     repo.write('notes.txt', 'mine, edited\n');
