@@ -17,6 +17,7 @@ import { git } from '../workspace/git.js';
 import type { StagedIndex } from '../workspace/staged-index.js';
 import type { TaskWorkspaces } from '../workspace/task-workspaces.js';
 import type { Config } from './config.js';
+import { dirtyPaths } from './git-checks.js';
 import type { ScopeFlags } from './selection.js';
 
 /** The gates a run uses, read from the config once (bad entries are usage errors). */
@@ -253,12 +254,12 @@ export async function inPlaceCommitter(
 > {
   if (!enabled) return undefined;
   const head = await git(root, ['rev-parse', '--verify', '--quiet', 'HEAD']);
-  const status = await git(root, ['status', '--porcelain']);
+  const status = await git(root, ['status', '--porcelain=v1', '-z']);
   if (!head.ok || !status.ok) return undefined;
-  const dirty = status.value.split('\n').filter(Boolean);
+  const dirty = dirtyPaths(status.value);
   if (dirty.length > 0) {
     // Said out loud: a failed task's leftovers from the last run would otherwise stop every commit silently.
-    const files = dirty.slice(0, 3).map((l) => l.slice(3));
+    const files = dirty.slice(0, 3);
     warn?.(
       `in place, no task is committed this run: the working tree has uncommitted changes (${files.join(', ')}${dirty.length > 3 ? ', …' : ''}) that a commit would sweep in; commit or stash them to have each task committed`,
     );

@@ -295,10 +295,12 @@ describe('worktrees', () => {
   it('--in-place over uncommitted changes says that no task will be committed, and commits none', async () => {
     const repo = makeRepo({ 'tasks.md': PLAN });
     repo.write('left-over.txt', 'from a failed task\n');
+    // Named as they are, not as git quotes them ("na\303\257ve notes.txt").
+    repo.write('naïve notes.txt', 'mine\n');
     const r = await runCli(['run', 'tasks.md', '--in-place'], repo.dir);
     expect(r.code).toBe(0);
     expect(r.stdout).toContain(
-      'in place, no task is committed this run: the working tree has uncommitted changes (left-over.txt)',
+      'in place, no task is committed this run: the working tree has uncommitted changes (left-over.txt, naïve notes.txt)',
     );
     expect(repo.git('log', '--format=%s').trim().split('\n')).toEqual(['initial']);
     expect(repo.read('tasks.md')).toContain('- [x] T003');
