@@ -36,6 +36,7 @@ import { Books } from '../state/books.js';
 import {
   computeOverall,
   type ExecutionState,
+  inheritedPhaseGates,
   loadExecution,
   type RunOptions,
   type TaskRecord,
@@ -680,5 +681,8 @@ function initialState(
     journalOffset: 0,
     ...(previous?.inPlaceStart ? { inPlaceStart: previous.inPlaceStart } : {}),
   };
+  // A pass of a phase's gates in a run before holds in this one, which may not run them.
+  const earlier = inheritedPhaseGates(previous);
+  if (Object.keys(earlier).length > 0) state.earlierPhaseGates = earlier;
   return state;
 }

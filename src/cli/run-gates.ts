@@ -10,7 +10,7 @@ import type { OtherNamer } from '../graph/shared-names.js';
 import { type Diagnostic, errorAt } from '../plan/diagnostic.js';
 import type { Task } from '../plan/types.js';
 import { err, ok, type Result } from '../result.js';
-import type { ExecutionState } from '../state/execution.js';
+import { type ExecutionState, inheritedPhaseGates } from '../state/execution.js';
 import { parseDuration } from '../util/duration.js';
 import { commitAllAt, taskCommitMessage } from '../workspace/commit.js';
 import { git } from '../workspace/git.js';
@@ -135,17 +135,14 @@ export interface OwedPhase {
 }
 
 /**
- * What the last run's books say of each phase's gates, when they are the books of this plan: passed,
- * failed, or nothing (that run did not run them).
+ * What the books of this plan say of each phase's gates the last time a run ran them: passed,
+ * failed, or nothing (no run on record did).
  */
 export function lastPhaseResults(
   previous: ExecutionState | undefined,
 ): (phase: string) => 'passed' | 'failed' | undefined {
-  return (phase) => {
-    const results = previous?.gates?.phase[phase];
-    if (results === undefined || results.length === 0) return undefined;
-    return results.every((g) => g.ok) ? 'passed' : 'failed';
-  };
+  const verdicts = inheritedPhaseGates(previous);
+  return (phase) => verdicts[phase];
 }
 
 /**

@@ -113,6 +113,12 @@ export interface ExecutionState {
   journalOffset: number;
   /** Phase gates (by phase id) and final gates of this run. */
   gates?: { phase: Record<string, GateResult[]>; final: GateResult[] };
+  /**
+   * How each phase's gates went the last time a run of this plan before this one ran them (by phase
+   * id): a finished phase owes its gates only when they failed or never ran, however many runs ago
+   * they passed. This run's own results are in `gates`.
+   */
+  earlierPhaseGates?: Record<string, 'passed' | 'failed'>;
   /** Why the run stopped starting tasks early (a budget, --fail-fast). */
   stopReason?: string;
   /**
@@ -337,4 +343,23 @@ export function isJournaled(e: RunEvent): boolean {
  */
 export function isProgressNote(e: RunEvent): boolean {
   return e.type === 'gate-finished' || e.type === 'task-activity' || e.type === 'warning';
+}
+
+/** What a phase's gates came to in one run: passed, failed, or (no result) not run. */
+export function phaseGatesVerdict(results: readonly GateResult[] | undefined): 'passed' | 'failed' | undefined {
+  if (results === undefined || results.length === 0) return undefined;
+  return results.every((g) => g.ok) ? 'passed' : 'failed';
+}
+
+/**
+ * The phase gates' verdicts as a run after `previous` inherits them: `previous`'s own results over
+ * what it inherited itself.
+ */
+export function inheritedPhaseGates(previous: ExecutionState | undefined): Record<string, 'passed' | 'failed'> {
+  const out = { ...(previous?.earlierPhaseGates ?? {}) };
+  for (const [phase, results] of Object.entries(previous?.gates?.phase ?? {})) {
+    const verdict = phaseGatesVerdict(results);
+    if (verdict) out[phase] = verdict;
+  }
+  return out;
 }
