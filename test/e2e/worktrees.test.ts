@@ -403,6 +403,15 @@ describe('in place, without a commit per task', () => {
     expect(repo.read('tasks.md')).toContain('- [x] T002');
   });
 
+  it("an edit of the plan alone (a person's, while the task runs) is no change of the task's", async () => {
+    const repo = makeRepo({ 'tasks.md': TWO }, { extraConfig: 'repair:\n  attempts: 0\n' });
+    repo.script({ T001: { append: { 'tasks.md': '- [ ] T003 added by hand\n' } } });
+    const r = await runCli(['run', 'tasks.md', '--in-place'], repo.dir);
+    expect(r.code).toBe(1);
+    expect(statuses(repo.dir)).toMatchObject({ T001: 'unverified' });
+    expect(repo.read('tasks.md')).toBe(`${TWO}- [ ] T003 added by hand\n`);
+  });
+
   it('over uncommitted changes of the user: a task that changed nothing is unverified', async () => {
     const repo = makeRepo({ 'tasks.md': TWO, 'notes.txt': 'mine\n' });
     repo.write('notes.txt', 'mine, edited\n');
