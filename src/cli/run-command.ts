@@ -432,6 +432,7 @@ export async function runCommand(planPath: string, given: RunFlags, resume?: Exe
       usageLimits,
       ...(commitInPlace ? { commitInPlace } : {}),
       ...(lastInPlaceStart ? { lastInPlaceStart } : {}),
+      inPlaceLeftOf: (id) => state.tasks[id]?.inPlaceLeft,
       ...(commitInPlace
         ? {
             inPlaceLeftovers: async () => {

@@ -63,6 +63,12 @@ export interface TaskRunnerDeps {
    */
   lastInPlaceStart?: { taskId: string; base: string };
   /**
+   * In place, what an unfinished earlier attempt of a task left in the tree (the books'
+   * `inPlaceLeft`): where no task is committed, its next attempt after other tasks ran counts it as
+   * its own change.
+   */
+  inPlaceLeftOf?(id: string): { base: string; tree: string } | undefined;
+  /**
    * In place, what a failed task left in the working tree (the plan's own files aside): while there is
    * any, no later task is committed, since its commit would sweep that in.
    */
@@ -127,7 +133,8 @@ export function createTaskRunner(deps: TaskRunnerDeps) {
    * commit holds neither the earlier tasks' work nor the user's changes: the tree as it is just
    * before the agent starts (two git processes) — unless the task was the last to start and is not
    * done (killed mid-attempt, or failed): then what its earlier attempt started from, so that what
-   * that attempt left in the tree counts as the task's, as it would against a commit.
+   * that attempt left in the tree counts as the task's, as it would against a commit. An unfinished
+   * attempt with other tasks after it: the tree with what it left taken out, for the same reason.
    */
   const inPlaceBase = async (task: Task): Promise<string | undefined> => {
     const v = deps.verifier;
@@ -135,7 +142,7 @@ export function createTaskRunner(deps: TaskRunnerDeps) {
     if (commitsEachTask()) return inPlaceHead ?? (await v.baseline(deps.root));
     if (lastInPlaceStart?.taskId === task.id) return lastInPlaceStart.base;
     // Where git could not write the tree: the last commit, if any, as before.
-    return (await v.snapshot(deps.root)) ?? (await v.baseline(deps.root));
+    return (await v.snapshot(deps.root, deps.inPlaceLeftOf?.(task.id))) ?? (await v.baseline(deps.root));
   };
   const tickInPlace = (
     task: Task,

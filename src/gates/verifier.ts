@@ -3,7 +3,7 @@ import type { Task } from '../plan/types.js';
 import { err, ok, type Result } from '../result.js';
 import { git } from '../workspace/git.js';
 import { StagedIndex } from '../workspace/staged-index.js';
-import { snapshotTree } from '../workspace/tree-snapshot.js';
+import { snapshotTree, treeWithout } from '../workspace/tree-snapshot.js';
 import {
   checkChangedSomething,
   checkNamedFilesExist,
@@ -46,8 +46,10 @@ export interface Verifier {
   /**
    * The checkout as it is now, as a git tree: what a task starts from in place when no task is
    * committed (the last commit holds neither the earlier tasks' work nor the user's own changes).
+   * `without`: what an earlier attempt of the task left in the tree (`treeWithout`), taken out of
+   * the snapshot so that it counts as the task's change; where git cannot, the plain snapshot.
    */
-  snapshot(dir: string): Promise<string | undefined>;
+  snapshot(dir: string, without?: { base: string; tree: string }): Promise<string | undefined>;
   /** Built-in checks, then the task's gates, in `dir`; each result is logged. The first failure, if any. */
   verify(task: Task, dir: string, base: string | undefined, attempt: number): Promise<Result<Verified, VerifyFailure>>;
   repairPrompt(taskPrompt: string, failure: VerifyFailure, repair: number, maxRepairs: number): string;
@@ -141,9 +143,12 @@ export function createVerifier(o: VerifierOptions): Verifier {
       return head.ok ? head.value.trim() : undefined;
     },
 
-    async snapshot(dir) {
+    async snapshot(dir, without) {
       const tree = await snapshotTree(dir);
-      return tree.ok ? tree.value : undefined;
+      if (!tree.ok) return undefined;
+      if (!without) return tree.value;
+      const less = await treeWithout(dir, tree.value, without);
+      return less.ok ? less.value : tree.value;
     },
 
     async verify(task, dir, base, attempt) {

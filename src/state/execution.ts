@@ -51,6 +51,18 @@ export interface TaskRecord {
    */
   waitingUntil?: string;
   limit?: string;
+  /**
+   * In place, what an attempt that did not finish left in the working tree, until the task is done:
+   * the base it started from and the tree the next task in place found (`task-started`'s `base`s,
+   * one after the other). Its next attempt, after other tasks ran, counts those changes as its own.
+   */
+  inPlaceLeft?: InPlaceLeftover;
+}
+
+/** Two trees (or commits) whose difference is what an unfinished in-place attempt left behind. */
+export interface InPlaceLeftover {
+  base: string;
+  tree: string;
 }
 
 /** Options a run was started with, so that `taskwave resume` continues it the same way. */
@@ -161,7 +173,14 @@ export function applyEvent(state: ExecutionState, e: JournalEntry): void {
   state.updatedAt = e.time;
   const rec = 'taskId' in e ? state.tasks[e.taskId] : undefined;
   switch (e.type) {
-    case 'task-started':
+    case 'task-started': {
+      // In place, the tree this task starts from is what the last task to start left, and that one is
+      // not done (a failure, a crash): between the two bases lies its leftover.
+      const before = state.inPlaceStart;
+      const unfinished = before && before.taskId !== e.taskId ? state.tasks[before.taskId] : undefined;
+      if (before && e.base && unfinished && unfinished.status !== 'done') {
+        unfinished.inPlaceLeft = { base: before.base, tree: e.base };
+      }
       // Any task started since (in a worktree too) may have changed the tree: the base is not its.
       state.inPlaceStart = e.base ? { taskId: e.taskId, base: e.base } : undefined;
       if (rec) {
@@ -179,10 +198,12 @@ export function applyEvent(state: ExecutionState, e: JournalEntry): void {
         rec.limit = undefined;
       }
       break;
+    }
     case 'task-succeeded':
       if (state.inPlaceStart?.taskId === e.taskId) state.inPlaceStart = undefined;
       if (rec) {
         Object.assign(rec, { status: 'done', endedAt: e.time, durationMs: e.durationMs, error: undefined });
+        rec.inPlaceLeft = undefined;
         if (e.commit) rec.commit = e.commit;
         if (e.sessionId) rec.sessionId = e.sessionId;
       }

@@ -403,6 +403,21 @@ describe('in place, without a commit per task', () => {
     expect(repo.read('tasks.md')).toContain('- [x] T002');
   });
 
+  it('a failed task run again after other tasks ran is judged with what its failed attempt left, and only that', async () => {
+    const plan = '# Tasks\n\n## Phase 1\n\n- [ ] T001 [P] Half\n- [ ] T002 [P] Whole\n';
+    const repo = makeRepo({ 'tasks.md': plan }, { extraConfig: 'repair:\n  attempts: 0\nretry:\n  attempts: 0\n' });
+    repo.script({ T001: { exit: 1, write: { 'half.txt': 'half\n' } }, T002: { write: { 'whole.txt': 'whole\n' } } });
+    expect((await runCli(['run', 'tasks.md', '--in-place'], repo.dir)).code).toBe(1);
+    expect(statuses(repo.dir)).toEqual({ T001: 'failed', T002: 'done' });
+    // Its next attempt finds its work there and writes it again as it was: that is a change of T001's,
+    // not "nothing"; T002's whole.txt, in the tree before it started too, is not.
+    repo.script({ T001: { write: { 'half.txt': 'half\n' } } });
+    const r = await runCli(['run', 'tasks.md', '--in-place'], repo.dir);
+    expect(r.code, r.stdout).toBe(0);
+    const changed = execution(repo.dir).tasks.T001.gates.find((g: { name: string }) => g.name === 'changed-something');
+    expect(changed.outputTail).toBe('half.txt');
+  });
+
   it("an edit of the plan alone (a person's, while the task runs) is no change of the task's", async () => {
     const repo = makeRepo({ 'tasks.md': TWO }, { extraConfig: 'repair:\n  attempts: 0\n' });
     repo.script({ T001: { append: { 'tasks.md': '- [ ] T003 added by hand\n' } } });
