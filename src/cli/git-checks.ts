@@ -73,18 +73,16 @@ export async function checkGitStart(
       ),
     ]);
   }
-  const all = await git(root, ['status', '--porcelain=v1']);
-  const dirty = all.ok
-    ? all.value
-        .split('\n')
-        .filter(Boolean)
-        .map((l) => l.slice(3))
-    : [];
+  const all = await git(root, ['status', '--porcelain=v1', '-z']);
+  const dirty = all.ok ? dirtyPaths(all.value) : [];
   return ok({ branch: branch.value.trim(), dirty });
 }
 
-/** The paths of `git status --porcelain=v1 -z`: a rename's record carries its old path after it. */
-function dirtyPaths(out: string): string[] {
+/**
+ * The paths of `git status --porcelain=v1 -z`, as they are (without -z git quotes a name with a space
+ * or a non-ASCII letter): a rename's record carries its old path after it, which is left out.
+ */
+export function dirtyPaths(out: string): string[] {
   const fields = out.split('\0');
   const paths: string[] = [];
   for (let i = 0; i < fields.length; i++) {

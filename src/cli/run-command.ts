@@ -36,6 +36,7 @@ import { Books } from '../state/books.js';
 import {
   computeOverall,
   type ExecutionState,
+  inheritedPhaseGates,
   loadExecution,
   type RunOptions,
   type TaskRecord,
@@ -334,6 +335,13 @@ export async function runCommand(planPath: string, given: RunFlags, resume?: Exe
       redact,
     );
     const killGraceMs = config.killGrace !== undefined ? parseDuration(config.killGrace) : undefined;
+    // In place, the files taskwave itself writes as the run goes, relative to the root: the plan's (its
+    // ticks, and the person's edits meanwhile) and the format's own books (a platform-mode run log,
+    // new with this run). A change there is never a task's: not its work, nor what a failed one left.
+    const runsOwnFiles = (): string[] => {
+      const books = [...writtenIn, ...(format.bookFiles?.(plan) ?? []), ...(planBooks?.files ?? [])];
+      return [...new Set(books.map((f) => relative(root, f)))];
+    };
     const gateCtx: GateContext = {
       gates: gatesR.value,
       config,
@@ -342,6 +350,7 @@ export async function runCommand(planPath: string, given: RunFlags, resume?: Exe
       killGraceMs,
       allowEmpty: flags.allowEmpty,
       planFiles: workspaces ? planFiles : undefined,
+      ...(workspaces ? {} : { runsOwnFiles }),
       namedByOther: otherNamers(graph, (id) => state.tasks[id]?.status === 'done'),
       log: (e) => log.log(e),
     };
@@ -423,11 +432,11 @@ export async function runCommand(planPath: string, given: RunFlags, resume?: Exe
       usageLimits,
       ...(commitInPlace ? { commitInPlace } : {}),
       ...(lastInPlaceStart ? { lastInPlaceStart } : {}),
+      inPlaceLeftOf: (id) => state.tasks[id]?.inPlaceLeft,
       ...(commitInPlace
         ? {
             inPlaceLeftovers: async () => {
-              // The plan's files are the ticks' (and the person's, who may edit the plan meanwhile).
-              const own = new Set([...writtenIn, ...(format.bookFiles?.(plan) ?? [])].map((f) => relative(root, f)));
+              const own = new Set(runsOwnFiles());
               return (await statusPaths(root)).filter((p) => !own.has(p));
             },
           }
@@ -677,5 +686,8 @@ function initialState(
     journalOffset: 0,
     ...(previous?.inPlaceStart ? { inPlaceStart: previous.inPlaceStart } : {}),
   };
+  // A pass of a phase's gates in a run before holds in this one, which may not run them.
+  const earlier = inheritedPhaseGates(previous);
+  if (Object.keys(earlier).length > 0) state.earlierPhaseGates = earlier;
   return state;
 }

@@ -10,13 +10,14 @@ import type { OtherNamer } from '../graph/shared-names.js';
 import { type Diagnostic, errorAt } from '../plan/diagnostic.js';
 import type { Task } from '../plan/types.js';
 import { err, ok, type Result } from '../result.js';
-import type { ExecutionState } from '../state/execution.js';
+import { type ExecutionState, inheritedPhaseGates } from '../state/execution.js';
 import { parseDuration } from '../util/duration.js';
 import { commitAllAt, taskCommitMessage } from '../workspace/commit.js';
 import { git } from '../workspace/git.js';
 import type { StagedIndex } from '../workspace/staged-index.js';
 import type { TaskWorkspaces } from '../workspace/task-workspaces.js';
 import type { Config } from './config.js';
+import { dirtyPaths } from './git-checks.js';
 import type { ScopeFlags } from './selection.js';
 
 /** The gates a run uses, read from the config once (bad entries are usage errors). */
@@ -45,6 +46,8 @@ export interface GateContext {
   planFiles?: readonly string[];
   /** Who else names a file a task names (`otherNamers` of the run's graph), for named-files-exist. */
   namedByOther?: OtherNamer;
+  /** In place: the files taskwave itself writes as the run goes (see `VerifierOptions.runsOwnFiles`). */
+  runsOwnFiles?: () => readonly string[];
   log(e: RunEvent): void;
 }
 
@@ -55,6 +58,7 @@ export function makeVerifier(c: GateContext): Verifier {
     allowEmpty: c.allowEmpty,
     planFiles: c.planFiles,
     ignore: c.config.workspace?.copy,
+    ...(c.runsOwnFiles ? { runsOwnFiles: c.runsOwnFiles } : {}),
     namedByOther: c.namedByOther,
     semaphore: c.gates.semaphore,
     env: c.env,
@@ -131,17 +135,14 @@ export interface OwedPhase {
 }
 
 /**
- * What the last run's books say of each phase's gates, when they are the books of this plan: passed,
- * failed, or nothing (that run did not run them).
+ * What the books of this plan say of each phase's gates the last time a run ran them: passed,
+ * failed, or nothing (no run on record did).
  */
 export function lastPhaseResults(
   previous: ExecutionState | undefined,
 ): (phase: string) => 'passed' | 'failed' | undefined {
-  return (phase) => {
-    const results = previous?.gates?.phase[phase];
-    if (results === undefined || results.length === 0) return undefined;
-    return results.every((g) => g.ok) ? 'passed' : 'failed';
-  };
+  const verdicts = inheritedPhaseGates(previous);
+  return (phase) => verdicts[phase];
 }
 
 /**
@@ -250,12 +251,12 @@ export async function inPlaceCommitter(
 > {
   if (!enabled) return undefined;
   const head = await git(root, ['rev-parse', '--verify', '--quiet', 'HEAD']);
-  const status = await git(root, ['status', '--porcelain']);
+  const status = await git(root, ['status', '--porcelain=v1', '-z']);
   if (!head.ok || !status.ok) return undefined;
-  const dirty = status.value.split('\n').filter(Boolean);
+  const dirty = dirtyPaths(status.value);
   if (dirty.length > 0) {
     // Said out loud: a failed task's leftovers from the last run would otherwise stop every commit silently.
-    const files = dirty.slice(0, 3).map((l) => l.slice(3));
+    const files = dirty.slice(0, 3);
     warn?.(
       `in place, no task is committed this run: the working tree has uncommitted changes (${files.join(', ')}${dirty.length > 3 ? ', …' : ''}) that a commit would sweep in; commit or stash them to have each task committed`,
     );

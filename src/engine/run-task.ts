@@ -63,6 +63,12 @@ export interface TaskRunnerDeps {
    */
   lastInPlaceStart?: { taskId: string; base: string };
   /**
+   * In place, what an unfinished earlier attempt of a task left in the tree (the books'
+   * `inPlaceLeft`): where no task is committed, its next attempt after other tasks ran counts it as
+   * its own change.
+   */
+  inPlaceLeftOf?(id: string): { base: string; tree: string } | undefined;
+  /**
    * In place, what a failed task left in the working tree (the plan's own files aside): while there is
    * any, no later task is committed, since its commit would sweep that in.
    */
@@ -129,7 +135,8 @@ export function createTaskRunner(deps: TaskRunnerDeps) {
    * commit holds neither the earlier tasks' work nor the user's changes: the tree as it is just
    * before the agent starts (two git processes) — unless the task was the last to start and is not
    * done (killed mid-attempt, or failed): then what its earlier attempt started from, so that what
-   * that attempt left in the tree counts as the task's, as it would against a commit.
+   * that attempt left in the tree counts as the task's, as it would against a commit. An unfinished
+   * attempt with other tasks after it: the tree with what it left taken out, for the same reason.
    */
   const inPlaceBase = async (task: Task): Promise<string | undefined> => {
     const v = deps.verifier;
@@ -137,7 +144,7 @@ export function createTaskRunner(deps: TaskRunnerDeps) {
     if (commitsEachTask()) return inPlaceHead ?? (await v.baseline(deps.root));
     if (lastInPlaceStart?.taskId === task.id) return lastInPlaceStart.base;
     // Where git could not write the tree: the last commit, if any, as before.
-    return (await v.snapshot(deps.root)) ?? (await v.baseline(deps.root));
+    return (await v.snapshot(deps.root, deps.inPlaceLeftOf?.(task.id))) ?? (await v.baseline(deps.root));
   };
   const tickInPlace = (
     task: Task,
@@ -149,8 +156,18 @@ export function createTaskRunner(deps: TaskRunnerDeps) {
       if (!r.ok) return err({ reason: 'write-back-failed', message: r.error.message });
       if (!deps.commitInPlace || !commitsEachTask()) return ok(undefined);
       const c = await deps.commitInPlace(task, summary, staged);
-      if (c.ok && c.value) inPlaceHead = c.value;
-      return c.ok ? c : err({ reason: 'write-back-failed', message: `could not commit it: ${c.error}` });
+      if (c.ok) {
+        if (c.value) inPlaceHead = c.value;
+        return c;
+      }
+      // Verified and ticked: the task is done, as with --no-commit (failed, the plan would say done
+      // and the books not). Its changes stay in the tree, where the next commit would sweep them in.
+      commitsStopped = true;
+      deps.log({
+        type: 'warning',
+        message: `${task.id} is done, but git could not commit it (${firstLine(c.error)}): no later task is committed this run, as its commit would sweep ${task.id}'s changes in; each is still checked against the tree as its agent found it`,
+      });
+      return ok(undefined);
     });
     writeQueue = next.catch(() => undefined);
     return next;
@@ -357,7 +374,11 @@ export function createTaskRunner(deps: TaskRunnerDeps) {
         try {
           const body = commitBody(r.value.agent.summary, agent.name, attempt, deps.gatesOf?.(task.id) ?? []);
           const ticked = await tickInPlace(task, body, staged);
-          if (!ticked.ok) return ticked;
+          if (!ticked.ok) {
+            // Not ticked: its changes are left in the tree as a failed agent's are.
+            await stopCommitsIfLeftOver(task, ticked.error);
+            return ticked;
+          }
           return ok({ ...outcomeOf(r.value.agent), ...(ticked.value ? { commit: ticked.value } : {}) });
         } finally {
           staged?.dispose();
@@ -429,6 +450,11 @@ export function createTaskRunner(deps: TaskRunnerDeps) {
       }
     },
   };
+}
+
+/** The first line of a git error that quotes the command and its output. */
+function firstLine(text: string): string {
+  return text.split('\n', 1)[0] ?? '';
 }
 
 /** A task commit's body: what the agent said, then who did it and what verified it. */

@@ -3,7 +3,7 @@ import type { Task } from '../plan/types.js';
 import { err, ok, type Result } from '../result.js';
 import { git } from '../workspace/git.js';
 import { StagedIndex } from '../workspace/staged-index.js';
-import { snapshotTree } from '../workspace/tree-snapshot.js';
+import { snapshotTree, treeWithout } from '../workspace/tree-snapshot.js';
 import {
   checkChangedSomething,
   checkNamedFilesExist,
@@ -46,8 +46,10 @@ export interface Verifier {
   /**
    * The checkout as it is now, as a git tree: what a task starts from in place when no task is
    * committed (the last commit holds neither the earlier tasks' work nor the user's own changes).
+   * `without`: what an earlier attempt of the task left in the tree (`treeWithout`), taken out of
+   * the snapshot so that it counts as the task's change; where git cannot, the plain snapshot.
    */
-  snapshot(dir: string): Promise<string | undefined>;
+  snapshot(dir: string, without?: { base: string; tree: string }): Promise<string | undefined>;
   /** Built-in checks, then the task's gates, in `dir`; each result is logged. The first failure, if any. */
   verify(task: Task, dir: string, base: string | undefined, attempt: number): Promise<Result<Verified, VerifyFailure>>;
   repairPrompt(taskPrompt: string, failure: VerifyFailure, repair: number, maxRepairs: number): string;
@@ -69,6 +71,12 @@ export interface VerifierOptions {
   planFiles?: readonly string[];
   /** Paths taskwave itself put in a worktree (`workspace.copy`): not the agent's change. */
   ignore?: readonly string[];
+  /**
+   * In place, the files taskwave itself writes as the run goes (the plan's ticks, a format's own books
+   * such as a platform-mode run log, written as each task starts), relative to the checkout: not the
+   * agent's change either. Asked at each verification: a run log is new with the run.
+   */
+  runsOwnFiles?: () => readonly string[];
   /**
    * Another task that names a file too and may not have run before this one (`otherNamers` of the
    * run's graph): a missing file it names is not held against this task.
@@ -106,7 +114,8 @@ export function createVerifier(o: VerifierOptions): Verifier {
     if (read.base && read.changes) {
       // One reading of what the task changed, for every check below.
       const at = { cwd: dir, base: read.base, changes: read.changes };
-      const found = record(await checkChangedSomething({ ...at, task, allowEmpty: o.allowEmpty, ignore: o.ignore }));
+      const ignore = [...(o.ignore ?? []), ...(o.runsOwnFiles?.() ?? [])];
+      const found = record(await checkChangedSomething({ ...at, task, allowEmpty: o.allowEmpty, ignore }));
       if (!found.ok) return err({ kind: 'unverified', result: found });
       const secrets = record(await checkNoSecrets({ ...at, rules: o.secrets }));
       if (!secrets.ok) return err({ kind: 'secret', result: secrets, findings: secrets.findings });
@@ -134,9 +143,12 @@ export function createVerifier(o: VerifierOptions): Verifier {
       return head.ok ? head.value.trim() : undefined;
     },
 
-    async snapshot(dir) {
+    async snapshot(dir, without) {
       const tree = await snapshotTree(dir);
-      return tree.ok ? tree.value : undefined;
+      if (!tree.ok) return undefined;
+      if (!without) return tree.value;
+      const less = await treeWithout(dir, tree.value, without);
+      return less.ok ? less.value : tree.value;
     },
 
     async verify(task, dir, base, attempt) {

@@ -167,9 +167,11 @@ export interface PlanFormat {
   /**
    * Formats with books of their own (a specs tree's `.claude/execution/execution.json`, a
    * platform-mode execution log) bring them up to date. Called one at a time as tasks start and
-   * finish, and once when the run ends (`progress.status` is no longer `running`).
+   * finish, and once when the run ends (`progress.status` is no longer `running`). Resolves to the
+   * file that holds them (absolute, written now or already up to date) when it is not a tasks file:
+   * in place, a change there is the run's own, never a task's leftover.
    */
-  recordProgress?(plan: Plan, progress: PlanProgress): Promise<Result<void, Diagnostic>>;
+  recordProgress?(plan: Plan, progress: PlanProgress): Promise<Result<string | undefined, Diagnostic>>;
   /**
    * The files besides the tasks files that `writeStatus` and `recordProgress` write (a Claudio
    * task's `status.md`, a specs tree's `features.json`), absolute: a run refuses to start over

@@ -54,6 +54,18 @@ export interface TaskRecord {
   /** Waits for its agent's usage limit to reset, in all runs, and the time they took. */
   limitWaits?: number;
   limitWaitMs?: number;
+  /**
+   * In place, what an attempt that did not finish left in the working tree, until the task is done:
+   * the base it started from and the tree the next task in place found (`task-started`'s `base`s,
+   * one after the other). Its next attempt, after other tasks ran, counts those changes as its own.
+   */
+  inPlaceLeft?: InPlaceLeftover;
+}
+
+/** Two trees (or commits) whose difference is what an unfinished in-place attempt left behind. */
+export interface InPlaceLeftover {
+  base: string;
+  tree: string;
 }
 
 /** Options a run was started with, so that `taskwave resume` continues it the same way. */
@@ -116,6 +128,12 @@ export interface ExecutionState {
   journalOffset: number;
   /** Phase gates (by phase id) and final gates of this run. */
   gates?: { phase: Record<string, GateResult[]>; final: GateResult[] };
+  /**
+   * How each phase's gates went the last time a run of this plan before this one ran them (by phase
+   * id): a finished phase owes its gates only when they failed or never ran, however many runs ago
+   * they passed. This run's own results are in `gates`.
+   */
+  earlierPhaseGates?: Record<string, 'passed' | 'failed'>;
   /** Why the run stopped starting tasks early (a budget, --fail-fast). */
   stopReason?: string;
   /**
@@ -158,7 +176,14 @@ export function applyEvent(state: ExecutionState, e: JournalEntry): void {
   state.updatedAt = e.time;
   const rec = 'taskId' in e ? state.tasks[e.taskId] : undefined;
   switch (e.type) {
-    case 'task-started':
+    case 'task-started': {
+      // In place, the tree this task starts from is what the last task to start left, and that one is
+      // not done (a failure, a crash): between the two bases lies its leftover.
+      const before = state.inPlaceStart;
+      const unfinished = before && before.taskId !== e.taskId ? state.tasks[before.taskId] : undefined;
+      if (before && e.base && unfinished && unfinished.status !== 'done') {
+        unfinished.inPlaceLeft = { base: before.base, tree: e.base };
+      }
       // Any task started since (in a worktree too) may have changed the tree: the base is not its.
       state.inPlaceStart = e.base ? { taskId: e.taskId, base: e.base } : undefined;
       if (rec) {
@@ -176,10 +201,12 @@ export function applyEvent(state: ExecutionState, e: JournalEntry): void {
         rec.limit = undefined;
       }
       break;
+    }
     case 'task-succeeded':
       if (state.inPlaceStart?.taskId === e.taskId) state.inPlaceStart = undefined;
       if (rec) {
         Object.assign(rec, { status: 'done', endedAt: e.time, durationMs: e.durationMs, error: undefined });
+        rec.inPlaceLeft = undefined;
         if (e.commit) rec.commit = e.commit;
         if (e.sessionId) rec.sessionId = e.sessionId;
       }
@@ -354,4 +381,23 @@ export function isJournaled(e: RunEvent): boolean {
  */
 export function isProgressNote(e: RunEvent): boolean {
   return e.type === 'gate-finished' || e.type === 'task-activity' || e.type === 'warning';
+}
+
+/** What a phase's gates came to in one run: passed, failed, or (no result) not run. */
+export function phaseGatesVerdict(results: readonly GateResult[] | undefined): 'passed' | 'failed' | undefined {
+  if (results === undefined || results.length === 0) return undefined;
+  return results.every((g) => g.ok) ? 'passed' : 'failed';
+}
+
+/**
+ * The phase gates' verdicts as a run after `previous` inherits them: `previous`'s own results over
+ * what it inherited itself.
+ */
+export function inheritedPhaseGates(previous: ExecutionState | undefined): Record<string, 'passed' | 'failed'> {
+  const out = { ...(previous?.earlierPhaseGates ?? {}) };
+  for (const [phase, results] of Object.entries(previous?.gates?.phase ?? {})) {
+    const verdict = phaseGatesVerdict(results);
+    if (verdict) out[phase] = verdict;
+  }
+  return out;
 }

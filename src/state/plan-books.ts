@@ -23,6 +23,8 @@ export class PlanBooks implements Logger {
   private running: Promise<void> = Promise.resolve();
   private pending = false;
   private warned = false;
+  /** The files the format's books are kept in (absolute), as `recordProgress` named them this run. */
+  readonly files = new Set<string>();
 
   constructor(
     private readonly format: PlanFormat,
@@ -45,6 +47,7 @@ export class PlanBooks implements Logger {
     try {
       const r = await record.call(this.format, this.plan, this.state);
       if (!r.ok) this.warnOnce(r.error.message);
+      else if (r.value !== undefined) this.files.add(r.value);
     } catch (e) {
       this.warnOnce(e instanceof Error ? e.message : String(e));
     }

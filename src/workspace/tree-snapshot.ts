@@ -1,5 +1,8 @@
-import type { Result } from '../result.js';
-import { git } from './git.js';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { err, ok, type Result } from '../result.js';
+import { describeGitError, git } from './git.js';
 import { StagedIndex } from './staged-index.js';
 
 /*
@@ -33,4 +36,40 @@ export async function snapshotTree(cwd: string): Promise<Result<string, string>>
  */
 export async function hasTree(cwd: string, id: string): Promise<boolean> {
   return (await git(cwd, ['cat-file', '-e', `${id}^{tree}`])).ok;
+}
+
+/**
+ * `tree` with what an unfinished attempt left undone again: each path that differs between
+ * `left.base` (what the attempt started from) and `left.tree` (what the next task found) as it was in
+ * `left.base`. Against it, a task's next attempt counts what its earlier one left in the tree as its
+ * own change, and what other tasks did since as theirs. Four git processes, in an index of its own.
+ */
+export async function treeWithout(
+  cwd: string,
+  tree: string,
+  left: { base: string; tree: string },
+): Promise<Result<string, string>> {
+  const diff = await git(cwd, ['diff-tree', '-r', '-z', '--no-renames', left.base, left.tree]);
+  if (!diff.ok) return err(describeGitError(diff.error));
+  // `:<old mode> <new mode> <old id> <new id> <status>\0<path>\0`: put back the old mode and id (a
+  // mode of 0, for a path the attempt added, takes it out).
+  const fields = diff.value.split('\0');
+  let info = '';
+  for (let i = 0; i + 1 < fields.length; i += 2) {
+    const [oldMode, , oldId] = (fields[i] as string).slice(1).split(' ');
+    info += `${oldMode} ${oldId}\t${fields[i + 1]}\0`;
+  }
+  if (info === '') return ok(tree);
+  const dir = mkdtempSync(join(tmpdir(), 'taskwave-tree-'));
+  const env = { GIT_INDEX_FILE: join(dir, 'index') };
+  try {
+    const read = await git(cwd, ['read-tree', tree], { env });
+    if (!read.ok) return err(describeGitError(read.error));
+    const put = await git(cwd, ['update-index', '-z', '--index-info'], { env, input: info });
+    if (!put.ok) return err(describeGitError(put.error));
+    const written = await git(cwd, ['write-tree'], { env });
+    return written.ok ? ok(written.value.trim()) : err(describeGitError(written.error));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }

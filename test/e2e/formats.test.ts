@@ -238,6 +238,47 @@ describe('platform-mode through the CLI', () => {
     const again = await runCli(['run', '.', '--dry-run'], repo.dir);
     expect(again.stdout).toContain('would run 0 task(s)');
   });
+
+  it('in place, a story that fails leaving nothing does not stop the commits: the run log is taskwave’s, not its', async () => {
+    const TWO = `# Implementation Plan 001: Bookmarks
+
+### 3.1 Sprint 1: Foundation (Weeks 1-2)
+
+**Story 1.1: Terraform module structure** (5 points)
+
+---
+
+**Story 1.2: Resource group** (3 points)
+`;
+    const repo = makeRepo(
+      { '.platform-mode/plans/plan001.plan.md': TWO },
+      { extraConfig: 'repair:\n  attempts: 0\nretry:\n  attempts: 0\n' },
+    );
+    repo.script({ '1.1': { exit: 1, noChange: true }, '1.2': { write: { 'rg.tf': 'resource {}\n' } } });
+    const r = await runCli(['run', '.', '--in-place'], repo.dir);
+    expect(r.code).toBe(1);
+    expect(r.stdout).not.toContain('left changes in the working tree');
+    // 1.2 is committed, with the run log as it stood then.
+    expect(repo.git('log', '--format=%s').trim().split('\n')).toEqual(['1.2: Resource group', 'initial']);
+    expect(repo.git('show', '--name-only', '--format=', 'HEAD').trim().split('\n')).toEqual([
+      '.platform-mode/execution/execution001.execution.md',
+      'rg.tf',
+    ]);
+  });
+
+  for (const mode of [[], ['--no-commit']]) {
+    it(`in place${mode.length > 0 ? ' --no-commit' : ''}, a story whose agent changed nothing is unverified: the run log taskwave writes is no change of the story's`, async () => {
+      const repo = makeRepo(
+        { '.platform-mode/plans/plan001.plan.md': PLAN },
+        { extraConfig: 'repair:\n  attempts: 0\n' },
+      );
+      repo.script({ '1.1': { noChange: true } });
+      const r = await runCli(['run', '.', '--in-place', ...mode], repo.dir);
+      expect(r.code).toBe(1);
+      expect(r.stdout).toContain('unverified 1.1 Terraform module structure: unverified: the agent changed no file');
+      expect(repo.git('log', '--format=%s').trim()).toBe('initial');
+    });
+  }
 });
 
 describe('Claudio through the CLI', () => {

@@ -457,6 +457,23 @@ describe('phase gates owed from an earlier run', () => {
     expect(exec.tasks.T003.status).toBe('done');
     expect(Object.keys(exec.gates.phase)).toEqual(['2']);
   });
+
+  it('remembers a pass across runs that did not run them: not owed every other run', async () => {
+    const repo = makeRepo({ 'tasks.md': PLAN }, { extraConfig: 'gates:\n  phase: ["true"]\nrepair:\n  attempts: 0\n' });
+    expect((await runCli(['run', 'tasks.md', '--only', 'T001,T002'], repo.dir)).code).toBe(0);
+    repo.script({ T003: { exit: 1 } });
+    // T003 fails twice: the second run's books hold no result of phase 1's gates, which passed before it.
+    for (let run = 0; run < 2; run++) {
+      expect((await runCli(['run', 'tasks.md'], repo.dir)).code).toBe(1);
+      expect(execution(repo.dir).gates?.phase?.['1']).toBeUndefined();
+      const dry = JSON.parse((await runCli(['run', 'tasks.md', '--dry-run', '--json'], repo.dir)).stdout);
+      expect(dry.owedPhaseGates).toEqual([]);
+    }
+    // Named, they owe nothing either: their last run passed.
+    expect((await runCli(['run', 'tasks.md', '--phase', '1', '--dry-run'], repo.dir)).stdout).not.toContain(
+      'would first run the gates',
+    );
+  });
 });
 
 describe('budgets, --fail-fast and checklists', () => {

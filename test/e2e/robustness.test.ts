@@ -263,7 +263,11 @@ describe('interruptions', () => {
 
   it('in place, keeps edits a person makes to the plan while tasks run', async () => {
     const repo = makeRepo({ 'tasks.md': PLAN });
-    repo.script({ T001: { append: { 'tasks.md': '- [ ] T005 added by hand during the run\n' } } });
+    // The person's edit lands while T001 runs; T001's own work is elsewhere (an edit of the plan alone
+    // is no change of a task's).
+    repo.script({
+      T001: { write: { 'one.txt': '1\n' }, append: { 'tasks.md': '- [ ] T005 added by hand during the run\n' } },
+    });
     const r = await runCli(['run', 'tasks.md', '--in-place'], repo.dir);
     expect(r.code).toBe(0);
     expect(repo.read('tasks.md')).toBe(

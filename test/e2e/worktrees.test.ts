@@ -295,10 +295,12 @@ describe('worktrees', () => {
   it('--in-place over uncommitted changes says that no task will be committed, and commits none', async () => {
     const repo = makeRepo({ 'tasks.md': PLAN });
     repo.write('left-over.txt', 'from a failed task\n');
+    // Named as they are, not as git quotes them ("na\303\257ve notes.txt").
+    repo.write('naïve notes.txt', 'mine\n');
     const r = await runCli(['run', 'tasks.md', '--in-place'], repo.dir);
     expect(r.code).toBe(0);
     expect(r.stdout).toContain(
-      'in place, no task is committed this run: the working tree has uncommitted changes (left-over.txt)',
+      'in place, no task is committed this run: the working tree has uncommitted changes (left-over.txt, naïve notes.txt)',
     );
     expect(repo.git('log', '--format=%s').trim().split('\n')).toEqual(['initial']);
     expect(repo.read('tasks.md')).toContain('- [x] T003');
@@ -363,6 +365,66 @@ describe('in place, without a commit per task', () => {
     expect(repo.read('tasks.md')).toContain('- [x] T002');
     expect(repo.read('half.txt')).toBe('half\n');
     expect(repo.git('status', '--porcelain', '--untracked-files=all')).toContain('half.txt');
+  });
+
+  it('a verified task git cannot commit is done as ticked, and stops the commits: the next commit would sweep it in', async () => {
+    const plan = '# Tasks\n\n## Phase 1\n\n- [ ] T001 [P] One\n- [ ] T002 [P] Two\n';
+    const repo = makeRepo({ 'tasks.md': plan });
+    // A signing key that is not there (gpg-agent locked, no terminal for its pinentry).
+    repo.git('config', 'commit.gpgsign', 'true');
+    repo.git('config', 'gpg.program', 'false');
+    repo.script({ T001: { write: { 'one.txt': '1\n' } }, T002: { write: { 'two.txt': '2\n' } } });
+    const r = await runCli(['run', 'tasks.md', '--in-place'], repo.dir);
+    expect(r.code, r.stdout).toBe(0);
+    expect(r.stdout).toContain('T001 is done, but git could not commit it (');
+    expect(r.stdout).toContain('no later task is committed this run');
+    // The plan and the books agree: both ticked, both done.
+    expect(statuses(repo.dir)).toEqual({ T001: 'done', T002: 'done' });
+    expect(repo.read('tasks.md')).toBe(plan.replace('- [ ] T001', '- [x] T001').replace('- [ ] T002', '- [x] T002'));
+    expect(repo.git('log', '--format=%s').trim()).toBe('initial');
+    // T002 was judged by its own change: one.txt, T001's, was in the tree when it started.
+    const t2 = execution(repo.dir).tasks.T002.gates.find((g: { name: string }) => g.name === 'changed-something');
+    expect(t2.outputTail).toBe('two.txt');
+  });
+
+  it('a task that cannot be ticked (its line taken out of the plan meanwhile) fails, and its changes stop the commits', async () => {
+    const plan = '# Tasks\n\n## Phase 1\n\n- [ ] T001 [P] One\n- [ ] T002 [P] Two\n';
+    const repo = makeRepo({ 'tasks.md': plan });
+    repo.script({
+      T001: { write: { 'one.txt': '1\n', 'tasks.md': plan.replace('- [ ] T001 [P] One\n', '') } },
+      T002: { write: { 'two.txt': '2\n' } },
+    });
+    const r = await runCli(['run', 'tasks.md', '--in-place'], repo.dir);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toContain('T001 failed and left changes in the working tree (one.txt)');
+    expect(statuses(repo.dir)).toEqual({ T001: 'failed', T002: 'done' });
+    // T002 is ticked, not committed: its commit would have taken T001's one.txt with it.
+    expect(repo.git('log', '--format=%s').trim()).toBe('initial');
+    expect(repo.read('tasks.md')).toContain('- [x] T002');
+  });
+
+  it('a failed task run again after other tasks ran is judged with what its failed attempt left, and only that', async () => {
+    const plan = '# Tasks\n\n## Phase 1\n\n- [ ] T001 [P] Half\n- [ ] T002 [P] Whole\n';
+    const repo = makeRepo({ 'tasks.md': plan }, { extraConfig: 'repair:\n  attempts: 0\nretry:\n  attempts: 0\n' });
+    repo.script({ T001: { exit: 1, write: { 'half.txt': 'half\n' } }, T002: { write: { 'whole.txt': 'whole\n' } } });
+    expect((await runCli(['run', 'tasks.md', '--in-place'], repo.dir)).code).toBe(1);
+    expect(statuses(repo.dir)).toEqual({ T001: 'failed', T002: 'done' });
+    // Its next attempt finds its work there and writes it again as it was: that is a change of T001's,
+    // not "nothing"; T002's whole.txt, in the tree before it started too, is not.
+    repo.script({ T001: { write: { 'half.txt': 'half\n' } } });
+    const r = await runCli(['run', 'tasks.md', '--in-place'], repo.dir);
+    expect(r.code, r.stdout).toBe(0);
+    const changed = execution(repo.dir).tasks.T001.gates.find((g: { name: string }) => g.name === 'changed-something');
+    expect(changed.outputTail).toBe('half.txt');
+  });
+
+  it("an edit of the plan alone (a person's, while the task runs) is no change of the task's", async () => {
+    const repo = makeRepo({ 'tasks.md': TWO }, { extraConfig: 'repair:\n  attempts: 0\n' });
+    repo.script({ T001: { append: { 'tasks.md': '- [ ] T003 added by hand\n' } } });
+    const r = await runCli(['run', 'tasks.md', '--in-place'], repo.dir);
+    expect(r.code).toBe(1);
+    expect(statuses(repo.dir)).toMatchObject({ T001: 'unverified' });
+    expect(repo.read('tasks.md')).toBe(`${TWO}- [ ] T003 added by hand\n`);
   });
 
   it('over uncommitted changes of the user: a task that changed nothing is unverified', async () => {

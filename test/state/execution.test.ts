@@ -87,6 +87,28 @@ describe('inPlaceStart', () => {
     expect(s.inPlaceStart).toBeUndefined();
   });
 
+  it("keeps what an unfinished task left: its base and the next task's, until it is done", () => {
+    const s = state();
+    apply(s, started('T1', 'tree1'));
+    apply(s, {
+      type: 'task-failed',
+      taskId: 'T1',
+      title: 'T1',
+      durationMs: 1,
+      message: 'x',
+      error: { reason: 'unverified', message: 'x' },
+    });
+    apply(s, started('T2', 'tree2'));
+    expect(s.tasks.T1?.inPlaceLeft).toEqual({ base: 'tree1', tree: 'tree2' });
+    // T2 finished: nothing of its is left over.
+    apply(s, { type: 'task-succeeded', taskId: 'T2', title: 'T2', durationMs: 1 });
+    apply(s, started('T1', 'tree3'));
+    expect(s.tasks.T2?.inPlaceLeft).toBeUndefined();
+    expect(s.tasks.T1?.inPlaceLeft).toEqual({ base: 'tree1', tree: 'tree2' });
+    apply(s, { type: 'task-succeeded', taskId: 'T1', title: 'T1', durationMs: 1 });
+    expect(s.tasks.T1?.inPlaceLeft).toBeUndefined();
+  });
+
   it('forgets it when a task starts with no base (in a worktree: what it merges changes the tree)', () => {
     const s = state();
     apply(s, started('T1', 'tree1'));

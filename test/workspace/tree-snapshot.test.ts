@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { readChanges } from '../../src/gates/worktree-diff.js';
-import { hasTree, snapshotTree } from '../../src/workspace/tree-snapshot.js';
+import { hasTree, snapshotTree, treeWithout } from '../../src/workspace/tree-snapshot.js';
 import { tempGitRepos } from '../gates/helpers.js';
 
 /*
@@ -70,5 +70,27 @@ describe('hasTree', () => {
     expect(await hasTree(repo.dir, await snapshot(repo.dir))).toBe(true);
     expect(await hasTree(repo.dir, repo.git('rev-parse', 'HEAD').trim())).toBe(true);
     expect(await hasTree(repo.dir, '0123456789abcdef0123456789abcdef01234567')).toBe(false);
+  });
+});
+
+describe('treeWithout', () => {
+  it('takes what an attempt left out of a later snapshot, keeping what came after it', async () => {
+    const repo = repoWith({ 'keep.txt': 'k\n', 'edit.txt': 'old\n', 'gone.txt': 'g\n' });
+    const before = await snapshot(repo.dir);
+    // The failed attempt: an edit, a new file, a deletion.
+    repo.write('edit.txt', 'half done\n');
+    repo.write('half.txt', 'half\n');
+    repo.rm('gone.txt');
+    const left = await snapshot(repo.dir);
+    // Another task, after it.
+    repo.write('other.txt', 'another task\n');
+    const now = await snapshot(repo.dir);
+    const r = await treeWithout(repo.dir, now, { base: before, tree: left });
+    if (!r.ok) throw new Error(r.error);
+    const changes = await readChanges(repo.dir, r.value);
+    expect(changes.ok && changes.value.changed).toEqual(['edit.txt', 'gone.txt', 'half.txt']);
+    expect(changes.ok && changes.value.deleted).toEqual(['gone.txt']);
+    // Nothing left: the snapshot as it is.
+    expect(await treeWithout(repo.dir, now, { base: left, tree: left })).toEqual({ ok: true, value: now });
   });
 });

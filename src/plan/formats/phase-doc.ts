@@ -230,7 +230,8 @@ export const phaseDocFormat: PlanFormat = {
     return spliceStatus(plan.path, read.value, found, COMPLETE);
   },
 
-  async recordProgress(plan: Plan, progress: PlanProgress): Promise<Result<void, Diagnostic>> {
+  /** The status line is in the plan itself: no file of its own to name. */
+  async recordProgress(plan: Plan, progress: PlanProgress): Promise<Result<undefined, Diagnostic>> {
     if (progress.status !== 'running') return ok(undefined);
     const read = await readBytes(plan.path);
     if (!read.ok) return read;
@@ -248,6 +249,7 @@ export const phaseDocFormat: PlanFormat = {
     });
     const allDone = required.length > 0 && required.every((t) => isDone(t.id, t.status));
     if (!started || allDone) return ok(undefined);
-    return spliceStatus(plan.path, read.value, found, IN_PROGRESS);
+    const spliced = spliceStatus(plan.path, read.value, found, IN_PROGRESS);
+    return spliced.ok ? ok(undefined) : spliced;
   },
 };

@@ -122,7 +122,7 @@ export const specsTreeFormat: PlanFormat = {
     return writeTaskDone(plan, taskId);
   },
 
-  async recordProgress(plan: Plan, progress: PlanProgress): Promise<Result<void, Diagnostic>> {
+  async recordProgress(plan: Plan, progress: PlanProgress): Promise<Result<string, Diagnostic>> {
     return recordExecution(plan, progress);
   },
 

@@ -78,7 +78,7 @@ function write(file: string, text: string): Result<void, Diagnostic> {
  * (Re)writes the run's log: the one whose header names the run, else an open taskwave log that names
  * no run (one `writeStatus` started), else the next free number.
  */
-export async function recordRunLog(plan: Plan, progress: PlanProgress): Promise<Result<void, Diagnostic>> {
+export async function recordRunLog(plan: Plan, progress: PlanProgress): Promise<Result<string, Diagnostic>> {
   const planFile = plan.path;
   const dir = executionDir(planFile);
   const read = await readLogs(await listLogs(dir));
@@ -98,8 +98,9 @@ export async function recordRunLog(plan: Plan, progress: PlanProgress): Promise<
     planName: basename(planFile),
     number,
   });
-  if (target?.text === text) return ok(undefined);
-  return write(file, text);
+  if (target?.text === text) return ok(file);
+  const written = write(file, text);
+  return written.ok ? ok(file) : written;
 }
 
 /** Where to put a new entry: after the last story entry of the tracking section, before its closing rule. */

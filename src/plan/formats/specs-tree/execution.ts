@@ -140,7 +140,7 @@ export function executionBooks(plan: Plan, progress: PlanProgress, existing: unk
 }
 
 /** Brings `.claude/execution/execution.json` up to date; a file that is not JSON is left alone. */
-export async function recordExecution(plan: Plan, progress: PlanProgress): Promise<Result<void, Diagnostic>> {
+export async function recordExecution(plan: Plan, progress: PlanProgress): Promise<Result<string, Diagnostic>> {
   const file = executionFile(plan.path);
   let text: string | undefined;
   try {
@@ -160,12 +160,12 @@ export async function recordExecution(plan: Plan, progress: PlanProgress): Promi
     existing = parsed.value.value;
   }
   const out = `${JSON.stringify(executionBooks(plan, progress, existing), null, 2)}\n`;
-  if (out === text) return ok(undefined);
+  if (out === text) return ok(file);
   try {
     mkdirSync(dirname(file), { recursive: true });
     writeFileAtomic(file, out);
   } catch (e) {
     return err(errorAt(undefined, `cannot write ${file}: ${errorMessage(e)}`));
   }
-  return ok(undefined);
+  return ok(file);
 }
