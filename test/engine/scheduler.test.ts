@@ -214,22 +214,26 @@ describe('AgentSlots', () => {
   });
 });
 
+/** Tasks a, b, c with one slot, each handed its slot to lend, started: the slots by task, and the end. */
+function lendingRun() {
+  const c = controlled();
+  const slots = new Map<string, TaskSlot>();
+  const s = new Scheduler({
+    tasks: ['a', 'b', 'c'].map((id) => task(id)),
+    concurrency: 1,
+    compare: byPlanOrder(['a', 'b', 'c']),
+    execute: (t, signal, slot) => {
+      slots.set(t.id, slot);
+      return c.execute(t, signal);
+    },
+    log: () => {},
+  });
+  return { c, slots, done: s.run() };
+}
+
 describe('Scheduler stops and hooks', () => {
   it('a task that lends its slot while it waits gets one back before anything new starts', async () => {
-    const tasks = ['a', 'b', 'c'].map((id) => task(id));
-    const c = controlled();
-    const slots = new Map<string, TaskSlot>();
-    const s = new Scheduler({
-      tasks,
-      concurrency: 1,
-      compare: byPlanOrder(['a', 'b', 'c']),
-      execute: (t, signal, slot) => {
-        slots.set(t.id, slot);
-        return c.execute(t, signal);
-      },
-      log: () => {},
-    });
-    const done = s.run();
+    const { c, slots, done } = lendingRun();
     await tick();
     expect(c.started).toEqual(['a']);
     // a waits (an agent's usage limit): b runs in its slot meanwhile.
@@ -257,20 +261,7 @@ describe('Scheduler stops and hooks', () => {
   });
 
   it('a task stopped while its slot is lent ends the run cleanly, the slots counted right', async () => {
-    const tasks = ['a', 'b', 'c'].map((id) => task(id));
-    const c = controlled();
-    const slots = new Map<string, TaskSlot>();
-    const s = new Scheduler({
-      tasks,
-      concurrency: 1,
-      compare: byPlanOrder(['a', 'b', 'c']),
-      execute: (t, signal, slot) => {
-        slots.set(t.id, slot);
-        return c.execute(t, signal);
-      },
-      log: () => {},
-    });
-    const done = s.run();
+    const { c, slots, done } = lendingRun();
     await tick();
     slots.get('a')?.lend();
     await tick();

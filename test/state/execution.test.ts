@@ -67,18 +67,20 @@ describe('inPlaceStart', () => {
     ...(base ? { base } : {}),
   });
 
+  const failed = (taskId: string): RunEvent => ({
+    type: 'task-failed',
+    taskId,
+    title: taskId,
+    durationMs: 1,
+    message: 'x',
+    error: { reason: 'unverified', message: 'x' },
+  });
+
   it('keeps the last task started in place with its base until that task is done', () => {
     const s = state();
     apply(s, started('T1', 'tree1'));
     expect(s.inPlaceStart).toEqual({ taskId: 'T1', base: 'tree1' });
-    apply(s, {
-      type: 'task-failed',
-      taskId: 'T1',
-      title: 'T1',
-      durationMs: 1,
-      message: 'x',
-      error: { reason: 'unverified', message: 'x' },
-    });
+    apply(s, failed('T1'));
     expect(s.inPlaceStart).toEqual({ taskId: 'T1', base: 'tree1' });
     apply(s, started('T2', 'tree2'));
     apply(s, { type: 'task-succeeded', taskId: 'T1', title: 'T1', durationMs: 1 });
@@ -90,14 +92,7 @@ describe('inPlaceStart', () => {
   it("keeps what an unfinished task left: its base and the next task's, until it is done", () => {
     const s = state();
     apply(s, started('T1', 'tree1'));
-    apply(s, {
-      type: 'task-failed',
-      taskId: 'T1',
-      title: 'T1',
-      durationMs: 1,
-      message: 'x',
-      error: { reason: 'unverified', message: 'x' },
-    });
+    apply(s, failed('T1'));
     apply(s, started('T2', 'tree2'));
     expect(s.tasks.T1?.inPlaceLeft).toEqual({ base: 'tree1', tree: 'tree2' });
     // T2 finished: nothing of its is left over.
