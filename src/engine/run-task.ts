@@ -3,25 +3,23 @@ import { join } from 'node:path';
 import { renderConflictPrompt, renderTaskPrompt } from '../agents/prompt.js';
 import type { AgentAdapter, AgentSuccess } from '../agents/types.js';
 import { type UsageLimit, usageLimitIn } from '../agents/usage-limit.js';
-import { type RunEvent, type TaskError, type Usage, usageSince } from '../events.js';
+import { type TaskError, type Usage, usageSince } from '../events.js';
 import { describeGateFailure, type GateResult } from '../gates/types.js';
 import type { Verified, Verifier, VerifyFailure } from '../gates/verifier.js';
-import type { Plan, PlanFormat, Task } from '../plan/types.js';
+import type { Task } from '../plan/types.js';
 import { err, ok, type Result } from '../result.js';
 import { sleep as sleepUnlessAborted } from '../util/sleep.js';
 import { timed } from '../util/timings.js';
-import type { StagedIndex } from '../workspace/staged-index.js';
 import type { ConflictToResolve, TaskWorkspaces } from '../workspace/task-workspaces.js';
 import { saysDiskFull } from './disk-full.js';
+import { type InPlaceDeps, InPlaceWork } from './in-place.js';
 import type { TaskOutcome, TaskSlot } from './scheduler.js';
 import type { UsageLimits } from './usage-limits.js';
 
-export interface TaskRunnerDeps {
-  plan: Plan;
-  format: PlanFormat;
+/** The plan, format, root, verifier, log and what is needed in place come from `InPlaceDeps`. */
+export interface TaskRunnerDeps extends InPlaceDeps {
   /** The agent that runs a task (the config's routing rules may send tasks to different agents). */
   agentFor(task: Task): AgentAdapter;
-  root: string;
   runId: string;
   /** `.taskwave/runs/<run>`: prompts are kept there. */
   runDir: string;
@@ -39,44 +37,15 @@ export interface TaskRunnerDeps {
    * the root and the plan is ticked there.
    */
   workspaces?: TaskWorkspaces;
-  /** Gates and built-in checks; absent: a task is done when its agent finishes. */
-  verifier?: Verifier;
   /** Attempts after a failed gate (default 2). */
   repairAttempts?: number;
   /** Retries after a transient agent failure (default 3). */
   retryAttempts?: number;
   /** Waits out an agent's usage limit (`usageLimit.wait`); absent, a limit fails the run like any error. */
   usageLimits?: UsageLimits;
-  /**
-   * In place: commit the task's changes and tick once verified (undefined: commit nothing). `staged`:
-   * the tree as verified, staged (see `commitAll`).
-   */
-  commitInPlace?(
-    task: Task,
-    summary: string | undefined,
-    staged?: StagedIndex,
-  ): Promise<Result<string | undefined, string>>;
-  /**
-   * In place: the task the books say started last and what its changes were read against, when it
-   * is not done (and git still has that base): where no task is committed, its next attempt reads
-   * against the same base.
-   */
-  lastInPlaceStart?: { taskId: string; base: string };
-  /**
-   * In place, what an unfinished earlier attempt of a task left in the tree (the books'
-   * `inPlaceLeft`): where no task is committed, its next attempt after other tasks ran counts it as
-   * its own change.
-   */
-  inPlaceLeftOf?(id: string): { base: string; tree: string } | undefined;
-  /**
-   * In place, what a failed task left in the working tree (the plan's own files aside): while there is
-   * any, no later task is committed, since its commit would sweep that in.
-   */
-  inPlaceLeftovers?(): Promise<string[]>;
   sleep?(ms: number, signal: AbortSignal): Promise<void>;
   /** The gate results of a task's latest attempt (the books keep them), for its commit message. */
   gatesOf?(id: string): readonly GateResult[];
-  log(e: RunEvent): void;
 }
 
 /** One run of an agent on a task: who, with what prompt, where. */
@@ -103,75 +72,13 @@ interface AgentCall {
  * other's tick.
  */
 export function createTaskRunner(deps: TaskRunnerDeps) {
-  let writeQueue: Promise<unknown> = Promise.resolve();
   const attempts = new Map<string, number>();
   const sessions = new Map<string, string>();
   /** For agents whose resumed runs report the session's running total: the total seen so far. */
   const cumulative = new Map<string, Usage>();
   const promptsDir = join(deps.runDir, 'prompts');
   const sleep = deps.sleep ?? ((ms: number, signal: AbortSignal) => sleepUnlessAborted(ms, signal).then(() => {}));
-
-  /** In place, the commit the last verified task made: the next task starts there (no need to ask git). */
-  let inPlaceHead: string | undefined;
-  /** In place, the last task to start and its base (at first, the books' word for the last run). */
-  let lastInPlaceStart = deps.lastInPlaceStart;
-  /** In place, committing each task stopped: a failed task left its changes in the tree. */
-  let commitsStopped = false;
-  const commitsEachTask = () => deps.commitInPlace !== undefined && !commitsStopped;
-  const stopCommitsIfLeftOver = async (task: Task, failure: TaskError): Promise<void> => {
-    if (!commitsEachTask() || !deps.inPlaceLeftovers || failure.reason === 'cancelled') return;
-    const left = await deps.inPlaceLeftovers();
-    if (left.length === 0) return;
-    commitsStopped = true;
-    const files = `${left.slice(0, 3).join(', ')}${left.length > 3 ? ', …' : ''}`;
-    deps.log({
-      type: 'warning',
-      message: `${task.id} failed and left changes in the working tree (${files}): no later task is committed this run, as its commit would sweep those in; each is still checked against the tree as its agent found it`,
-    });
-  };
-  /**
-   * What an in-place task's changes are read against. Where each verified task is committed, the
-   * last commit. Where none is (`--no-commit`, or the user's own changes in the tree), the last
-   * commit holds neither the earlier tasks' work nor the user's changes: the tree as it is just
-   * before the agent starts (two git processes) — unless the task was the last to start and is not
-   * done (killed mid-attempt, or failed): then what its earlier attempt started from, so that what
-   * that attempt left in the tree counts as the task's, as it would against a commit. An unfinished
-   * attempt with other tasks after it: the tree with what it left taken out, for the same reason.
-   */
-  const inPlaceBase = async (task: Task): Promise<string | undefined> => {
-    const v = deps.verifier;
-    if (!v) return undefined;
-    if (commitsEachTask()) return inPlaceHead ?? (await v.baseline(deps.root));
-    if (lastInPlaceStart?.taskId === task.id) return lastInPlaceStart.base;
-    // Where git could not write the tree: the last commit, if any, as before.
-    return (await v.snapshot(deps.root, deps.inPlaceLeftOf?.(task.id))) ?? (await v.baseline(deps.root));
-  };
-  const tickInPlace = (
-    task: Task,
-    summary: string | undefined,
-    staged: StagedIndex | undefined,
-  ): Promise<Result<string | undefined, TaskError>> => {
-    const next = writeQueue.then(async (): Promise<Result<string | undefined, TaskError>> => {
-      const r = await deps.format.writeStatus(deps.plan, task.id, 'done');
-      if (!r.ok) return err({ reason: 'write-back-failed', message: r.error.message });
-      if (!deps.commitInPlace || !commitsEachTask()) return ok(undefined);
-      const c = await deps.commitInPlace(task, summary, staged);
-      if (c.ok) {
-        if (c.value) inPlaceHead = c.value;
-        return c;
-      }
-      // Verified and ticked: the task is done, as with --no-commit (failed, the plan would say done
-      // and the books not). Its changes stay in the tree, where the next commit would sweep them in.
-      commitsStopped = true;
-      deps.log({
-        type: 'warning',
-        message: `${task.id} is done, but git could not commit it (${firstLine(c.error)}): no later task is committed this run, as its commit would sweep ${task.id}'s changes in; each is still checked against the tree as its agent found it`,
-      });
-      return ok(undefined);
-    });
-    writeQueue = next.catch(() => undefined);
-    return next;
-  };
+  const inPlace = new InPlaceWork(deps);
 
   const savePrompt = (task: Task, attempt: number, prompt: string, suffix = ''): string => {
     mkdirSync(promptsDir, { recursive: true });
@@ -353,8 +260,7 @@ export function createTaskRunner(deps: TaskRunnerDeps) {
       const prompt = renderTaskPrompt(deps.plan, task, deps.root);
       const ws = deps.workspaces;
       // In place, the base is taken before the task is on the record as started: the books keep it.
-      const base = ws ? undefined : await inPlaceBase(task);
-      if (!ws) lastInPlaceStart = base ? { taskId: task.id, base } : undefined;
+      const base = ws ? undefined : await inPlace.start(task);
       deps.log({
         type: 'task-started',
         taskId: task.id,
@@ -367,16 +273,16 @@ export function createTaskRunner(deps: TaskRunnerDeps) {
       if (!ws) {
         const r = await workAndVerify(task, agent, prompt, deps.root, base, attempt, signal);
         if (!r.ok) {
-          await stopCommitsIfLeftOver(task, r.error);
+          await inPlace.afterFailure(task, r.error);
           return r;
         }
         const { staged } = r.value.verified;
         try {
           const body = commitBody(r.value.agent.summary, agent.name, attempt, deps.gatesOf?.(task.id) ?? []);
-          const ticked = await tickInPlace(task, body, staged);
+          const ticked = await inPlace.tick(task, body, staged);
           if (!ticked.ok) {
             // Not ticked: its changes are left in the tree as a failed agent's are.
-            await stopCommitsIfLeftOver(task, ticked.error);
+            await inPlace.afterFailure(task, ticked.error);
             return ticked;
           }
           return ok({ ...outcomeOf(r.value.agent), ...(ticked.value ? { commit: ticked.value } : {}) });
@@ -450,11 +356,6 @@ export function createTaskRunner(deps: TaskRunnerDeps) {
       }
     },
   };
-}
-
-/** The first line of a git error that quotes the command and its output. */
-function firstLine(text: string): string {
-  return text.split('\n', 1)[0] ?? '';
 }
 
 /** A task commit's body: what the agent said, then who did it and what verified it. */

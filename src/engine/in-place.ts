@@ -1,0 +1,138 @@
+import type { RunEvent, TaskError } from '../events.js';
+import type { Verifier } from '../gates/verifier.js';
+import type { Plan, PlanFormat, Task } from '../plan/types.js';
+import { err, ok, type Result } from '../result.js';
+import type { StagedIndex } from '../workspace/staged-index.js';
+
+/** What the runner knows of a run whose tasks work in the user's checkout (`--in-place`, or no git). */
+export interface InPlaceDeps {
+  plan: Plan;
+  format: PlanFormat;
+  root: string;
+  /** Gates and built-in checks; absent: a task is done when its agent finishes. */
+  verifier?: Verifier;
+  /**
+   * In place: commit the task's changes and tick once verified (undefined: commit nothing). `staged`:
+   * the tree as verified, staged (see `commitAll`).
+   */
+  commitInPlace?(
+    task: Task,
+    summary: string | undefined,
+    staged?: StagedIndex,
+  ): Promise<Result<string | undefined, string>>;
+  /**
+   * In place: the task the books say started last and what its changes were read against, when it
+   * is not done (and git still has that base): where no task is committed, its next attempt reads
+   * against the same base.
+   */
+  lastInPlaceStart?: { taskId: string; base: string };
+  /**
+   * In place, what an unfinished earlier attempt of a task left in the tree (the books'
+   * `inPlaceLeft`): where no task is committed, its next attempt after other tasks ran counts it as
+   * its own change.
+   */
+  inPlaceLeftOf?(id: string): { base: string; tree: string } | undefined;
+  /**
+   * In place, what a failed task left in the working tree (the plan's own files aside): while there is
+   * any, no later task is committed, since its commit would sweep that in.
+   */
+  inPlaceLeftovers?(): Promise<string[]>;
+  log(e: RunEvent): void;
+}
+
+/**
+ * The tasks of a run in the user's checkout, one after the other: what each one's changes are read
+ * against, its tick and commit (one write-back at a time, so two tasks finishing together never lose
+ * each other's tick), and when the commits of each task stop.
+ */
+export class InPlaceWork {
+  private writeQueue: Promise<unknown> = Promise.resolve();
+  /** The commit the last verified task made: the next task starts there (no need to ask git). */
+  private head: string | undefined;
+  /** The last task to start and its base (at first, the books' word for the last run). */
+  private lastStart: { taskId: string; base: string } | undefined;
+  /** Committing each task stopped: a task left its changes in the tree. */
+  private commitsStopped = false;
+
+  constructor(private readonly deps: InPlaceDeps) {
+    this.lastStart = deps.lastInPlaceStart;
+  }
+
+  /** A task starts: what its changes are read against (taken before it is on the record as started: the books keep it). */
+  async start(task: Task): Promise<string | undefined> {
+    const base = await this.base(task);
+    this.lastStart = base ? { taskId: task.id, base } : undefined;
+    return base;
+  }
+
+  /** A task failed: if it left changes in the tree, no later task is committed. */
+  async afterFailure(task: Task, failure: TaskError): Promise<void> {
+    const { deps } = this;
+    if (!this.commitsEachTask() || !deps.inPlaceLeftovers || failure.reason === 'cancelled') return;
+    const left = await deps.inPlaceLeftovers();
+    if (left.length === 0) return;
+    this.commitsStopped = true;
+    const files = `${left.slice(0, 3).join(', ')}${left.length > 3 ? ', …' : ''}`;
+    deps.log({
+      type: 'warning',
+      message: `${task.id} failed and left changes in the working tree (${files}): no later task is committed this run, as its commit would sweep those in; each is still checked against the tree as its agent found it`,
+    });
+  }
+
+  /** Tick a verified task in the plan, and commit it (`staged`: the tree as verified); the commit, if one was made. */
+  tick(
+    task: Task,
+    summary: string | undefined,
+    staged: StagedIndex | undefined,
+  ): Promise<Result<string | undefined, TaskError>> {
+    const { deps } = this;
+    const next = this.writeQueue.then(async (): Promise<Result<string | undefined, TaskError>> => {
+      const r = await deps.format.writeStatus(deps.plan, task.id, 'done');
+      if (!r.ok) return err({ reason: 'write-back-failed', message: r.error.message });
+      if (!deps.commitInPlace || !this.commitsEachTask()) return ok(undefined);
+      const c = await deps.commitInPlace(task, summary, staged);
+      if (c.ok) {
+        if (c.value) this.head = c.value;
+        return c;
+      }
+      // Verified and ticked: the task is done, as with --no-commit (failed, the plan would say done
+      // and the books not). Its changes stay in the tree, where the next commit would sweep them in.
+      this.commitsStopped = true;
+      deps.log({
+        type: 'warning',
+        message: `${task.id} is done, but git could not commit it (${firstLine(c.error)}): no later task is committed this run, as its commit would sweep ${task.id}'s changes in; each is still checked against the tree as its agent found it`,
+      });
+      return ok(undefined);
+    });
+    this.writeQueue = next.catch(() => undefined);
+    return next;
+  }
+
+  private commitsEachTask(): boolean {
+    return this.deps.commitInPlace !== undefined && !this.commitsStopped;
+  }
+
+  /**
+   * What an in-place task's changes are read against. Where each verified task is committed, the
+   * last commit. Where none is (`--no-commit`, or the user's own changes in the tree), the last
+   * commit holds neither the earlier tasks' work nor the user's changes: the tree as it is just
+   * before the agent starts (two git processes) — unless the task was the last to start and is not
+   * done (killed mid-attempt, or failed): then what its earlier attempt started from, so that what
+   * that attempt left in the tree counts as the task's, as it would against a commit. An unfinished
+   * attempt with other tasks after it: the tree with what it left taken out, for the same reason.
+   */
+  private async base(task: Task): Promise<string | undefined> {
+    const { deps } = this;
+    const v = deps.verifier;
+    if (!v) return undefined;
+    if (this.commitsEachTask()) return this.head ?? (await v.baseline(deps.root));
+    if (this.lastStart?.taskId === task.id) return this.lastStart.base;
+    // Where git could not write the tree: the last commit, if any, as before.
+    return (await v.snapshot(deps.root, deps.inPlaceLeftOf?.(task.id))) ?? (await v.baseline(deps.root));
+  }
+}
+
+/** The first line of a git error that quotes the command and its output. */
+function firstLine(text: string): string {
+  return text.split('\n', 1)[0] ?? '';
+}
