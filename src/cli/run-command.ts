@@ -488,7 +488,8 @@ export async function runCommand(planPath: string, given: RunFlags, resume?: Exe
         message: `${gitStart.dirty.length} file(s) have uncommitted changes (${gitStart.dirty.slice(0, 3).join(', ')}${gitStart.dirty.length > 3 ? ', …' : ''}): tasks start from the last commit and your changes are left alone`,
       });
     }
-    if (flags.inPlace && concurrency > 1) {
+    // Only when asked for: the default (or the config's, for worktree runs) is no request to explain.
+    if (flags.inPlace && flags.concurrency !== undefined && concurrency > 1) {
       log.log({ type: 'warning', message: '--in-place runs one task at a time: agents would share the working tree' });
     }
     for (const u of sel.unrunnable) log.log({ type: 'warning', message: `cannot run ${u.id}: ${u.reason}` });

@@ -257,7 +257,10 @@ describe('worktrees', () => {
 
   it('--in-place runs one task at a time in the working tree, committing each; --no-commit leaves them uncommitted', async () => {
     const committed = makeRepo({ 'tasks.md': PLAN });
-    expect((await runCli(['run', 'tasks.md', '--in-place'], committed.dir)).code).toBe(0);
+    const quiet = await runCli(['run', 'tasks.md', '--in-place'], committed.dir);
+    expect(quiet.code).toBe(0);
+    // The config's concurrency (4) is for worktree runs: no warning unless --concurrency asks for more.
+    expect(quiet.stdout).not.toContain('--in-place runs one task at a time');
     expect(committed.git('log', '--format=%s', '-3').trim().split('\n')).toEqual([
       'T003: Write `c.txt`',
       'T002: Write `b.txt`',
@@ -275,8 +278,9 @@ describe('worktrees', () => {
 
     const repo = makeRepo({ 'tasks.md': PLAN });
     repo.script({ '*': { sleepMs: 100 }, T001: { write: { 'a.txt': 'A\n' } } });
-    const r = await runCli(['run', 'tasks.md', '--in-place', '--no-commit'], repo.dir);
+    const r = await runCli(['run', 'tasks.md', '--in-place', '--no-commit', '--concurrency', '3'], repo.dir);
     expect(r.code).toBe(0);
+    expect(r.stdout).toContain('--in-place runs one task at a time: agents would share the working tree');
     const log = repo.agentLog();
     expect(starts(log).every((e) => e.cwd === repo.dir)).toBe(true);
     let running = 0;
