@@ -227,15 +227,16 @@ function addBare(segment: string, sink: RefSink): void {
 }
 
 const HTTP_METHOD = '(?:GET|POST|PUT|PATCH|DELETE|HEAD|OPTIONS)';
-/** A reference as written: a backticked span without spaces, or a bare word. */
-const REFERENCE = '(`[^`\\s]+`|[^\\s`]+)';
+/** A route as written: a backticked span or a bare word, starting with `/`. */
+const ROUTE = '(`\\/[^`\\s]*`|\\/[^\\s`]*)';
 /**
- * A reference right after an HTTP method word written in capitals (`GET /api/users.json`, `**POST**
- * \`/orders.xml\``, `GET/HEAD /x.json`): a route, whatever it looks like. Lowercase `get` and `delete`
- * are verbs of prose ("Delete src/old.ts"), so the case is as written.
+ * A path with a leading `/` right after an HTTP method word written in capitals (`GET
+ * /api/users.json`, `**POST** \`/orders.xml\``, `GET/HEAD /x.json`): a route, whatever it looks like.
+ * Lowercase `get` and `delete` are verbs of prose ("Delete src/old.ts"), so the case is as written;
+ * and a route starts with `/`, so "POST: src/api/post.ts" still names a file.
  */
 const AFTER_METHOD = new RegExp(
-  `(?<![\\w/.\`-])([*_\`]*${HTTP_METHOD}(?:[/|]${HTTP_METHOD})*[*_\`]*:?[ \\t]+)${REFERENCE}`,
+  `(?<![\\w/.\`-])([*_\`]*${HTTP_METHOD}(?:[/|]${HTTP_METHOD})*[*_\`]*:?[ \\t]+)${ROUTE}`,
   'g',
 );
 /**

@@ -815,6 +815,8 @@ describe('text handling', () => {
       'config.json',
       'src/routes/users.ts',
     ]);
+    // A route starts with `/`: a method word before a repository path without one is a label.
+    expect(extractFileRefs('POST: src/api/post.ts, HEAD package.json')).toEqual(['src/api/post.ts', 'package.json']);
     // No path outside the repository is reported for a route.
     const outside: string[] = [];
     expect(extractFileRefs('GET /etc/hosts.json', outside)).toEqual([]);
