@@ -107,7 +107,8 @@ describe('bytes that are not UTF-8', () => {
     const file = put('tasks.md', bad());
     const p = await loaded(file);
     expect(p.tasks.map((t) => t.id)).toEqual(['T001', 'T002', 'T003']);
-    expect(p.tasks[0]?.body).toBe('caf\uFFFD');
+    // The line goes on with T001's first line: a wrapped title.
+    expect(p.tasks[0]?.title).toBe('First caf\uFFFD');
     expect(p.warnings[0]).toEqual({
       severity: 'warning',
       location: { file, line: 4, column: 1 },
@@ -158,13 +159,13 @@ describe('bytes that are not UTF-8', () => {
 
 describe('line endings, BOM, indentation', () => {
   it('CRLF, a BOM and tabs mixed with spaces read like LF, no BOM and spaces', async () => {
-    const lf = '# Phase 1\n\n- [ ] T001 First\n    body one\n\tbody two\n  \t- detail\n- [x] T002 Second\n';
+    const lf = '# Phase 1\n\n- [ ] T001 First\n    Body one.\n\tBody two.\n  \t- detail\n- [x] T002 Second\n';
     const crlf = `\uFEFF${lf.replace(/\n/g, '\r\n')}`;
     const a = await loaded(put('lf/tasks.md', lf));
     const b = await loaded(put('crlf/tasks.md', crlf));
     const strip = (p: Plan): unknown => JSON.parse(JSON.stringify(p.tasks).replaceAll(p.path, 'tasks.md'));
     expect(strip(b)).toEqual(strip(a));
-    expect(a.tasks[0]?.body).toBe('body one\nbody two\n- detail');
+    expect(a.tasks[0]?.body).toBe('Body one.\nBody two.\n- detail');
     expect(JSON.stringify(b)).not.toContain('\\r');
     expect(b.tasks[0]?.source).toMatchObject({ line: 3, column: 7 });
   });

@@ -139,7 +139,7 @@ describe('task bodies', () => {
         '## Phase 1: Setup',
         '',
         '- [ ] T001 Build the thing',
-        '  so that it works',
+        '  It has to work.',
         '  - sub bullet one',
         '    - deeper',
         '  - [ ] nested step',
@@ -154,7 +154,7 @@ describe('task bodies', () => {
     expect(ids(plan)).toEqual(['T001', 'T002']);
     expect(task(plan, 'T001').body).toBe(
       [
-        'so that it works',
+        'It has to work.',
         '- sub bullet one',
         '  - deeper',
         '- [ ] nested step',
@@ -175,15 +175,68 @@ describe('task bodies', () => {
     expect(ids(plan)).toEqual(['T032', 'T033']);
   });
 
+  it("joins a hard-wrapped first line into the title; a sentence of its own under it is the body's", () => {
+    const plan = parse(
+      md(
+        '- [ ] T001 Wire the installer in',
+        '  `services/primitives.py` so that bundled',
+        '  assets install offline.',
+        '  Use the existing managers.',
+        '- [ ] T002 Create the model',
+        '  in src/models/user.py',
+        '  - Depends on T001',
+        '- [ ] Write the docs for',
+        '  the bundle command',
+        '- [ ] T004 Set up the database.',
+        '  then seed it',
+      ),
+    );
+    expect(task(plan, 'T001').title).toBe(
+      'Wire the installer in `services/primitives.py` so that bundled assets install offline.',
+    );
+    expect(task(plan, 'T001').body).toBe('Use the existing managers.');
+    expect(task(plan, 'T002').title).toBe('Create the model in src/models/user.py');
+    expect(task(plan, 'T002').body).toBe('- Depends on T001');
+    expect(task(plan, 'T002').deps.map((d) => d.id)).toEqual(['T001']);
+    // A derived id is made of the first line alone, as before: the books of earlier runs still match.
+    const derived = plan.tasks[2];
+    expect(derived?.title).toBe('Write the docs for the bundle command');
+    expect(derived?.id).toBe(parse(md('- [ ] Write the docs for')).tasks[0]?.id);
+    // A line that cannot end there goes on in the next, capital or not; a title that has ended does not.
+    const proper = parse(
+      md(
+        '- [ ] T006 Apply the default of',
+        '  Copilot and the OS script type',
+        '- [ ] T007 Create project structure',
+        '  Create src/ and tests/ per plan.md',
+      ),
+    );
+    expect(task(proper, 'T006').title).toBe('Apply the default of Copilot and the OS script type');
+    expect(task(proper, 'T007').title).toBe('Create project structure');
+    expect(task(proper, 'T007').body).toBe('Create src/ and tests/ per plan.md');
+    // A first line that ends its sentence keeps the next line in the body.
+    expect(task(plan, 'T004').title).toBe('Set up the database.');
+    expect(task(plan, 'T004').body).toBe('then seed it');
+    // The title's sentence ends inside a wrapped line: the rest of that line opens the body.
+    const split = parse(
+      md('- [ ] T005 Add the cache in', '  `src/cache.ts`. Keep it small, e.g. under', '  a hundred lines.'),
+    );
+    expect(task(split, 'T005').title).toBe('Add the cache in `src/cache.ts`.');
+    expect(task(split, 'T005').body).toBe('Keep it small, e.g. under\na hundred lines.');
+    expect(task(split, 'T005').files).toEqual(['src/cache.ts']);
+  });
+
   it('takes lazy continuation lines, but not after a blank line', () => {
-    const plan = parse(md('- [ ] T001 First line', 'lazy continuation', '', 'not part of it', '- [ ] T002 Second'));
-    expect(task(plan, 'T001').body).toBe('lazy continuation');
+    const plan = parse(md('- [ ] T001 First line', 'Lazy continuation.', '', 'not part of it', '- [ ] T002 Second'));
+    expect(task(plan, 'T001').body).toBe('Lazy continuation.');
   });
 
   it('keeps a nested task body relative to its own marker', () => {
-    const plan = parse(md('- Group', '  - [ ] T001 Nested under a plain bullet', '    detail', '  - [ ] T002 Sibling'));
+    const plan = parse(
+      md('- Group', '  - [ ] T001 Nested under a plain bullet', '    Detail.', '  - [ ] T002 Sibling'),
+    );
     expect(ids(plan)).toEqual(['T001', 'T002']);
-    expect(task(plan, 'T001').body).toBe('detail');
+    expect(task(plan, 'T001').body).toBe('Detail.');
   });
 
   it('keeps fenced code in a body, including lines that look like tasks or headings', () => {
@@ -748,7 +801,7 @@ describe('text handling', () => {
     const text = md(
       '# Phase 1: Setup',
       '- [ ] T001 [P] First `src/a.ts`',
-      '  body line',
+      '  Body line.',
       '- [ ] T002 Second (depends on T001)',
       '## Validation Checklist',
       '- [ ] crit',
@@ -757,7 +810,7 @@ describe('text handling', () => {
     const crlf = parse(text.replace(/\n/g, '\r\n'));
     expect(crlf).toEqual(lf);
     expect(JSON.stringify(crlf)).not.toContain('\\r');
-    expect(task(crlf, 'T001').body).toBe('body line');
+    expect(task(crlf, 'T001').body).toBe('Body line.');
   });
 
   it('ignores a UTF-8 byte order mark', () => {
@@ -911,10 +964,19 @@ describe.skipIf(!haveReal)('conformance: real spec-kit plans', () => {
       'T043',
     ]);
     expect(task(plan, 'T046').tags).toEqual(['CRITICAL']);
-    expect(task(plan, 'T046').title).toBe('Add `docs/reference/bundles.md` documenting the `specify bundle`');
+    // Its first line is hard-wrapped: the title is the whole sentence.
+    expect(task(plan, 'T046').title).toMatch(
+      /^Add `docs\/reference\/bundles\.md` documenting the `specify bundle` command group \(search, info, .* MUST be documented under `docs\/reference\/`\)\.$/,
+    );
     expect(task(plan, 'T036').tags).toEqual(['US4']);
     expect(task(plan, 'T010').tags).toEqual(['US1']);
-    expect(task(plan, 'T044').body).toMatch(/^`services\/primitives\.py` so `DefaultPrimitiveInstaller\.install`/);
+    // A wrapped first line: the title is its first sentence, and the body goes on after it.
+    expect(task(plan, 'T044').title).toBe(
+      'Wire real in-process primitive installation in `services/primitives.py` so `DefaultPrimitiveInstaller.install` actually adds components through the existing machinery.',
+    );
+    expect(task(plan, 'T044').body).toMatch(
+      /^\*\*Done:\*\* presets and extensions\ninstall via their reusable managers/,
+    );
     expect(task(plan, 'T044').files).toEqual(['services/primitives.py']);
     expect(task(plan, 'T029').files).toEqual(['installer.py', 'install.py']);
     expect(task(plan, 'T040').requirements).toEqual(['FR-001', 'FR-031', 'FR-030']);

@@ -3,7 +3,7 @@ import { collectFileRefs, outsidePathWarning } from '../../file-refs.js';
 import { derivedTaskId, findDependencyRefs } from '../../task-ids.js';
 import type { Plan, Task } from '../../types.js';
 import { resolveDependencies } from './dependencies.js';
-import { dedent, spanAt } from './lines.js';
+import { collapse, dedent, spanAt } from './lines.js';
 import { estimateIn } from './title.js';
 import type {
   CheckboxPosition,
@@ -76,12 +76,14 @@ export function assembleScan(scan: LineScan): MarkdownScan {
 
     const text = readTaskText(d, lines);
     refs.push(text.refs);
+    // A hard-wrapped first line goes on in the lines right under it: its sentence is the title.
+    const { title, body } = wrappedTitle(d.title, text.body, titleContinuation(d, lines));
 
     const task: Task = {
       id,
       idKind: d.explicitId !== undefined ? 'explicit' : 'derived',
-      title: d.title,
-      body: dedent(text.body),
+      title,
+      body,
       phase: phase.phase.id,
       deps: [],
       status: d.status,
@@ -120,6 +122,68 @@ export function assembleScan(scan: LineScan): MarkdownScan {
  * Reads a task's first line and then its body lines, in order: the first line counts for files,
  * requirements, references and estimate, but an agent is only taken from a body bullet.
  */
+/**
+ * Lines that open a block or hold a label of their own (a list item, a heading, a fence, a quote, a
+ * table row, a comment, `**Files**:` or `Depends on: T001`) rather than go on with a sentence.
+ */
+const OWN_BLOCK =
+  /^(?:[-*+]\s|\d+[.)]\s|#{1,6}\s|```|~~~|>|\||<!--|\*\*[^*]+\*\*:?|[\p{Lu}][\p{L}\d /-]{0,30}:(?:\s|$))/u;
+
+/** A line that goes on with a sentence: it opens in lower case, a code span, or a bracket. */
+const GOES_ON = /^[\p{Ll}`([{"'‘“]/u;
+/** A line that cannot end there: it stops on a small word or a mark that needs what comes next. */
+const ENDS_MIDWAY =
+  /(?:\b(?:a|an|the|of|to|in|on|at|for|with|and|or|nor|by|from|into|onto|via|per|as|that|than|so|is|are|be|its|their)|[,;(\-–—→+&/])$/iu;
+/** A line that ends a sentence (or a label's colon): what follows it is not the same sentence. */
+const ENDS_SENTENCE = /[.!?:]["'’”)\]]*$/u;
+
+/**
+ * How many of a task's body lines go on with its first line's sentence, hard-wrapped ("Wire the
+ * installer in" / "`services/primitives.py` so …"): the lines right under it, while the line before
+ * ends mid-sentence and the next goes on with it (opens in lower case, or follows "of", "the", a
+ * comma…), up to a blank line or a block of its own. A line that opens a sentence of its own under a
+ * title that has ended ("Create the project structure" / "Create src/ and tests/") is the body's. The derived id is still made
+ * of the first line alone, so ids stay what they were.
+ */
+function titleContinuation(d: Draft, lines: string[]): number {
+  let n = 0;
+  let before = d.title;
+  for (const ln of d.bodyLines) {
+    if (ln !== d.line + 1 + n) break;
+    const s = (lines[ln] as string).trim();
+    if (s === '' || OWN_BLOCK.test(s) || ENDS_SENTENCE.test(before)) break;
+    if (!GOES_ON.test(s) && !ENDS_MIDWAY.test(before)) break;
+    n++;
+    before = s;
+  }
+  return n;
+}
+
+/** The end of a sentence inside a line: a stop, then more words (not "e.g. x", "vs. y"). */
+const SENTENCE_END = /(?<!\b(?:e\.g|i\.e|vs|etc|cf|approx|incl))[.!?](?=\s+\S)/g;
+
+/**
+ * The title and body of a task whose first line goes on in the next `wrapped` body lines: the title
+ * is its first sentence, across the wrap; what follows it on the line where it ends starts the body.
+ */
+function wrappedTitle(first: string, body: string[], wrapped: number): { title: string; body: string } {
+  if (wrapped === 0) return { title: first, body: dedent(body) };
+  let title = first;
+  for (let k = 0; k < wrapped; k++) {
+    const line = (body[k] as string).trim();
+    const joined = `${title} ${line}`;
+    SENTENCE_END.lastIndex = title.length + 1;
+    const end = SENTENCE_END.exec(joined);
+    if (end) {
+      const rest = joined.slice(end.index + 1).trim();
+      const tail = dedent(body.slice(k + 1));
+      return { title: collapse(joined.slice(0, end.index + 1)), body: tail ? `${rest}\n${tail}` : rest };
+    }
+    title = joined;
+  }
+  return { title: collapse(title), body: dedent(body.slice(wrapped)) };
+}
+
 function readTaskText(d: Draft, lines: string[]): TaskText {
   const files: string[] = [];
   const seenFiles = new Set<string>();
