@@ -185,5 +185,6 @@ export class UsageLimits implements StartGuard {
 function stopReason(agent: string, limit: UsageLimit, maxWaitMs: number): string {
   const when =
     limit.resetsAt !== undefined ? `it resets ${formatClock(limit.resetsAt)}` : 'it did not say when it resets';
-  return `${agent} reached its usage limit (${when}), beyond usageLimit.wait (${formatDuration(maxWaitMs)}): resume the run once it resets`;
+  const beyond = maxWaitMs === 0 ? 'and usageLimit.wait is 0' : `beyond usageLimit.wait (${formatDuration(maxWaitMs)})`;
+  return `${agent} reached its usage limit (${when}), ${beyond}: resume the run once it resets`;
 }

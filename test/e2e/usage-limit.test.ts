@@ -139,7 +139,9 @@ describe('usage limits', () => {
     const r = await runCli(['run', 'tasks.md'], repo.dir);
     expect(r.code).toBe(1);
     expect(r.stdout).toMatch(/^limit {3}T001 claude: Claude AI usage limit reached\|4102444800; stopping$/m);
-    expect(r.stdout).toMatch(/beyond usageLimit\.wait \(0ms\)/);
+    expect(r.stdout).toMatch(
+      /reached its usage limit \(it resets .+\), and usageLimit\.wait is 0: resume the run once it resets/,
+    );
     const exec = execution(repo.dir);
     expect(exec.tasks.T001.status).toBe('cancelled');
     expect(exec.tasks.T002.status).toBe('pending');
