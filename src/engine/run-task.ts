@@ -8,7 +8,7 @@ import { describeGateFailure, type GateResult } from '../gates/types.js';
 import type { Verified, Verifier, VerifyFailure } from '../gates/verifier.js';
 import type { Task } from '../plan/types.js';
 import { err, ok, type Result } from '../result.js';
-import { sleep as sleepUnlessAborted } from '../util/sleep.js';
+import { sleep as sleepUnlessAborted, sleepUntil } from '../util/sleep.js';
 import { timed } from '../util/timings.js';
 import type { ConflictToResolve, TaskWorkspaces } from '../workspace/task-workspaces.js';
 import { saysDiskFull } from './disk-full.js';
@@ -139,13 +139,13 @@ export function createTaskRunner(deps: TaskRunnerDeps) {
    * Waits for the agent's reset. With worktrees, the task's slot goes to other agents' tasks meanwhile
    * (in place, the working tree stays this task's). False: the run stopped meanwhile.
    */
-  const waitOutLimit = async (call: AgentCall, ms: number, limits: UsageLimits): Promise<boolean> => {
+  const waitOutLimit = async (call: AgentCall, until: number, limits: UsageLimits): Promise<boolean> => {
     const done = limits.startWaiting(call.agent.name);
     const stop = AbortSignal.any([call.signal, limits.waitsEnd]);
     const slot = deps.workspaces ? call.slot : undefined;
     try {
       slot?.lend();
-      await sleep(ms, stop);
+      await sleepUntil(until, stop, sleep);
       if (stop.aborted) return false;
       await slot?.reclaim();
       return !stop.aborted;
@@ -183,7 +183,7 @@ export function createTaskRunner(deps: TaskRunnerDeps) {
           deps.usageLimits.stopRun(decision.stop);
           return err({ reason: 'cancelled' });
         }
-        if (!(await waitOutLimit(call, decision.waitMs, deps.usageLimits))) return err({ reason: 'cancelled' });
+        if (!(await waitOutLimit(call, decision.until, deps.usageLimits))) return err({ reason: 'cancelled' });
         continue;
       }
       if (retry >= max || !deps.verifier?.isTransient(r.error)) return r;

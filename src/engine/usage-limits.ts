@@ -2,7 +2,7 @@ import { formatClock, type UsageLimit } from '../agents/usage-limit.js';
 import { formatDuration } from '../events.js';
 import type { Task } from '../plan/types.js';
 import { parseDuration } from '../util/duration.js';
-import { LONGEST_TIMER_MS } from '../util/sleep.js';
+import { WALL_CLOCK_STEP_MS } from '../util/sleep.js';
 import type { StartGuard } from './scheduler.js';
 
 /*
@@ -165,7 +165,10 @@ export class UsageLimits implements StartGuard {
     return Math.max(limit.resetsAt + margin, now + floor);
   }
 
-  /** One timer, for the earliest pause to end. */
+  /**
+   * One timer, for the earliest pause to end; it looks at the clock at least once a minute, since
+   * timers stand still while the machine sleeps and a pause ends at a time of day.
+   */
   private wakeAt(until: number): void {
     const next = Math.min(...[...this.until.values()].filter((u) => u > this.now()), until);
     if (this.timer) clearTimeout(this.timer);
@@ -176,7 +179,7 @@ export class UsageLimits implements StartGuard {
         const later = [...this.until.values()].filter((u) => u > this.now());
         if (later.length > 0) this.wakeAt(Math.min(...later));
       },
-      Math.min(LONGEST_TIMER_MS, Math.max(0, next - this.now())),
+      Math.min(WALL_CLOCK_STEP_MS, Math.max(0, next - this.now())),
     );
     this.timer.unref?.();
   }

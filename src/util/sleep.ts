@@ -31,3 +31,22 @@ export function sleep(ms: number, signal?: AbortSignal): Promise<boolean> {
     signal?.addEventListener('abort', onAbort);
   });
 }
+
+/** The longest step of `sleepUntil`: how late a wait may end after the machine wakes from sleep. */
+export const WALL_CLOCK_STEP_MS = 60_000;
+
+/**
+ * Wait until the wall clock reads `until` (epoch ms), or `signal` aborts, in steps of at most a
+ * minute: timers stand still while the machine sleeps (a laptop shut overnight), the clock does not,
+ * so a wait of hours for a reset time ends within a minute of it, not hours after.
+ */
+export async function sleepUntil(
+  until: number,
+  signal: AbortSignal,
+  step: (ms: number, signal: AbortSignal) => Promise<unknown> = sleep,
+  now: () => number = Date.now,
+): Promise<void> {
+  for (let left = until - now(); left > 0 && !signal.aborted; left = until - now()) {
+    await step(Math.min(left, WALL_CLOCK_STEP_MS), signal);
+  }
+}

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { LONGEST_TIMER_MS, sleep } from '../../src/util/sleep.js';
+import { LONGEST_TIMER_MS, sleep, sleepUntil } from '../../src/util/sleep.js';
 
 afterEach(() => {
   vi.useRealTimers();
@@ -43,5 +43,35 @@ describe('sleep', () => {
     await vi.advanceTimersByTimeAsync(60_000);
     await wait;
     expect(woke).toBe(true);
+  });
+});
+
+describe('sleepUntil', () => {
+  it('ends by the wall clock, in steps of at most a minute: a machine asleep in between does not push it back', async () => {
+    let clock = 0;
+    const steps: number[] = [];
+    const step = async (ms: number) => {
+      steps.push(ms);
+      // The second step sleeps through a suspended machine: two hours pass on the clock.
+      clock += steps.length === 2 ? 2 * 3_600_000 : ms;
+    };
+    await sleepUntil(3 * 3_600_000, new AbortController().signal, step, () => clock);
+    expect(steps.every((ms) => ms <= 60_000)).toBe(true);
+    // 1 minute, then the 2-hour jump, then the 59 minutes left: 61 steps, not 180.
+    expect(steps).toHaveLength(61);
+    expect(clock).toBe(3 * 3_600_000);
+  });
+
+  it('stops at once when its signal aborts, and waits not at all for a time past', async () => {
+    const c = new AbortController();
+    let calls = 0;
+    const step = async () => {
+      calls++;
+      c.abort();
+    };
+    await sleepUntil(Date.now() + 3_600_000, c.signal, step);
+    expect(calls).toBe(1);
+    await sleepUntil(Date.now() - 1000, new AbortController().signal, step);
+    expect(calls).toBe(1);
   });
 });
