@@ -1,6 +1,7 @@
 import type { RunEvent, RunStatus, RunSummary, TaskError, TaskSummary } from '../events.js';
 import { describeTaskError } from '../events.js';
-import type { Task } from '../plan/types.js';
+import { SHARED_MIN } from '../graph/dag.js';
+import type { Dependency, Task } from '../plan/types.js';
 import type { Result } from '../result.js';
 import { Heap } from '../util/heap.js';
 
@@ -91,24 +92,49 @@ export class Scheduler {
   constructor(private readonly input: SchedulerInput) {
     this.ready = new Heap<string>((a, b) => input.compare(a, b) < 0);
     for (const t of input.tasks) this.byId.set(t.id, t);
+    // Tasks that share one long list of dependencies (a phase of [P] tasks after another) share its
+    // reading and, for each of those prerequisites, one list of dependents: O(V + lists), not O(E).
+    const shared = new Map<readonly Dependency[], { ids: string[]; members: string[] }>();
     for (const t of input.tasks) {
-      let n = 0;
-      const seen = new Set<string>();
-      for (const d of t.deps) {
-        if (!this.byId.has(d.id) || seen.has(d.id)) continue;
-        seen.add(d.id);
-        n++;
-        let list = this.dependents.get(d.id);
-        if (!list) {
-          list = [];
-          this.dependents.set(d.id, list);
-        }
-        list.push(t.id);
-      }
-      this.waitingOn.set(t.id, n);
-      this.state.set(t.id, n === 0 ? 'ready' : 'waiting');
-      if (n === 0) this.ready.push(t.id);
+      const group = t.deps.length >= SHARED_MIN ? shared.get(t.deps) : undefined;
+      const ids = group?.ids ?? this.prerequisitesOf(t);
+      if (group) group.members.push(t.id);
+      else if (t.deps.length >= SHARED_MIN) shared.set(t.deps, { ids, members: [t.id] });
+      else for (const d of ids) this.dependentsOf(d).push(t.id);
+      this.waitingOn.set(t.id, ids.length);
+      this.state.set(t.id, ids.length === 0 ? 'ready' : 'waiting');
+      if (ids.length === 0) this.ready.push(t.id);
     }
+    for (const { ids, members } of shared.values()) {
+      for (const d of ids) {
+        const list = this.dependents.get(d);
+        // The order of dependents does not matter: the ready heap orders them.
+        if (list === undefined) this.dependents.set(d, members);
+        else this.dependents.set(d, [...list, ...members]);
+      }
+    }
+  }
+
+  /** The distinct dependencies of `t` that this run has, in order. */
+  private prerequisitesOf(t: Task): string[] {
+    const seen = new Set<string>();
+    const ids: string[] = [];
+    for (const d of t.deps) {
+      if (!this.byId.has(d.id) || seen.has(d.id) || d.id === t.id) continue;
+      seen.add(d.id);
+      ids.push(d.id);
+    }
+    return ids;
+  }
+
+  /** The list of `id`'s dependents, made when first needed. */
+  private dependentsOf(id: string): string[] {
+    let list = this.dependents.get(id);
+    if (!list) {
+      list = [];
+      this.dependents.set(id, list);
+    }
+    return list;
   }
 
   /** Stop starting tasks and stop the running ones; `run()` then resolves as interrupted. */

@@ -34,7 +34,28 @@ export function at<T>(a: ArrayLike<T>, i: number): T {
   return v;
 }
 
-/** Builds the graph in O(V + E). */
+/**
+ * Lists of dependencies at least this long that several tasks share (the same array: a phase's sinks,
+ * given to each of the next phase's first tasks) are read once, and their edges stored once.
+ */
+export const SHARED_MIN = 16;
+
+/** Edges read once for every task whose `deps` is the same array. */
+interface SharedDeps {
+  out: number[];
+  sources: Dependency[];
+  /** The tasks that have this list, in plan order (for the dependents of each of `out`). */
+  members: number[];
+  /** `out` as a set: a member in it would depend on itself. */
+  has: Set<number>;
+}
+
+/**
+ * Builds the graph in O(V + E) time. Tasks that share one list of dependencies (a phase of `[P]`
+ * tasks after another: every task waits for every one before) share its edges too: the memory is
+ * O(V + the distinct lists), not O(E), and each of those prerequisites has the same list of
+ * dependents, shared.
+ */
 export function buildGraph(tasks: readonly Task[]): TaskGraph {
   const n = tasks.length;
   const index = new Map<string, number>();
@@ -48,29 +69,69 @@ export function buildGraph(tasks: readonly Task[]): TaskGraph {
   for (let i = 0; i < n; i++) dependents.push([]);
   const unknown: DroppedEdge[] = [];
   const selfDeps: DroppedEdge[] = [];
+  const shared = new Map<readonly Dependency[], SharedDeps | null>();
   // lastSeen[j] === i + 1 when task i already has an edge to j: O(1) deduplication without a Set per task.
   const lastSeen = new Int32Array(n);
   for (let i = 0; i < n; i++) {
     const task = at(tasks, i);
+    const known = task.deps.length >= SHARED_MIN ? shared.get(task.deps) : null;
+    if (known && !known.has.has(i)) {
+      known.members.push(i);
+      deps.push(known.out);
+      depSources.push(known.sources);
+      continue;
+    }
     const out: number[] = [];
     const sources: Dependency[] = [];
+    let dropped = false;
     for (const dep of task.deps) {
       const j = index.get(dep.id);
       if (j === undefined) {
         unknown.push({ task: i, dep });
+        dropped = true;
       } else if (j === i || dep.id === task.id) {
         selfDeps.push({ task: i, dep });
+        dropped = true;
       } else if (at(lastSeen, j) !== i + 1) {
         lastSeen[j] = i + 1;
         out.push(j);
         sources.push(dep);
-        at(dependents, j).push(i);
       }
     }
     deps.push(out);
     depSources.push(sources);
+    // A list with an edge dropped is read again for each task: the reports name each task.
+    if (known === undefined && !dropped) {
+      shared.set(task.deps, { out, sources, members: [i], has: new Set(out) });
+    } else {
+      if (known === undefined) shared.set(task.deps, null);
+      for (const j of out) at(dependents, j).push(i);
+    }
   }
+  addSharedDependents(dependents, shared);
   return { tasks, index, deps, depSources, dependents, unknown, selfDeps };
+}
+
+/**
+ * The dependents of the shared lists' prerequisites: the members' list itself where a prerequisite
+ * has no other dependent (a phase's sink: all of the next phase's first tasks), else merged in plan
+ * order with the others.
+ */
+function addSharedDependents(dependents: number[][], shared: Map<readonly Dependency[], SharedDeps | null>): void {
+  const extra = new Map<number, number[][]>();
+  for (const s of shared.values()) {
+    if (!s) continue;
+    for (const j of s.out) {
+      const lists = extra.get(j);
+      if (lists) lists.push(s.members);
+      else extra.set(j, [s.members]);
+    }
+  }
+  for (const [j, lists] of extra) {
+    const own = at(dependents, j);
+    if (own.length === 0 && lists.length === 1) dependents[j] = at(lists, 0);
+    else dependents[j] = [...own, ...lists.flat()].sort((a, b) => a - b);
+  }
 }
 
 /** Accepts either a built graph or the tasks to build one from. */

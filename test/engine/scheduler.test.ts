@@ -231,6 +231,47 @@ function lendingRun() {
   return { c, slots, done: s.run() };
 }
 
+describe('Scheduler, wide phases', () => {
+  it('tasks sharing one long list of dependencies all wait for all of it, and each starts once', async () => {
+    const first = Array.from({ length: 20 }, (_, i) => task(`a${i}`));
+    const list = first.map((t) => ({ id: t.id, kind: 'phase-order' as const, source: t.source }));
+    // The next phase's tasks share the list itself, as the markdown reader gives it; z waits for a3 alone.
+    const second = Array.from({ length: 20 }, (_, i) => ({ ...task(`b${i}`), deps: list }));
+    const tasks = [...first, ...second, task('z', ['a3'])];
+    const { s, c } = planned(tasks, 40);
+    const done = s.run();
+    await tick();
+    expect([...c.started].sort()).toEqual(first.map((t) => t.id).sort());
+    for (const t of first.slice(0, 19)) await c.finish(t.id);
+    // z waits for a3 alone.
+    expect(c.started).toContain('z');
+    // One of the list still running: none of the tasks that share it starts.
+    expect(c.started.filter((id) => id.startsWith('b'))).toEqual([]);
+    await c.finish('a19');
+    expect(c.started.filter((id) => id.startsWith('b')).sort()).toEqual(second.map((t) => t.id).sort());
+    expect(new Set(c.started).size).toBe(c.started.length);
+    for (const t of [...second, task('z')]) await c.finish(t.id);
+    expect((await done).counts.done).toBe(41);
+  });
+
+  it('a failure in a shared list blocks every task that shares it, once each', async () => {
+    const first = Array.from({ length: 16 }, (_, i) => task(`a${i}`));
+    const list = first.map((t) => ({ id: t.id, kind: 'phase-order' as const, source: t.source }));
+    const second = Array.from({ length: 3 }, (_, i) => ({ ...task(`b${i}`), deps: list }));
+    const events: RunEvent[] = [];
+    const { s, c } = planned([...first, ...second], 16, (e) => events.push(e));
+    const done = s.run();
+    await tick();
+    await c.finish('a0', err({ reason: 'agent-error', message: 'boom' }));
+    for (const t of first.slice(1)) await c.finish(t.id);
+    const summary = await done;
+    expect(summary.counts).toMatchObject({ done: 15, failed: 1, blocked: 3 });
+    expect(
+      events.filter((e) => e.type === 'task-blocked').map((e) => (e.type === 'task-blocked' ? e.taskId : '')),
+    ).toEqual(['b0', 'b1', 'b2']);
+  });
+});
+
 describe('Scheduler stops and hooks', () => {
   it('a task that lends its slot while it waits gets one back before anything new starts', async () => {
     const { c, slots, done } = lendingRun();

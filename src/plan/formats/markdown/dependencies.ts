@@ -89,10 +89,16 @@ export function resolveDependencies(
    * The previous phase's sinks, as dependencies of task `t`: one shared `Dependency` per sink for the
    * whole phase, placed at the phase's heading (the reason for the edge). A phase of a thousand `[P]`
    * tasks after another gives each task a thousand of these; an object, or a set of ids, per edge
-   * would cost more than the edges.
+   * would cost more than the edges. A task with no dependency of its own takes the phase's list
+   * itself, shared (the graph then reads it once for all of them): nothing changes a task's deps
+   * once the plan is read.
    */
-  const addPhaseOrder = (t: number, order: readonly Dependency[]): void => {
+  const addPhaseOrder = (t: number, order: Dependency[]): void => {
     const task = tasks[t] as Task;
+    if (task.deps.length === 0) {
+      task.deps = order;
+      return;
+    }
     const had = new Set(task.deps.map((d) => d.id));
     for (const dep of order) if (dep.id !== task.id && !had.has(dep.id)) task.deps.push(dep);
   };
