@@ -1,9 +1,10 @@
 import pc from 'picocolors';
 import { estimateWeight, pastDurations, scheduleInfo } from '../graph/index.js';
 import { shownPath } from '../plan/shown-path.js';
-import type { Plan, Task } from '../plan/types.js';
+import type { Dependency, Plan, Task } from '../plan/types.js';
 import { loadExecution } from '../state/execution.js';
 import { booksPlanPath, statePaths } from '../state/paths.js';
+import { writeJson } from '../util/json-parts.js';
 import { terminalText } from '../util/terminal-text.js';
 import { loadPlanContext } from './context.js';
 import { EXIT, formatForUser, printDiagnostics } from './output.js';
@@ -39,7 +40,8 @@ export async function planCommand(planPath: string, flags: PlanFlags): Promise<n
     : { waves: [], criticalPath: [] };
   const routes = routeTasks(plan.tasks, config.routing ?? [], config.agent ?? 'claude');
   if (flags.json) {
-    process.stdout.write(`${JSON.stringify(planJson(plan, info.waves, info.criticalPath, routes), null, 2)}\n`);
+    // In pieces: a plan of wide [P] phases has more edges than one string can hold.
+    await writeJson(process.stdout, planJson(plan, info.waves, info.criticalPath, routes));
     return EXIT.ok;
   }
   // What the reader noticed but read anyway (a task written out of order): worth knowing, not an error.
@@ -50,6 +52,7 @@ export async function planCommand(planPath: string, flags: PlanFlags): Promise<n
 
 /** The JSON shape of DESIGN.md's contract. */
 export function planJson(plan: Plan, waves: string[][], criticalPath: string[], routes?: Map<string, Route>) {
+  const depIds = new Map<readonly Dependency[], string[]>();
   return {
     format: plan.format,
     path: shownPath(plan.path),
@@ -57,7 +60,7 @@ export function planJson(plan: Plan, waves: string[][], criticalPath: string[], 
       id: t.id,
       title: t.title,
       phase: t.phase,
-      deps: uniqueDeps(t),
+      deps: uniqueDeps(t, depIds),
       status: t.status,
       optional: t.optional,
       parallel: t.parallel,
@@ -95,8 +98,13 @@ export function planJson(plan: Plan, waves: string[][], criticalPath: string[], 
   };
 }
 
-function uniqueDeps(t: Task): string[] {
-  return [...new Set(t.deps.map((d) => d.id))];
+/** A task's dependencies' ids, each once; one array for the tasks that share a list (a wide phase's). */
+function uniqueDeps(t: Task, seen: Map<readonly Dependency[], string[]>): string[] {
+  const known = seen.get(t.deps);
+  if (known) return known;
+  const ids = [...new Set(t.deps.map((d) => d.id))];
+  seen.set(t.deps, ids);
+  return ids;
 }
 
 function renderPlan(
