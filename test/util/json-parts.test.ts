@@ -28,16 +28,21 @@ describe('jsonParts', () => {
 describe('writeJson', () => {
   it('writes the document and a newline, waiting for a slow reader', async () => {
     const out = new PassThrough({ highWaterMark: 1024 });
-    const chunks: string[] = [];
     const value = { tasks: Array.from({ length: 2000 }, (_, i) => ({ id: `T${i}`, deps: [`T${i - 1}`] })) };
-    const writing = writeJson(out, value);
-    // Read slowly: the writer must wait for room rather than pile everything up.
-    for await (const chunk of out) {
-      chunks.push(String(chunk));
-      if (chunks.join('').endsWith('\n')) break;
-      await new Promise((r) => setTimeout(r, 1));
-    }
+    // Nobody reads yet: the writer waits for room rather than pile the document up in memory.
+    let finished = false;
+    const writing = writeJson(out, value).then(() => {
+      finished = true;
+    });
+    await new Promise((r) => setTimeout(r, 20));
+    expect(finished).toBe(false);
+    const reading = (async () => {
+      let text = '';
+      for await (const chunk of out) text += String(chunk);
+      return text;
+    })();
     await writing;
-    expect(chunks.join('')).toBe(`${JSON.stringify(value, null, 2)}\n`);
+    out.end();
+    expect(await reading).toBe(`${JSON.stringify(value, null, 2)}\n`);
   });
 });
