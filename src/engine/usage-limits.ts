@@ -23,7 +23,7 @@ export interface UsageLimitOptions {
 }
 
 /** The default `usageLimit.wait`: a 5-hour session limit resets within it, a weekly one does not. */
-export const DEFAULT_USAGE_LIMIT_WAIT_MS = 6 * 3_600_000;
+const DEFAULT_USAGE_LIMIT_WAIT_MS = 6 * 3_600_000;
 
 /** `usageLimit.wait` in ms (0: never wait). */
 export function usageLimitWaitMs(config: { usageLimit?: { wait?: string | number } }): number {
@@ -72,11 +72,6 @@ export class UsageLimits implements StartGuard {
 
   release(task: Task): void {
     this.inner?.release(task);
-  }
-
-  /** How long an agent's pause still has to run (0: none). */
-  pausedFor(agent: string): number {
-    return Math.max(0, (this.until.get(agent) ?? 0) - this.now());
   }
 
   /** A run of the agent got through: its limits are behind it. */
