@@ -86,7 +86,7 @@ export function usageLimitIn(text: string, now: number = Date.now()): UsageLimit
 const MONTHS = ['jan', 'feb', 'mar', 'apr', 'may', 'jun', 'jul', 'aug', 'sep', 'oct', 'nov', 'dec'];
 
 /** When the limit resets, read from the ways the CLIs say it; undefined when none fits. */
-export function resetIn(text: string, now: number): number | undefined {
+function resetIn(text: string, now: number): number | undefined {
   const epoch = /usage limit reached\|(\d{9,13})\b/i.exec(text) ?? /"resets_at"\s*:\s*(\d{9,13})\b/.exec(text);
   if (epoch) return epochMs(Number(epoch[1]));
   const inSeconds = /"resets_in_seconds"\s*:\s*(\d+)/.exec(text);
