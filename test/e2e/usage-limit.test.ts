@@ -39,7 +39,7 @@ describe('usage limits', () => {
         failRuns: 1,
         sleepMs: 10,
         stderr:
-          '{"error":{"type":"usage_limit_reached","message":"The usage limit has been reached","resets_in_seconds":4}}',
+          '{"error":{"type":"usage_limit_reached","message":"The usage limit has been reached","resets_in_seconds":6}}',
       },
     });
     const run = startCli(['run', 'tasks.md', '--concurrency', '2'], repo.dir);
@@ -76,8 +76,8 @@ describe('usage limits', () => {
     const log = repo.agentLog();
     const [first, second] = starts(log, 'T001');
     expect(second).toBeDefined();
-    // The reset was said to be 4 s after the agent's run: the pause lasts that long.
-    expect(limit.until - (first as AgentLogEntry).time).toBeGreaterThanOrEqual(3900);
+    // The reset was said to be 6 s after the agent's run: the pause lasts that long.
+    expect(limit.until - (first as AgentLogEntry).time).toBeGreaterThanOrEqual(5900);
     expect((second as AgentLogEntry).time).toBeGreaterThanOrEqual(limit.until);
     // T002 was already running; T003 had a free slot all along, but waited for the reset.
     expect((starts(log, 'T002')[0] as AgentLogEntry).time).toBeLessThan(limit.until);
