@@ -4,6 +4,7 @@ import type { Plan } from '../plan/types.js';
 import { err, ok, type Result } from '../result.js';
 import { isDirectory } from '../util/fs-kind.js';
 import { git } from '../workspace/git.js';
+import { pathsOfStatus } from '../workspace/status-paths.js';
 
 export interface GitStart {
   /** The branch checked out: tasks start from its head and merge back into it. */
@@ -63,7 +64,9 @@ export async function checkGitStart(
   const wanted = new Set(planFiles.map((f) => relative(root, f)));
   const scope = planFiles.length > 0 ? relative(root, commonFolder(planFiles)) || '.' : '.';
   const planStatus = await git(root, ['status', '--porcelain=v1', '-z', '--untracked-files=all', '--', scope]);
-  const planDirty = planStatus.ok ? dirtyPaths(planStatus.value).filter((f) => wanted.has(f)) : [];
+  const planDirty = planStatus.ok
+    ? pathsOfStatus(planStatus.value, { oldPaths: false }).filter((f) => wanted.has(f))
+    : [];
   if (planDirty.length > 0) {
     const files = planDirty.slice(0, 5);
     return err([
@@ -74,22 +77,6 @@ export async function checkGitStart(
     ]);
   }
   const all = await git(root, ['status', '--porcelain=v1', '-z']);
-  const dirty = all.ok ? dirtyPaths(all.value) : [];
+  const dirty = all.ok ? pathsOfStatus(all.value, { oldPaths: false }) : [];
   return ok({ branch: branch.value.trim(), dirty });
-}
-
-/**
- * The paths of `git status --porcelain=v1 -z`, as they are (without -z git quotes a name with a space
- * or a non-ASCII letter): a rename's record carries its old path after it, which is left out.
- */
-export function dirtyPaths(out: string): string[] {
-  const fields = out.split('\0');
-  const paths: string[] = [];
-  for (let i = 0; i < fields.length; i++) {
-    const f = fields[i] as string;
-    if (f.length < 4) continue;
-    paths.push(f.slice(3));
-    if (f[0] === 'R' || f[0] === 'C') i++;
-  }
-  return paths;
 }

@@ -190,7 +190,8 @@ export async function runCommand(planPath: string, given: RunFlags, resume?: Exe
   // The files the plan is written in, and every file a tick writes: those and the format's own books
   // (`bookFiles`: a Claudio task's status.md, a specs tree's features.json).
   const writtenIn = planFilesOf(plan);
-  const tickedFiles = inPlace ? [] : [...new Set([...writtenIn, ...(format.bookFiles?.(plan) ?? [])])];
+  const planAndBooks = [...new Set([...writtenIn, ...(format.bookFiles?.(plan) ?? [])])];
+  const tickedFiles = inPlace ? [] : planAndBooks;
   let gitStart: GitStart | undefined;
   if (!inPlace) {
     const g = await checkGitStart(root, tickedFiles);
@@ -339,8 +340,7 @@ export async function runCommand(planPath: string, given: RunFlags, resume?: Exe
     // ticks, and the person's edits meanwhile) and the format's own books (a platform-mode run log,
     // new with this run). A change there is never a task's: not its work, nor what a failed one left.
     const runsOwnFiles = (): string[] => {
-      const books = [...writtenIn, ...(format.bookFiles?.(plan) ?? []), ...(planBooks?.files ?? [])];
-      return [...new Set(books.map((f) => relative(root, f)))];
+      return [...new Set([...planAndBooks, ...(planBooks?.files ?? [])].map((f) => relative(root, f)))];
     };
     const gateCtx: GateContext = {
       gates: gatesR.value,

@@ -15,9 +15,9 @@ import { parseDuration } from '../util/duration.js';
 import { commitAllAt, taskCommitMessage } from '../workspace/commit.js';
 import { git } from '../workspace/git.js';
 import type { StagedIndex } from '../workspace/staged-index.js';
+import { pathsOfStatus } from '../workspace/status-paths.js';
 import type { TaskWorkspaces } from '../workspace/task-workspaces.js';
 import type { Config } from './config.js';
-import { dirtyPaths } from './git-checks.js';
 import type { ScopeFlags } from './selection.js';
 
 /** The gates a run uses, read from the config once (bad entries are usage errors). */
@@ -253,7 +253,7 @@ export async function inPlaceCommitter(
   const head = await git(root, ['rev-parse', '--verify', '--quiet', 'HEAD']);
   const status = await git(root, ['status', '--porcelain=v1', '-z']);
   if (!head.ok || !status.ok) return undefined;
-  const dirty = dirtyPaths(status.value);
+  const dirty = pathsOfStatus(status.value, { oldPaths: false });
   if (dirty.length > 0) {
     // Said out loud: a failed task's leftovers from the last run would otherwise stop every commit silently.
     const files = dirty.slice(0, 3);

@@ -7,15 +7,25 @@ import { git } from './git.js';
 export async function statusPaths(dir: string, paths?: readonly string[]): Promise<string[]> {
   const only = paths ? ['--', ...paths] : [];
   const r = await git(dir, ['--literal-pathspecs', 'status', '--porcelain=v1', '-z', '--untracked-files=all', ...only]);
-  if (!r.ok) return [];
-  const fields = r.value.split('\0');
-  const out: string[] = [];
+  return r.ok ? pathsOfStatus(r.value, { oldPaths: true }) : [];
+}
+
+/**
+ * The paths of `git status --porcelain=v1 -z` output, as they are (without -z git quotes a name with
+ * a space or a non-ASCII letter). A staged rename or copy (`R  new\0old\0`) carries its old path in
+ * the next field: listed too with `oldPaths`, else left out.
+ */
+export function pathsOfStatus(out: string, opts: { oldPaths: boolean }): string[] {
+  const fields = out.split('\0');
+  const paths: string[] = [];
   for (let i = 0; i < fields.length; i++) {
     const entry = fields[i] as string;
     if (entry.length < 4) continue;
-    out.push(entry.slice(3));
-    // `R  new\0old\0`: a staged rename or copy carries its old path in the next field.
-    if (entry[0] === 'R' || entry[0] === 'C') out.push(fields[++i] ?? '');
+    paths.push(entry.slice(3));
+    if (entry[0] !== 'R' && entry[0] !== 'C') continue;
+    i++;
+    const old = fields[i];
+    if (opts.oldPaths && old) paths.push(old);
   }
-  return out.filter(Boolean);
+  return paths;
 }
