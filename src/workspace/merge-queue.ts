@@ -29,6 +29,13 @@ export interface MergeRequest {
    * what was taken off: the merge is refused instead.
    */
   base?: string;
+  /**
+   * The branch is one commit of taskwave's on `base` (the agent made none of its own, and no conflict
+   * was merged in): it comes in with `cherry-pick --no-commit`, the same three-way merge as a squash
+   * (the same base, ours and theirs), without the `git stash create` that `git merge` runs first in
+   * a process of its own since git 2.38. Anything else is squashed.
+   */
+  oneCommitOnBase?: boolean;
   /** The message of the task's commit on the integration branch. */
   message: string;
   /** Writes the task's tick (and the plan's books) into `dir`, a checkout of the integration head. */
@@ -429,20 +436,27 @@ export class MergeQueue {
   }
 
   /**
-   * Squash the task's branch onto the merge worktree's HEAD, tick it, commit. False when that made no
-   * change. On failure the worktree is put back at `head` (a conflict names it as what the task must
-   * merge in).
+   * Squash the task's branch onto the merge worktree's HEAD (or apply its one commit: see
+   * `oneCommitOnBase`), tick it, commit. False when that made no change. On failure the worktree is
+   * put back at `head` (a conflict names it as what the task must merge in).
    */
   private async commitOne(req: MergeRequest, head: string): Promise<Result<boolean, MergeFailure>> {
     const dir = this.mergeDir;
     const fail = (message: string): Result<never, MergeFailure> => err({ kind: 'error', message });
-    const squash = req.branch ? await git(dir, ['merge', '--squash', '--quiet', req.branch]) : ok('');
-    if (!squash.ok) {
+    const applied = req.branch
+      ? await git(
+          dir,
+          req.oneCommitOnBase
+            ? ['cherry-pick', '--no-commit', req.branch]
+            : ['merge', '--squash', '--quiet', req.branch],
+        )
+      : ok('');
+    if (!applied.ok) {
       const conflicted = await git(dir, ['diff', '--name-only', '--diff-filter=U']);
       const files = conflicted.ok ? conflicted.value.split('\n').filter(Boolean) : [];
       await git(dir, ['reset', '--hard', '--quiet', head]);
       if (files.length > 0) return err({ kind: 'conflict', files, head });
-      return fail(describeGitError(squash.error));
+      return fail(describeGitError(applied.error));
     }
     faultPoint('merge:squashed');
 

@@ -147,6 +147,8 @@ export class TaskWorkspaces {
     staged?: StagedIndex,
   ): Promise<Result<{ commit: string }, TaskError>> {
     const message = this.commitMessage(task, body);
+    // Read before the commit, from git's files: the agent made no commits of its own.
+    const onBase = readRef(ws.dir, 'HEAD')?.commit === ws.base;
     const committed = await timed('commit in the worktree', () =>
       commitAll(ws.dir, message, { identityOf: this.o.root, ...(staged ? { staged } : {}) }),
     );
@@ -156,6 +158,7 @@ export class TaskWorkspaces {
       taskId: task.id,
       branch: ws.branch,
       base: ws.base,
+      oneCommitOnBase: onBase && committed.value,
       message,
       tick: (dir: string) => this.o.tick(dir, task.id),
       tickEditsTrackedFiles: this.o.tickEditsTrackedFiles,
@@ -169,6 +172,7 @@ export class TaskWorkspaces {
       }
       // The branch now holds that head: it is what the task builds on.
       request.base = merged.error.head;
+      request.oneCommitOnBase = false;
       merged = await this.queue.enqueue(request);
     }
     if (!merged.ok) {

@@ -149,10 +149,11 @@ describe('misbehaving agents', () => {
   it('an agent that commits itself is fine; one that switches its worktree to another branch is refused', async () => {
     const repo = makeRepo({ 'tasks.md': PLAN });
     repo.script({
+      // Its commit takes one file and leaves the other to taskwave's: both land.
       T001: {
-        write: { 'src/a.txt': 'a\n' },
+        write: { 'src/a.txt': 'a\n', 'src/notes.txt': 'notes\n' },
         git: [
-          ['add', '-A'],
+          ['add', 'src/a.txt'],
           ['-c', 'user.name=agent', '-c', 'user.email=agent@example.com', 'commit', '-qm', 'agent commit'],
         ],
       },
@@ -163,6 +164,7 @@ describe('misbehaving agents', () => {
     const exec = execution(repo.dir);
     expect(exec.tasks.T001.status).toBe('done');
     expect(repo.read('src/a.txt')).toBe('a\n');
+    expect(repo.read('src/notes.txt')).toBe('notes\n');
     expect(repo.git('log', '--format=%s', '-1').trim()).toBe('T001: Write `src/a.txt`');
     expect(exec.tasks.T002.error).toMatch(
       /^refused: the agent switched its worktree from taskwave\/.*\/T002 to agent-branch/,

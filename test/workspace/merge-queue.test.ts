@@ -108,6 +108,37 @@ describe('merge queue', () => {
     expect(repo.git('status', '--porcelain')).toBe('');
   });
 
+  it.each([
+    ['squashed', false],
+    ['applied as one commit on its base', true],
+  ])(
+    'merges a branch %s: a file another task changed meanwhile merges line by line, a conflict is named',
+    async (_, oneCommitOnBase) => {
+      const { repo, queue, request } = setup({
+        T1: { 'shared.txt': 'ONE\ntwo\nthree\n' },
+        T2: { 'shared.txt': 'one\ntwo\nTHREE\n' },
+        T3: { 'shared.txt': 'uno\ntwo\nthree\n', 'c.txt': 'c\n' },
+      });
+      const base = repo.git('rev-parse', 'main').trim();
+      const merge = (id: string) => queue.enqueue({ ...request(id), base, oneCommitOnBase });
+      const r1 = await merge('T1');
+      const r2 = await merge('T2');
+      const r3 = await merge('T3');
+      await queue.close();
+      const head = repo.git('rev-parse', 'main').trim();
+      expect(r1.ok).toBe(true);
+      expect(r2).toEqual({ ok: true, value: { commit: head } });
+      expect(r3).toEqual({ ok: false, error: { kind: 'conflict', files: ['shared.txt'], head } });
+      expect(repo.git('show', 'main:shared.txt')).toBe('ONE\ntwo\nTHREE\n');
+      expect(repo.git('show', '--format=', '--name-only', 'main').trim().split('\n').sort()).toEqual([
+        'plan.md',
+        'shared.txt',
+      ]);
+      expect(repo.git('show', 'main:plan.md')).toBe('# Plan\n- [x] T1\n- [x] T2\n');
+      expect(repo.git('status', '--porcelain')).toBe('');
+    },
+  );
+
   it('falls back to one at a time when the batch cannot be delivered, and names the task the user is in the way of', async () => {
     const { repo, queue, request } = setup({ T1: { 'a.txt': 'a\n' }, T2: { 'b.txt': 'b\n' } });
     repo.write('b.txt', 'the user was here\n');
