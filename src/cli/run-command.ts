@@ -516,7 +516,7 @@ export async function runCommand(planPath: string, given: RunFlags, resume?: Exe
     process.on('SIGINT', onSignal);
     process.on('SIGTERM', onSignal);
     try {
-      // The format's own books first name this run (a platform-mode log), before any task writes to them.
+      // The format's own books say the run started (a specs tree's session) before any task writes to them.
       await planBooks?.flush();
       const owed = await owedPhaseGates(
         owedPhases(graph, new Set(sel.run), lastPhaseResults(previous), phasesNamed(flags, sel, byId)),
@@ -615,7 +615,7 @@ async function tickIn(
 ): Promise<Result<void, string>> {
   const there = await planIn(dir, format, plan, root);
   if (!there.ok) return there;
-  const w = await format.writeStatus(there.value, taskId, 'done');
+  const w = await format.writeStatus(there.value, taskId, 'done', state.runId);
   if (!w.ok) return err(w.error.message);
   if (!format.recordProgress) return ok(undefined);
   const record = state.tasks[taskId];
