@@ -288,12 +288,22 @@ describe('platform-mode through the CLI', () => {
     const r = await runCli(['run', '.', '--in-place'], repo.dir);
     expect(r.code).toBe(1);
     expect(r.stdout).not.toContain('left changes in the working tree');
-    // 1.2 is committed, with the run log as it stood then.
-    expect(repo.git('log', '--format=%s').trim().split('\n')).toEqual(['1.2: Resource group', 'initial']);
-    expect(repo.git('show', '--name-only', '--format=', 'HEAD').trim().split('\n')).toEqual([
+    // 1.2 is committed, with the run log as it stood then; the log as the run ended it, after it.
+    expect(repo.git('log', '--format=%s').trim().split('\n')).toEqual([
+      expect.stringMatching(/^taskwave: the plan's books after run \S+$/),
+      '1.2: Resource group',
+      'initial',
+    ]);
+    expect(repo.git('show', '--name-only', '--format=', 'HEAD~1').trim().split('\n')).toEqual([
       '.platform-mode/execution/execution001.execution.md',
       'rg.tf',
     ]);
+    expect(repo.git('show', '--name-only', '--format=', 'HEAD').trim()).toBe(
+      '.platform-mode/execution/execution001.execution.md',
+    );
+    expect(repo.read('.platform-mode/execution/execution001.execution.md')).toContain('**Status**: FAILED\n');
+    // Nothing of the run's is left uncommitted, which would stop the next run in place from committing.
+    expect(repo.git('status', '--porcelain')).toBe('');
   });
 
   for (const mode of [[], ['--no-commit']]) {
@@ -306,7 +316,15 @@ describe('platform-mode through the CLI', () => {
       const r = await runCli(['run', '.', '--in-place', ...mode], repo.dir);
       expect(r.code).toBe(1);
       expect(r.stdout).toContain('unverified 1.1 Terraform module structure: unverified: the agent changed no file');
-      expect(repo.git('log', '--format=%s').trim()).toBe('initial');
+      // No story is committed; with commits, the run log that says so is, when the run ends.
+      const commits = repo.git('log', '--format=%s').trim().split('\n');
+      if (mode.length > 0) expect(commits).toEqual(['initial']);
+      else {
+        expect(commits).toEqual([expect.stringMatching(/^taskwave: the plan's books after run /), 'initial']);
+        expect(repo.git('show', '--name-only', '--format=', 'HEAD').trim()).toBe(
+          '.platform-mode/execution/execution001.execution.md',
+        );
+      }
     });
   }
 });
