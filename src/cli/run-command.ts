@@ -61,6 +61,7 @@ import { cleanupDeadRun, hasWorktrees, refSafe } from '../workspace/worktrees.js
 import { checkGitStart, type GitStart, planFilesOf } from './git-checks.js';
 import { displaySpan, EXIT, formatForUser, printDiagnostics } from './output.js';
 import {
+  commitOwnFilesInPlace,
   type GateContext,
   inPlaceCommitter,
   lastPhaseResults,
@@ -516,7 +517,7 @@ export async function runCommand(planPath: string, given: RunFlags, resume?: Exe
     process.on('SIGINT', onSignal);
     process.on('SIGTERM', onSignal);
     try {
-      // The format's own books first name this run (a platform-mode log), before any task writes to them.
+      // The format's own books say the run started (a specs tree's session) before any task writes to them.
       await planBooks?.flush();
       const owed = await owedPhaseGates(
         owedPhases(graph, new Set(sel.run), lastPhaseResults(previous), phasesNamed(flags, sel, byId)),
@@ -552,9 +553,13 @@ export async function runCommand(planPath: string, given: RunFlags, resume?: Exe
       summary = { ...summary, durationMs: Date.now() - runT0 };
       log.log({ type: 'run-finished', runId, summary });
       await planBooks?.flush();
+      if (commitInPlace && format.recordProgress) {
+        const r = await commitOwnFilesInPlace(root, runsOwnFiles(), booksCommitMessage(runId));
+        if (!r.ok) warn(`could not commit the ${format.name} plan's own books: ${r.error}`);
+      }
       if (workspaces) {
         if (format.recordProgress && summary.counts.total > 0) {
-          const r = await workspaces.commitBooks(`taskwave: the plan's books after run ${runId}\n`, (dir) =>
+          const r = await workspaces.commitBooks(booksCommitMessage(runId), (dir) =>
             recordIn(dir, format, plan, root, state),
           );
           if (!r.ok) warn(`could not commit the ${format.name} plan's own books: ${r.error}`);
@@ -615,7 +620,7 @@ async function tickIn(
 ): Promise<Result<void, string>> {
   const there = await planIn(dir, format, plan, root);
   if (!there.ok) return there;
-  const w = await format.writeStatus(there.value, taskId, 'done');
+  const w = await format.writeStatus(there.value, taskId, 'done', state.runId);
   if (!w.ok) return err(w.error.message);
   if (!format.recordProgress) return ok(undefined);
   const record = state.tasks[taskId];
@@ -637,6 +642,11 @@ async function recordIn(
   if (!there.ok || !format.recordProgress) return there.ok ? ok(undefined) : there;
   const b = await format.recordProgress(there.value, state);
   return b.ok ? ok(undefined) : err(b.error.message);
+}
+
+/** The commit of the format's own books as a run left them (worktrees: all of them; in place: their last word). */
+function booksCommitMessage(runId: string): string {
+  return `taskwave: the plan's books after run ${runId}\n`;
 }
 
 function newRunId(): string {

@@ -12,10 +12,10 @@ import type { Task } from '../plan/types.js';
 import { err, ok, type Result } from '../result.js';
 import { type ExecutionState, inheritedPhaseGates } from '../state/execution.js';
 import { parseDuration } from '../util/duration.js';
-import { commitAllAt, taskCommitMessage } from '../workspace/commit.js';
+import { commitAll, commitAllAt, taskCommitMessage } from '../workspace/commit.js';
 import { git } from '../workspace/git.js';
 import type { StagedIndex } from '../workspace/staged-index.js';
-import { pathsOfStatus } from '../workspace/status-paths.js';
+import { pathsOfStatus, statusPaths } from '../workspace/status-paths.js';
 import type { TaskWorkspaces } from '../workspace/task-workspaces.js';
 import type { Config } from './config.js';
 import type { ScopeFlags } from './selection.js';
@@ -268,4 +268,23 @@ export async function inPlaceCommitter(
       redact(taskCommitMessage(task.id, task.title, summary)),
       staged && tickFiles ? { staged, include: tickFiles } : {},
     );
+}
+
+/**
+ * In place, once the run has ended: commits what the run's own files (`own`: the plan, the format's
+ * books, relative to the root) hold that the last task's commit did not. The books' last word (a
+ * platform-mode log's outcome, a specs tree's session) is written after that commit; left in the
+ * tree, it would stop the next run in place from committing anything. Only when nothing else has
+ * changed: anything else (a failed task's leftovers, a task git could not commit) stopped the
+ * commits this run, and stays as it is. False when there was nothing to commit.
+ */
+export async function commitOwnFilesInPlace(
+  root: string,
+  own: readonly string[],
+  message: string,
+): Promise<Result<boolean, string>> {
+  const changed = await statusPaths(root);
+  const ours = new Set(own);
+  if (changed.length === 0 || !changed.every((p) => ours.has(p))) return ok(false);
+  return commitAll(root, message);
 }

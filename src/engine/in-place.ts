@@ -9,6 +9,8 @@ export interface InPlaceDeps {
   plan: Plan;
   format: PlanFormat;
   root: string;
+  /** The run: a tick is written as its (a platform-mode story goes into this run's log). */
+  runId: string;
   /** Gates and built-in checks; absent: a task is done when its agent finishes. */
   verifier?: Verifier;
   /**
@@ -87,7 +89,7 @@ export class InPlaceWork {
   ): Promise<Result<string | undefined, TaskError>> {
     const { deps } = this;
     const next = this.writeQueue.then(async (): Promise<Result<string | undefined, TaskError>> => {
-      const r = await deps.format.writeStatus(deps.plan, task.id, 'done');
+      const r = await deps.format.writeStatus(deps.plan, task.id, 'done', deps.runId);
       if (!r.ok) return err({ reason: 'write-back-failed', message: r.error.message });
       if (!deps.commitInPlace || !this.commitsEachTask()) return ok(undefined);
       const c = await deps.commitInPlace(task, summary, staged);

@@ -20,7 +20,6 @@ import type { UsageLimits } from './usage-limits.js';
 export interface TaskRunnerDeps extends InPlaceDeps {
   /** The agent that runs a task (the config's routing rules may send tasks to different agents). */
   agentFor(task: Task): AgentAdapter;
-  runId: string;
   /** `.taskwave/runs/<run>`: prompts are kept there. */
   runDir: string;
   /** Per-task timeout for an agent, by agent name. */

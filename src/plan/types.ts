@@ -156,9 +156,11 @@ export interface PlanFormat {
   read(path: string, options?: ReadOptions): Promise<Result<Plan, Diagnostic[]>>;
   /**
    * Record `status` for a task in the plan's own file(s), changing nothing else. Re-reads the file
-   * first so edits made by a person since the plan was read are kept.
+   * first so edits made by a person since the plan was read are kept. `runId`: the run that did the
+   * task, for a format that keeps a log per run (platform-mode), so the status goes into that run's
+   * log and not into one an earlier, killed run left open.
    */
-  writeStatus(plan: Plan, taskId: string, status: 'done'): Promise<Result<void, Diagnostic>>;
+  writeStatus(plan: Plan, taskId: string, status: 'done', runId?: string): Promise<Result<void, Diagnostic>>;
   /**
    * `writeStatus` only edits files the plan was read from, never makes one: a merge commits a tick
    * with `git commit --all`, without scanning the checkout for new files first.

@@ -156,9 +156,39 @@ describe('writeStatus', () => {
     expect(bytes.toString('utf8')).toBe(three);
     expect([...bytes.subarray(0, 3)]).toEqual([0xef, 0xbb, 0xbf]);
   });
+
+  it("marks the story in its own run's log, never in the open log a killed run left", async () => {
+    const root = checkoutCopy();
+    const plan = await read(root);
+    // run-6 was killed while 1.4 ran: its log is still open, naming it.
+    await record(plan, progress('running', RUN, 'run-6'));
+    const killed = logText(root, 'execution004.execution.md');
+    const r = await platformModeFormat.writeStatus(plan, '1.4', 'done', 'run-7');
+    expect(r.ok).toBe(true);
+    expect(logText(root, 'execution004.execution.md')).toBe(killed);
+    const own = logText(root, 'execution005.execution.md');
+    expect(own).toContain('**Run**: run-7\n');
+    expect(own).toContain('#### Story 1.4: Ledger Entries for Payments\n**Status**: COMPLETED\n');
+    // The run's progress adopts that log rather than starting another.
+    await record(plan, progress('running', { '1.4': { status: 'done', startedAt: STARTED } }, 'run-7'));
+    expect(logNames(root)).toHaveLength(5);
+    expect(logText(root, 'execution005.execution.md')).toContain('taskwave run run-7\n');
+  });
 });
 
 describe('recordProgress', () => {
+  it('starts no log for a run with nothing of its own to record: every story done before it, or none started', async () => {
+    const root = checkoutCopy();
+    const plan = await read(root);
+    const before = logNames(root);
+    await record(plan, progress('running', { '1.1': { status: 'done', attempts: 0 }, '1.3': { status: 'pending' } }));
+    await record(plan, progress('done', { '1.1': { status: 'done', attempts: 0 }, '5.1': { status: 'skipped' } }));
+    expect(logNames(root)).toEqual(before);
+    // The first story it starts does.
+    await record(plan, progress('running', { '1.3': { status: 'running', startedAt: STARTED } }));
+    expect(logNames(root)).toEqual([...before, 'execution004.execution.md']);
+  });
+
   it('writes the run log in the project style and reads back the same statuses', async () => {
     const root = checkoutCopy();
     const plan = await read(root);

@@ -180,6 +180,36 @@ describe('taskmaster writeStatus', () => {
     );
   });
 
+  it('inserts a missing status into a one-line task on its line, in its spacing, leaving the lines around it', async () => {
+    const lines = [
+      '{',
+      '  "tasks": [',
+      '    {',
+      '      "id": 3,',
+      '      "title": "Redis storage",',
+      '      "subtasks": [',
+      '        { "id": 1, "title": "Lua take script", "dependencies": [] },',
+      '        {"id":2,"title":"Wire it in","dependencies":[1]}',
+      '      ]',
+      '    }',
+      '  ]',
+      '}',
+      '',
+    ];
+    const text = lines.join('\n');
+    const { dir, file } = project(text);
+    await markDone(await read(dir), '3.1');
+    const one = text.replace('"dependencies": [] }', '"dependencies": [], "status": "done" }');
+    expect(readFileSync(file, 'utf8')).toBe(one);
+    // The last subtask closes the parent too: its status goes on a line of its own.
+    await markDone(await read(dir), '3.2');
+    expect(readFileSync(file, 'utf8')).toBe(
+      one
+        .replace('"dependencies":[1]}', '"dependencies":[1],"status":"done"}')
+        .replace('      ]\n    }', '      ],\n      "status": "done"\n    }'),
+    );
+  });
+
   it('does not write a task that is already done, or in review', async () => {
     const text =
       '{"tasks":[{"id":1,"title":"A","status":"completed"},{"id":2,"title":"B","status":"review"},{"id":3,"title":"C","status":"pending"}]}';

@@ -153,10 +153,38 @@ function detectIndent(text: string): { insertSpaces: boolean; tabSize: number } 
 
 /**
  * `text` with the value at `path` set to `value`, everything else byte for byte as it was (a missing
- * property is inserted in the file's own indentation). The line ending of the file is kept.
+ * property is inserted as the object's last, written the way the object is: see `addLastProperty`).
+ * The line ending of the file is kept.
  */
 export function setJsonValue(text: string, path: JSONPath, value: unknown): string {
   const eol = text.includes('\r\n') ? '\r\n' : '\n';
+  const key = path[path.length - 1];
+  if (typeof key === 'string') {
+    const root = parseTree(text);
+    const object = root ? findNodeAtLocation(root, path.slice(0, -1)) : undefined;
+    if (object?.type === 'object' && (object.children?.length ?? 0) > 0 && !findNodeAtLocation(object, [key])) {
+      return addLastProperty(text, object, key, value, eol);
+    }
+  }
   const edits = modify(text, path, value, { formattingOptions: { ...detectIndent(text), eol } });
   return applyEdits(text, edits);
+}
+
+/**
+ * `text` with `"key": value` added after the last property of `object`: on the object's line, in its
+ * spacing, for a one-line object (`{ "id": 1, … }`, `{"id":1,…}`); else on a line of its own at the
+ * indentation of the last property. jsonc-parser would re-format the whole one-line object, and every
+ * one-line object around it, to insert a property.
+ */
+function addLastProperty(text: string, object: Node, key: string, value: unknown, eol: string): string {
+  const children = object.children as Node[];
+  const last = children[children.length - 1] as Node;
+  const at = last.offset + last.length;
+  const objectText = text.slice(object.offset, object.offset + object.length);
+  const compact = !/":\s/.test(objectText);
+  const property = `${JSON.stringify(key)}:${compact ? '' : ' '}${JSON.stringify(value)}`;
+  if (!objectText.includes('\n')) return `${text.slice(0, at)},${compact ? '' : ' '}${property}${text.slice(at)}`;
+  const lineStart = text.lastIndexOf('\n', last.offset) + 1;
+  const indent = /^[ \t]*/.exec(text.slice(lineStart))?.[0] ?? '';
+  return `${text.slice(0, at)},${eol}${indent}${property}${text.slice(at)}`;
 }

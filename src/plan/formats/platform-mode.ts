@@ -138,10 +138,10 @@ export const platformModeFormat: PlanFormat = {
     return ok(plan);
   },
 
-  async writeStatus(plan: Plan, taskId: string, status: 'done'): Promise<Result<void, Diagnostic>> {
+  async writeStatus(plan: Plan, taskId: string, status: 'done', runId?: string): Promise<Result<void, Diagnostic>> {
     if (status !== 'done')
       return err(errorAt(undefined, `cannot record status ${String(status)} in a platform-mode plan`));
-    return markStoryDone(plan, taskId);
+    return markStoryDone(plan, taskId, runId);
   },
 
   recordProgress: recordRunLog,

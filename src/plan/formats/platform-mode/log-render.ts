@@ -79,6 +79,11 @@ function rowsOf(plan: Plan, progress: PlanProgress): Row[] {
   return rows;
 }
 
+/** Whether the run has a story of its own to log: one it started, finished or decided (failed, blocked, cancelled). */
+export function hasWorkOfTheRun(plan: Plan, progress: PlanProgress): boolean {
+  return rowsOf(plan, progress).some((r) => r.outcome !== 'earlier' && r.outcome !== 'pending');
+}
+
 const points = (r: Row): number => (r.task?.estimateMinutes ?? 0) / 60;
 
 function summary(rows: readonly Row[]): string[] {

@@ -4,7 +4,7 @@ import { writeFileAtomic } from '../../../util/atomic-write.js';
 import { errorMessage } from '../../../util/error-message.js';
 import { type Diagnostic, errorAt } from '../../diagnostic.js';
 import type { Plan, SpecInfo, Task } from '../../types.js';
-import { type JsonNode, nodeAt, parseJsonDocument, setJsonValue } from '../json-file.js';
+import { nodeAt, parseJsonDocument, setJsonValue } from '../json-file.js';
 import { tickCheckboxBytes } from '../markdown/checkbox-byte.js';
 import { bookFileOf, entryIndex, readBookText, statusPath } from './books.js';
 import { tasksFileOf } from './layout.js';
@@ -89,32 +89,11 @@ export async function markSpecCompleted(root: string, spec: SpecInfo): Promise<R
   const current = nodeAt(parsed.value, path);
   if (current?.value === 'completed') return ok(undefined);
   const bom = read.value.charCodeAt(0) === 0xfeff ? '\ufeff' : '';
-  const entry = nodeAt(parsed.value, path.slice(0, -1));
-  const updated =
-    current === undefined && entry?.children?.length
-      ? addStatus(read.value, entry)
-      : bom + setJsonValue(read.value.slice(bom.length), path, 'completed');
+  const updated = bom + setJsonValue(read.value.slice(bom.length), path, 'completed');
   try {
     writeFileAtomic(file, updated);
   } catch (e) {
     return err(errorAt(undefined, `cannot write ${file}: ${errorMessage(e)}`));
   }
   return ok(undefined);
-}
-
-/**
- * The text with `"status": "completed"` added as the entry's last property, written the way the entry
- * is: on its line for a one-line object, else on a line of its own at the indentation of the last
- * property. jsonc-parser would re-format a whole one-line object to insert a property.
- */
-function addStatus(text: string, entry: JsonNode): string {
-  const children = entry.children as JsonNode[];
-  const last = children[children.length - 1] as JsonNode;
-  const at = last.offset + last.length;
-  const objectText = text.slice(entry.offset, entry.offset + entry.length);
-  if (!objectText.includes('\n')) return `${text.slice(0, at)}, "status": "completed"${text.slice(at)}`;
-  const lineStart = text.lastIndexOf('\n', last.offset) + 1;
-  const indent = /^[ \t]*/.exec(text.slice(lineStart))?.[0] ?? '';
-  const eol = text.includes('\r\n') ? '\r\n' : '\n';
-  return `${text.slice(0, at)},${eol}${indent}"status": "completed"${text.slice(at)}`;
 }
