@@ -118,6 +118,8 @@ export type RunEvent =
       /** The integration branch's commit that holds the task. */
       commit?: string;
       sessionId?: string;
+      /** In place: git could not commit the task, for this reason; its changes are in the working tree. */
+      uncommitted?: string;
     }
   /** One run of an agent on a task ended (a task may take several: repairs, a conflict); usage is this run's own. */
   | {

@@ -42,6 +42,8 @@ export interface SchedulerInput {
 export interface TaskOutcome {
   commit?: string;
   sessionId?: string;
+  /** In place: done and ticked, but git could not commit it, for this reason (its changes are in the tree). */
+  uncommitted?: string;
 }
 
 /**

@@ -35,6 +35,11 @@ export interface TaskRecord {
   lastDurationMs?: number;
   usage?: Usage;
   commit?: string;
+  /**
+   * In place: done (ticked), but git could not commit it, for this reason (a hook of the user's that
+   * rejected the commit); its changes are in the working tree, not staged.
+   */
+  uncommitted?: string;
   /** The agent's session, resumed by a later attempt where the agent supports it. */
   sessionId?: string;
   /** Gate results of the task's latest attempt, built-in checks first. */
@@ -207,6 +212,7 @@ export function applyEvent(state: ExecutionState, e: JournalEntry): void {
       if (rec) {
         Object.assign(rec, { status: 'done', endedAt: e.time, durationMs: e.durationMs, error: undefined });
         rec.inPlaceLeft = undefined;
+        rec.uncommitted = e.uncommitted;
         if (e.commit) rec.commit = e.commit;
         if (e.sessionId) rec.sessionId = e.sessionId;
       }
