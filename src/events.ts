@@ -139,10 +139,12 @@ export type RunEvent =
   /**
    * An agent run ended on the agent's usage limit (its account's, not the task's fault). `until`: when
    * the task runs its agent again (nothing else starts on that agent before); absent, the run stops.
+   * Without `taskId`: a limit an earlier run met that has not reset yet, as this run starts; nothing
+   * starts on the agent until `until`.
    */
   | {
       type: 'usage-limit';
-      taskId: string;
+      taskId?: string;
       agent: string;
       message: string;
       /** When the limit resets (epoch ms), where the agent said. */
