@@ -118,6 +118,8 @@ export type RunEvent =
       /** The integration branch's commit that holds the task. */
       commit?: string;
       sessionId?: string;
+      /** In place: git could not commit the task, for this reason; its changes are in the working tree. */
+      uncommitted?: string;
     }
   /** One run of an agent on a task ended (a task may take several: repairs, a conflict); usage is this run's own. */
   | {
@@ -137,10 +139,12 @@ export type RunEvent =
   /**
    * An agent run ended on the agent's usage limit (its account's, not the task's fault). `until`: when
    * the task runs its agent again (nothing else starts on that agent before); absent, the run stops.
+   * Without `taskId`: a limit an earlier run met that has not reset yet, as this run starts; nothing
+   * starts on the agent until `until`.
    */
   | {
       type: 'usage-limit';
-      taskId: string;
+      taskId?: string;
       agent: string;
       message: string;
       /** When the limit resets (epoch ms), where the agent said. */

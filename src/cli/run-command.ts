@@ -8,7 +8,7 @@ import { DiskFullWatch, freeBytes } from '../engine/disk-full.js';
 import { createTaskRunner } from '../engine/run-task.js';
 import { Scheduler } from '../engine/scheduler.js';
 import { UsageLimits, usageLimitWaitMs } from '../engine/usage-limits.js';
-import type { Logger } from '../events.js';
+import type { Logger, RunEvent } from '../events.js';
 import { findOpenChecklists } from '../gates/checklists.js';
 import { gatesFromConfig } from '../gates/specs.js';
 import { describeGateFailure } from '../gates/types.js';
@@ -34,11 +34,13 @@ import { TtyLogger } from '../report/tty.js';
 import { err, ok, type Result } from '../result.js';
 import { Books } from '../state/books.js';
 import {
+  type AgentLimit,
   computeOverall,
   type ExecutionState,
   inheritedPhaseGates,
   loadExecution,
   type RunOptions,
+  standingLimit,
   type TaskRecord,
 } from '../state/execution.js';
 import { acquireLock } from '../state/lock.js';
@@ -242,6 +244,9 @@ export async function runCommand(planPath: string, given: RunFlags, resume?: Exe
     options.allowEmpty = flags.allowEmpty || undefined;
     options.failFast = flags.failFast || undefined;
     const state = initialState(runId, planRel, format.name, options, plan.tasks, previous, new Set(sel.passedOver));
+    // An agent's usage limit is its account's, whatever the plan: the books of another plan's run keep it too.
+    const limits = standingLimits(last?.agentLimits);
+    if (limits) state.agentLimits = limits;
     const runDir = join(paths.runs, runId);
     mkdirSync(runDir, { recursive: true });
 
@@ -494,6 +499,9 @@ export async function runCommand(planPath: string, given: RunFlags, resume?: Exe
       log.log({ type: 'warning', message: '--in-place runs one task at a time: agents would share the working tree' });
     }
     for (const u of sel.unrunnable) log.log({ type: 'warning', message: `cannot run ${u.id}: ${u.reason}` });
+    // An agent an earlier run left at its usage limit, not reset yet: its tasks wait for the reset (or
+    // the run stops) as if this run had met the limit, rather than each meet it again at its start.
+    const stoppedByLimit = carryOverLimits(state, agentNames, usageLimits, (e) => log.log(e));
 
     let interrupts = 0;
     const onSignal = (sig: NodeJS.Signals) => {
@@ -519,12 +527,15 @@ export async function runCommand(planPath: string, given: RunFlags, resume?: Exe
     try {
       // The format's own books say the run started (a specs tree's session) before any task writes to them.
       await planBooks?.flush();
-      const owed = await owedPhaseGates(
-        owedPhases(graph, new Set(sel.run), lastPhaseResults(previous), phasesNamed(flags, sel, byId)),
-        gateCtx,
-        root,
-        workspaces,
-      );
+      // Stopped before it starts (a limit beyond usageLimit.wait): the gates are owed to the next run.
+      const owed = stoppedByLimit
+        ? undefined
+        : await owedPhaseGates(
+            owedPhases(graph, new Set(sel.run), lastPhaseResults(previous), phasesNamed(flags, sel, byId)),
+            gateCtx,
+            root,
+            workspaces,
+          );
       if (owed) {
         phaseGatesFailed = { scope: owed.phase, detail: describeGateFailure(owed.result) };
         sched.block(owed.waiting, owed.reason);
@@ -647,6 +658,42 @@ async function recordIn(
 /** The commit of the format's own books as a run left them (worktrees: all of them; in place: their last word). */
 function booksCommitMessage(runId: string): string {
   return `taskwave: the plan's books after run ${runId}\n`;
+}
+
+/** The recorded usage limits that still stand, for the books of a new run; undefined when none does. */
+function standingLimits(limits: Record<string, AgentLimit> | undefined): Record<string, AgentLimit> | undefined {
+  const now = Date.now();
+  const standing = Object.entries(limits ?? {}).filter(([, l]) => standingLimit(l, now) !== undefined);
+  return standing.length > 0 ? Object.fromEntries(standing) : undefined;
+}
+
+/**
+ * The usage limits earlier runs met that still stand (the books' `agentLimits`), for the agents of
+ * this run's tasks: each pauses its agent as if this run had met it, said as a live limit is, or
+ * stops the run when its reset is further off than `usageLimit.wait`. True when one stopped it.
+ */
+function carryOverLimits(
+  state: ExecutionState,
+  agents: readonly string[],
+  limits: UsageLimits,
+  log: (e: RunEvent) => void,
+): boolean {
+  let stopped = false;
+  for (const agent of agents) {
+    const recorded = state.agentLimits?.[agent];
+    const until = recorded ? standingLimit(recorded, Date.now()) : undefined;
+    if (!recorded || until === undefined) continue;
+    const resetsAt = recorded.resetsAt !== undefined ? Date.parse(recorded.resetsAt) : Number.NaN;
+    const limit = { message: recorded.message, ...(Number.isFinite(resetsAt) ? { resetsAt } : {}) };
+    const decision = limits.carryOver(agent, limit, until);
+    if (!decision) continue;
+    log({ type: 'usage-limit', agent, ...limit, ...('until' in decision ? { until: decision.until } : {}) });
+    if ('stop' in decision) {
+      limits.stopRun(decision.stop);
+      stopped = true;
+    }
+  }
+  return stopped;
 }
 
 function newRunId(): string {

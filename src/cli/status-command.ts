@@ -6,7 +6,7 @@ import { type Diagnostic, errorAt } from '../plan/diagnostic.js';
 import { shownPath } from '../plan/shown-path.js';
 import { failedGateOf } from '../report/report-md.js';
 import { ok, type Result } from '../result.js';
-import { type ExecutionState, readExecution } from '../state/execution.js';
+import { type ExecutionState, readExecution, standingLimit } from '../state/execution.js';
 import { isAlive, readLock } from '../state/lock.js';
 import { statePaths } from '../state/paths.js';
 import { shellCommand } from '../util/shell-quote.js';
@@ -114,6 +114,19 @@ export function statusCommand(flags: { json?: boolean; color?: boolean }): numbe
   // What stopped it starting tasks (a budget, a usage limit beyond usageLimit.wait: when it resets).
   if (state.stopReason) {
     out.push(c.yellow(`${live ? 'stopping' : 'stopped'}: ${terminalText(state.stopReason, { oneLine: true })}`));
+  }
+  // An agent at its usage limit that has not reset yet (this run met it, or an earlier one did).
+  for (const [agent, limit] of Object.entries(state.agentLimits ?? {})) {
+    const until = standingLimit(limit, Date.now());
+    if (until === undefined) continue;
+    const name = terminalText(agent, { oneLine: true });
+    out.push(
+      c.yellow(
+        live
+          ? `waiting for ${name}'s usage limit to reset, until ${formatClock(until)}: nothing starts on it before`
+          : `${name}'s usage limit holds until ${formatClock(until)}: a run started before then starts nothing on it until then`,
+      ),
+    );
   }
   out.push(`started ${state.startedAt}, updated ${state.updatedAt}`);
   const notable = Object.entries(state.tasks).filter(

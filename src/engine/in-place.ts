@@ -42,6 +42,12 @@ export interface InPlaceDeps {
   log(e: RunEvent): void;
 }
 
+/** A verified task ticked in place: its commit, or why git could not commit it. */
+export interface Ticked {
+  commit?: string;
+  uncommitted?: string;
+}
+
 /**
  * The tasks of a run in the user's checkout, one after the other: what each one's changes are read
  * against, its tick and commit (one write-back at a time, so two tasks finishing together never lose
@@ -81,30 +87,30 @@ export class InPlaceWork {
     });
   }
 
-  /** Tick a verified task in the plan, and commit it (`staged`: the tree as verified); the commit, if one was made. */
-  tick(
-    task: Task,
-    summary: string | undefined,
-    staged: StagedIndex | undefined,
-  ): Promise<Result<string | undefined, TaskError>> {
+  /**
+   * Tick a verified task in the plan, and commit it (`staged`: the tree as verified): the commit, if
+   * one was made, or why git could not make it.
+   */
+  tick(task: Task, summary: string | undefined, staged: StagedIndex | undefined): Promise<Result<Ticked, TaskError>> {
     const { deps } = this;
-    const next = this.writeQueue.then(async (): Promise<Result<string | undefined, TaskError>> => {
+    const next = this.writeQueue.then(async (): Promise<Result<Ticked, TaskError>> => {
       const r = await deps.format.writeStatus(deps.plan, task.id, 'done', deps.runId);
       if (!r.ok) return err({ reason: 'write-back-failed', message: r.error.message });
-      if (!deps.commitInPlace || !this.commitsEachTask()) return ok(undefined);
+      if (!deps.commitInPlace || !this.commitsEachTask()) return ok({});
       const c = await deps.commitInPlace(task, summary, staged);
       if (c.ok) {
         if (c.value) this.head = c.value;
-        return c;
+        return ok(c.value ? { commit: c.value } : {});
       }
       // Verified and ticked: the task is done, as with --no-commit (failed, the plan would say done
-      // and the books not). Its changes stay in the tree, where the next commit would sweep them in.
+      // and the books not). Its changes stay in the tree (not staged: the commit put the index back),
+      // where the next commit would sweep them in.
       this.commitsStopped = true;
       deps.log({
         type: 'warning',
-        message: `${task.id} is done, but git could not commit it (${firstLine(c.error)}): no later task is committed this run, as its commit would sweep ${task.id}'s changes in; each is still checked against the tree as its agent found it`,
+        message: `${task.id} is done, but git could not commit it (${firstLine(c.error)}): its changes are left in the working tree, not staged; no later task is committed this run, as its commit would sweep ${task.id}'s changes in; each is still checked against the tree as its agent found it`,
       });
-      return ok(undefined);
+      return ok({ uncommitted: c.error });
     });
     this.writeQueue = next.catch(() => undefined);
     return next;

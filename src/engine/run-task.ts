@@ -284,7 +284,7 @@ export function createTaskRunner(deps: TaskRunnerDeps) {
             await inPlace.afterFailure(task, ticked.error);
             return ticked;
           }
-          return ok({ ...outcomeOf(r.value.agent), ...(ticked.value ? { commit: ticked.value } : {}) });
+          return ok({ ...outcomeOf(r.value.agent), ...ticked.value });
         } finally {
           staged?.dispose();
         }

@@ -4,12 +4,19 @@ import { SHARED_MIN } from '../graph/dag.js';
 import type { Dependency, Task } from '../plan/types.js';
 import type { Result } from '../result.js';
 import { Heap } from '../util/heap.js';
+import { WALL_CLOCK_STEP_MS } from '../util/sleep.js';
 
 /** Decides whether a task may start now given what is running (file exclusion). */
 export interface StartGuard {
   canStart(task: Task): boolean;
   acquire(task: Task): void;
   release(task: Task): void;
+  /**
+   * While it holds tasks back until a time rather than until a task ends (an agent's usage limit),
+   * the earliest such time (epoch ms): with nothing running, the run waits for it instead of ending
+   * with those tasks not started.
+   */
+  heldUntil?(): number | undefined;
 }
 
 export interface SchedulerInput {
@@ -42,6 +49,8 @@ export interface SchedulerInput {
 export interface TaskOutcome {
   commit?: string;
   sessionId?: string;
+  /** In place: done and ticked, but git could not commit it, for this reason (its changes are in the tree). */
+  uncommitted?: string;
 }
 
 /**
@@ -176,18 +185,30 @@ export class Scheduler {
     for (;;) {
       // Tasks that lent their slot get one back before anything new starts (also once halted: they run).
       this.giveBackSlots();
-      if (!this.stopping && !this.halted) this.startWhatCan(inflight);
-      if (inflight.size === 0) break;
-      // Woken by a task finishing or by cancel(); several finishing at once are handled in one pass.
+      const held = !this.stopping && !this.halted ? this.startWhatCan(inflight) : 0;
+      // Nothing running, and tasks held back until a time (an agent's usage limit an earlier run met).
+      const until = inflight.size === 0 && held > 0 ? this.input.guard?.heldUntil?.() : undefined;
+      if (inflight.size === 0 && until === undefined) break;
+      // Woken by a task finishing, by cancel() or a guard's poke, or (when held) at the time; several
+      // finishing at once are handled in one pass. The clock is read at least once a minute: timers
+      // stand still while the machine sleeps.
       await new Promise<void>((resolve) => {
-        this.wake = resolve;
+        const timer =
+          until !== undefined
+            ? setTimeout(resolve, Math.min(WALL_CLOCK_STEP_MS, Math.max(0, until - Date.now())))
+            : undefined;
+        this.wake = () => {
+          clearTimeout(timer);
+          resolve();
+        };
       });
       this.wake = undefined;
     }
     return this.summary(Date.now() - t0);
   }
 
-  private startWhatCan(inflight: Set<Promise<void>>): void {
+  /** Starts what may start; how many ready tasks a guard held back. */
+  private startWhatCan(inflight: Set<Promise<void>>): number {
     const deferred: string[] = [];
     while (this.running < this.input.concurrency && this.ready.size > 0) {
       const id = this.ready.pop() as string;
@@ -224,6 +245,7 @@ export class Scheduler {
       inflight.add(p);
     }
     for (const id of deferred) this.ready.push(id);
+    return deferred.length;
   }
 
   private slotOf(id: string): TaskSlot {

@@ -107,6 +107,40 @@ export class UsageLimits implements StartGuard {
   }
 
   /**
+   * A limit an earlier run met (and recorded) that still holds the agent back until `until`, as this
+   * run starts: as if this run had met it, nothing starts on the agent before then (and the agent is
+   * tried as after any pause), or the run stops when that is further off than the wait. Undefined
+   * when `until` is past: no pause.
+   */
+  carryOver(agent: string, limit: UsageLimit, until: number): LimitDecision | undefined {
+    const now = this.now();
+    if (until <= now) return undefined;
+    // The wait counts from this run's start: whoever started it again chose to.
+    this.streaks.set(agent, { since: now, pauses: 1 });
+    if (until - now > this.options.maxWaitMs) {
+      const reason = stopReason(agent, limit, this.options.maxWaitMs);
+      this.stopped.set(agent, reason);
+      return { stop: reason };
+    }
+    this.until.set(agent, until);
+    this.wakeAt(until);
+    return { waitMs: until - now, until };
+  }
+
+  /**
+   * The earliest end of a pause still on (epoch ms): with nothing running, the scheduler waits for it
+   * rather than end the run with the paused agents' tasks not started (a pause carried over from an
+   * earlier run has no task of this run waiting in it).
+   */
+  heldUntil(): number | undefined {
+    const now = this.now();
+    const later = [...this.until.values(), this.inner?.heldUntil?.()].filter(
+      (u): u is number => u !== undefined && u > now,
+    );
+    return later.length > 0 ? Math.min(...later) : undefined;
+  }
+
+  /**
    * A task waits out `agent`'s limit: no new task starts on the agent until the ones waiting have run
    * it again (a slot that comes free at the reset is theirs). Call the function returned then, or
    * when the task stops waiting.

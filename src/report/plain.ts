@@ -59,8 +59,11 @@ export function plainLine(e: RunEvent): string | undefined {
       return `${e.kind === 'repair' ? 'repair ' : 'retry  '} ${e.taskId} attempt ${e.attempt}: ${e.reason}${e.delayMs !== undefined ? ` (in ${formatDuration(e.delayMs)})` : ''}`;
     case 'run-stopping':
       return `taskwave: stopping: ${e.reason}`;
-    case 'usage-limit':
-      return `limit   ${e.taskId} ${e.agent}: ${e.message}${e.until !== undefined ? `; waiting until ${formatClock(e.until)} (${formatDuration(Math.max(0, e.until - Date.now()))})` : '; stopping'}`;
+    case 'usage-limit': {
+      // Without a task: met by an earlier run, and not reset yet as this one starts.
+      const who = e.taskId !== undefined ? `${e.taskId} ${e.agent}` : `${e.agent} (met by an earlier run)`;
+      return `limit   ${who}: ${e.message}${e.until !== undefined ? `; waiting until ${formatClock(e.until)} (${formatDuration(Math.max(0, e.until - Date.now()))})` : '; stopping'}`;
+    }
     case 'task-output':
     case 'task-activity':
     case 'agent-finished':

@@ -522,7 +522,7 @@ export function failedGateOf(state: ExecutionState): { where: string; gate: Gate
 }
 
 function nextSteps(input: ReportInput, tasks: readonly ScopedTask[]): string[] {
-  const lines = ['## Next steps', ''];
+  const lines = ['## Next steps', '', ...uncommitted(tasks)];
   const attention = tasks.filter((t) => NEEDS_ATTENTION.has(t.rec.status));
   const unfinished = tasks.filter(
     (t) => t.rec.status === 'pending' || t.rec.status === 'cancelled' || t.rec.status === 'running',
@@ -559,6 +559,25 @@ function nextSteps(input: ReportInput, tasks: readonly ScopedTask[]): string[] {
       fenced(input.resumeCommand ?? 'taskwave resume', 'sh'),
     );
   }
+  return lines;
+}
+
+/**
+ * In place, the tasks done that git could not commit, and why: their changes are in the working
+ * tree, for the person to commit (no later task of the run was committed: it would have swept them in).
+ */
+function uncommitted(tasks: readonly ScopedTask[]): string[] {
+  const left = tasks.filter((t) => t.rec.status === 'done' && t.rec.uncommitted);
+  if (left.length === 0) return [];
+  const lines = left.map(
+    (t) =>
+      `- ${code(t.id)} ${clip(oneLine(t.title), 80)}: done, but git could not commit it: ${period(clip(oneLine(stripAnsi(t.rec.uncommitted ?? '')), 400))}`,
+  );
+  lines.push(
+    '',
+    'Their changes are in the working tree, not staged, and no task after them was committed this run (its commit would have swept them in): fix what stopped the commit, then review and commit the changes yourself.',
+    '',
+  );
   return lines;
 }
 

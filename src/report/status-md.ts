@@ -2,7 +2,7 @@
  * `status.md`: where a run stands, rewritten as it goes, for someone who looks in from another
  * terminal or an editor. Kept short: it is rendered on (debounced) events of runs of thousands of tasks.
  */
-import type { ExecutionState } from '../state/execution.js';
+import { type ExecutionState, standingLimit } from '../state/execution.js';
 import {
   attentionText,
   clip,
@@ -36,6 +36,14 @@ export function renderStatus(state: ExecutionState, plan: ReportPlan, now: Date)
   lines.push(`- Started: ${formatTime(state.startedAt)}`);
   lines.push(`- Updated: ${formatTime(now.toISOString())}`);
   if (state.stopReason) lines.push(`- Stopping: ${oneLine(state.stopReason)}`);
+  // An agent at its usage limit (this run met it, or an earlier one did): nothing starts on it before.
+  for (const [agent, limit] of Object.entries(state.status === 'running' ? (state.agentLimits ?? {}) : {})) {
+    const until = standingLimit(limit, now.getTime());
+    if (until === undefined) continue;
+    lines.push(
+      `- Waiting: for ${oneLine(agent)}'s usage limit to reset, until ${formatTime(new Date(until).toISOString())} (${formatSpan(until - now.getTime())} from now); nothing starts on it before`,
+    );
+  }
   lines.push('', `Progress: ${progressBar(done, tasks.length)} done`, '');
   const parts = (['running', 'pending', 'failed', 'conflict', 'unverified', 'blocked', 'cancelled'] as const).flatMap(
     (s) => (count(s) ? [`${count(s)} ${s}`] : []),

@@ -107,7 +107,7 @@ export class TtyLogger implements Logger {
         break;
       }
       case 'usage-limit': {
-        const r = this.running.get(e.taskId);
+        const r = e.taskId !== undefined ? this.running.get(e.taskId) : undefined;
         if (r && e.until !== undefined)
           r.lastAction = `waiting for ${e.agent}'s usage limit, until ${formatClock(e.until)}`;
         this.print(pc.yellow(plainLine(e) ?? ''));

@@ -35,6 +35,11 @@ export interface TaskRecord {
   lastDurationMs?: number;
   usage?: Usage;
   commit?: string;
+  /**
+   * In place: done (ticked), but git could not commit it, for this reason (a hook of the user's that
+   * rejected the commit); its changes are in the working tree, not staged.
+   */
+  uncommitted?: string;
   /** The agent's session, resumed by a later attempt where the agent supports it. */
   sessionId?: string;
   /** Gate results of the task's latest attempt, built-in checks first. */
@@ -66,6 +71,19 @@ export interface TaskRecord {
 export interface InPlaceLeftover {
   base: string;
   tree: string;
+}
+
+/**
+ * An agent's usage limit as a run met it, kept until a run of the agent gets through: a later run
+ * that starts before the reset waits for it rather than meet it again with every task it starts.
+ */
+export interface AgentLimit {
+  /** What the agent said. */
+  message: string;
+  /** When the agent said the limit resets (ISO time), where it said. */
+  resetsAt?: string;
+  /** When the run would have run the agent again (ISO time); absent when the limit stopped the run. */
+  until?: string;
 }
 
 /** Options a run was started with, so that `taskwave resume` continues it the same way. */
@@ -142,6 +160,21 @@ export interface ExecutionState {
    * where no task is committed: what the attempt before left in the tree is the task's work.
    */
   inPlaceStart?: { taskId: string; base: string };
+  /**
+   * By agent, the usage limits met and not known to have reset (no run of the agent got through
+   * since): kept across runs, whatever their plan, while the limit stands (see `standingLimit`).
+   */
+  agentLimits?: Record<string, AgentLimit>;
+}
+
+/**
+ * Until when a recorded limit holds the agent back (epoch ms): the time its run would have run the
+ * agent again, or the reset the agent named; undefined once that is past, or when nothing says when.
+ */
+export function standingLimit(limit: AgentLimit, now: number): number | undefined {
+  const times = [limit.until, limit.resetsAt].flatMap((t) => (t !== undefined ? [Date.parse(t)] : []));
+  const until = Math.max(...times.filter(Number.isFinite));
+  return until > now ? until : undefined;
 }
 
 export function computeOverall(tasks: Record<string, TaskRecord>): ExecutionState['overall'] {
@@ -174,7 +207,7 @@ export function computeOverall(tasks: Record<string, TaskRecord>): ExecutionStat
 /** Apply one event to the snapshot in memory. */
 export function applyEvent(state: ExecutionState, e: JournalEntry): void {
   state.updatedAt = e.time;
-  const rec = 'taskId' in e ? state.tasks[e.taskId] : undefined;
+  const rec = 'taskId' in e && e.taskId !== undefined ? state.tasks[e.taskId] : undefined;
   switch (e.type) {
     case 'task-started': {
       // In place, the tree this task starts from is what the last task to start left, and that one is
@@ -207,11 +240,14 @@ export function applyEvent(state: ExecutionState, e: JournalEntry): void {
       if (rec) {
         Object.assign(rec, { status: 'done', endedAt: e.time, durationMs: e.durationMs, error: undefined });
         rec.inPlaceLeft = undefined;
+        rec.uncommitted = e.uncommitted;
         if (e.commit) rec.commit = e.commit;
         if (e.sessionId) rec.sessionId = e.sessionId;
       }
       break;
     case 'agent-finished':
+      // A run of the agent got through: its limit is behind it.
+      if (e.ok && rec?.agent) forgetLimit(state, rec.agent);
       if (rec) {
         rec.waitingUntil = undefined;
         rec.limit = undefined;
@@ -242,6 +278,14 @@ export function applyEvent(state: ExecutionState, e: JournalEntry): void {
       state.stopReason = e.reason;
       break;
     case 'usage-limit':
+      state.agentLimits = {
+        ...state.agentLimits,
+        [e.agent]: {
+          message: e.message,
+          ...(e.resetsAt !== undefined ? { resetsAt: new Date(e.resetsAt).toISOString() } : {}),
+          ...(e.until !== undefined ? { until: new Date(e.until).toISOString() } : {}),
+        },
+      };
       if (rec) {
         rec.waitingUntil = e.until !== undefined ? new Date(e.until).toISOString() : undefined;
         rec.limit = e.message;
@@ -297,6 +341,12 @@ export function applyEvent(state: ExecutionState, e: JournalEntry): void {
   }
   // `overall` is not recounted here: that is O(tasks) per event, O(tasks²) over a run (a 10k-task
   // journal took 50 s to replay). It is counted once per snapshot and once per load.
+}
+
+function forgetLimit(state: ExecutionState, agent: string): void {
+  if (!state.agentLimits?.[agent]) return;
+  const { [agent]: _, ...rest } = state.agentLimits;
+  state.agentLimits = Object.keys(rest).length > 0 ? rest : undefined;
 }
 
 export function writeExecution(path: string, state: ExecutionState): void {

@@ -1,7 +1,7 @@
 import { err, ok, type Result } from '../result.js';
 import { faultPoint } from '../util/fault.js';
 import { describeGitError, type GitError, git, identityArgs, refCommit } from './git.js';
-import type { StagedIndex } from './staged-index.js';
+import { type StagedIndex, saveIndex } from './staged-index.js';
 
 export interface CommitOptions {
   /**
@@ -23,9 +23,22 @@ export interface CommitOptions {
 
 /**
  * Commit everything changed in a checkout (new, changed and deleted files) with `message`, on top of
- * what is staged. False when there was nothing to commit.
+ * what is staged. False when there was nothing to commit. A commit that fails (a hook of the user's
+ * that rejects it, a signing key that is not there) leaves the index as it found it: staged for a
+ * commit that did not happen, the changes would stay staged in the user's index in place.
  */
 export async function commitAll(dir: string, message: string, o: CommitOptions = {}): Promise<Result<boolean, string>> {
+  const saved = await saveIndex(dir);
+  try {
+    const r = await stageAndCommit(dir, message, o);
+    if (r.ok || !saved || saved.restore()) return r;
+    return err(`${r.error}\n(and its changes stay staged: git held the index, and taskwave could not unstage them)`);
+  } finally {
+    saved?.dispose();
+  }
+}
+
+async function stageAndCommit(dir: string, message: string, o: CommitOptions): Promise<Result<boolean, string>> {
   const who = await identityArgs(o.identityOf ?? dir);
   if (o.staged?.install()) {
     // Everything as verified is staged; the files written since (a tick) are named to the commit.

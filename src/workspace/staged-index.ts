@@ -1,8 +1,10 @@
 import {
+  closeSync,
   constants,
   copyFileSync,
   existsSync,
   linkSync,
+  openSync,
   readdirSync,
   renameSync,
   statSync,
@@ -121,6 +123,64 @@ export class StagedIndex {
   }
 }
 
+/**
+ * A checkout's index as it was before a commit staged into it, to put back if the commit fails: in
+ * place the index is the user's, and a task whose commit failed must not leave its changes staged
+ * there (they stay in the working tree, as any uncommitted change does).
+ */
+export interface SavedIndex {
+  /** Put the index back as it was; false when git holds `index.lock` (a command at work in the checkout). */
+  restore(): boolean;
+  /** Drop the saved index (the commit went through). */
+  dispose(): void;
+}
+
+/**
+ * The index of the checkout at `cwd` as it is now, under a second name beside it (a hard link: git
+ * replaces an index by renaming a new one over it, so the name keeps this one; a copy where there
+ * are no hard links). Undefined when it cannot be saved: then nothing can be put back.
+ */
+export async function saveIndex(cwd: string): Promise<SavedIndex | undefined> {
+  const realIndex = await indexPath(cwd);
+  if (!realIndex.ok) return undefined;
+  const index = realIndex.value;
+  const lock = `${index}.lock`;
+  if (!existsSync(index)) {
+    // No index yet: as it was is without one.
+    return {
+      restore: () => {
+        if (!existsSync(index)) return true;
+        if (!createEmptyLock(lock)) return false;
+        unlinkQuietly(index);
+        unlinkQuietly(lock);
+        return true;
+      },
+      dispose: () => {},
+    };
+  }
+  const dir = dirname(index);
+  removeDeadCopies(dir);
+  const file = join(dir, `${COPY_PREFIX}${process.pid}-${++copiesTaken}`);
+  removeCopy(file);
+  if (!createLock(index, file)) return undefined;
+  return {
+    // As git replaces an index: `index.lock` created exclusively, then renamed over the index.
+    restore: () => {
+      // Still the same file: nothing was staged (git could not take the index, say).
+      if (sameFile(index, file)) return true;
+      if (!createLock(file, lock)) return false;
+      try {
+        renameSync(lock, index);
+        return true;
+      } catch {
+        unlinkQuietly(lock);
+        return false;
+      }
+    },
+    dispose: () => removeCopy(file),
+  };
+}
+
 /** The copies' names: `taskwave-index-<pid>-<n>`, the process that took them and a count. */
 const COPY_PREFIX = 'taskwave-index-';
 const COPY_NAME = /^taskwave-index-(\d+)-\d+(?:\.lock)?$/;
@@ -139,6 +199,16 @@ function createLock(file: string, lock: string): boolean {
   // A file system without hard links: a copy, still created only if no lock exists.
   try {
     copyKeepingTimes(file, lock, constants.COPYFILE_EXCL);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Create `lock` empty; false when it exists (git holds the index). */
+function createEmptyLock(lock: string): boolean {
+  try {
+    closeSync(openSync(lock, 'wx'));
     return true;
   } catch {
     return false;
@@ -182,6 +252,17 @@ function copyKeepingTimes(from: string, to: string, mode?: number): void {
   copyFileSync(from, to, mode);
   const at = statSync(from);
   utimesSync(to, at.atime, at.mtime);
+}
+
+/** Whether two names are of one file (a hard link's two names). */
+function sameFile(a: string, b: string): boolean {
+  try {
+    const x = statSync(a, { bigint: true });
+    const y = statSync(b, { bigint: true });
+    return x.ino === y.ino && x.dev === y.dev;
+  } catch {
+    return false;
+  }
 }
 
 /** Enough of a file's identity to tell it was rewritten: git replaces an index by renaming a new one over it. */

@@ -16,6 +16,14 @@ const journal = (dir: string) =>
     .trim()
     .split('\n')
     .map((l) => JSON.parse(l));
+/** The run's status.md as it is now ('' before it is written). */
+const statusMdOf = (dir: string) => {
+  try {
+    return readFileSync(join(dir, '.taskwave', 'runs', execution(dir).runId, 'status.md'), 'utf8');
+  } catch {
+    return '';
+  }
+};
 const starts = (log: AgentLogEntry[], id: string) => log.filter((e) => e.event === 'start' && e.id === id);
 
 /** A second agent, `writer` (the scripted agent too), for the tasks about docs. */
@@ -45,15 +53,8 @@ describe('usage limits', () => {
     const run = startCli(['run', 'tasks.md', '--concurrency', '2'], repo.dir);
     // While it waits, the books, status.md (rewritten a moment after each event) and `taskwave status`
     // say what for and until when.
-    const statusMd = () => {
-      try {
-        return readFileSync(join(repo.dir, '.taskwave', 'runs', execution(repo.dir).runId, 'status.md'), 'utf8');
-      } catch {
-        return '';
-      }
-    };
     const waitingLine = /^- `T001` one: .*, attempt 1, scripted; waiting for scripted's usage limit to reset, until /m;
-    await waitFor('status.md to show the wait', () => waitingLine.test(statusMd()));
+    await waitFor('status.md to show the wait', () => waitingLine.test(statusMdOf(repo.dir)));
     const status = await runCli(['status'], repo.dir);
     expect(status.stdout).toMatch(/running +T001 one — waiting for scripted's usage limit to reset, until \d\d:\d\d/);
     const r = await run.done;
@@ -117,14 +118,92 @@ describe('usage limits', () => {
     expect(exec.tasks.T002.status).toBe('pending');
     expect(starts(repo.agentLog(), 'T002')).toHaveLength(0);
     expect(repo.read('tasks.md')).toContain('- [ ] T001');
+    const status = await runCli(['status'], repo.dir);
+    expect(status.stdout).toMatch(
+      /^scripted's usage limit holds until [A-Z][a-z]{2} \d+ \d\d:\d\d: a run started before then starts nothing on it until then$/m,
+    );
 
-    // Once the limit is behind it, the run goes on where it stopped.
-    const resumed = await runCli(['resume'], repo.dir);
-    expect(resumed.code).toBe(0);
+    // Resumed before the reset: the limit still stands, days off; the run stops at once, starting nothing.
+    const early = await runCli(['resume'], repo.dir);
+    expect(early.code).toBe(1);
+    expect(early.stdout).toMatch(/^limit {3}scripted \(met by an earlier run\): .*try again in 3 days.*; stopping$/m);
+    expect(early.stdout).toMatch(
+      /^taskwave: stopping: scripted reached its usage limit \(it resets .+\), beyond usageLimit\.wait/m,
+    );
+    expect(starts(repo.agentLog(), 'T001')).toHaveLength(1);
+    expect(starts(repo.agentLog(), 'T002')).toHaveLength(0);
     exec = execution(repo.dir);
-    expect(exec.tasks.T001.status).toBe('done');
-    expect(exec.tasks.T002.status).toBe('done');
-    expect(repo.read('tasks.md')).toContain('- [x] T001');
+    expect(exec.tasks.T001).toMatchObject({ status: 'pending', attempts: 1 });
+    expect(exec.agentLimits.scripted.message).toContain('try again in 3 days');
+  });
+
+  it('a run started again before a reset an earlier run met waits for it, starting nothing on that agent, and goes on after', async () => {
+    const repo = makeRepo(
+      { 'tasks.md': '# Tasks\n\n- [ ] T001 one\n- [ ] T002 two\n' },
+      { extraConfig: 'retry:\n  attempts: 0\n' },
+    );
+    repo.script({
+      T001: { failRuns: 1, stderr: "■ You've hit your usage limit. Upgrade to Pro or try again in 6 seconds." },
+    });
+    // Stopped (Ctrl-C) while T001 waits for the reset.
+    const first = startCli(['run', 'tasks.md'], repo.dir);
+    await waitFor('the limit', () => /^limit {3}T001/m.test(first.output()));
+    first.child.kill('SIGINT');
+    expect((await first.done).code).toBe(130);
+    const limit = journal(repo.dir).find((e) => e.type === 'usage-limit');
+    expect(execution(repo.dir).agentLimits.scripted).toMatchObject({ until: new Date(limit.until).toISOString() });
+
+    const again = Date.now();
+    expect(again).toBeLessThan(limit.until);
+    const second = startCli(['run', 'tasks.md'], repo.dir);
+    await waitFor('the limit carried over', () =>
+      /^limit {3}scripted \(met by an earlier run\)/m.test(second.output()),
+    );
+    expect(second.output()).toMatch(
+      /^limit {3}scripted \(met by an earlier run\): .*try again in 6 seconds\.; waiting until \d\d:\d\d \(\d/m,
+    );
+    // `taskwave status` and status.md say what the run waits for.
+    const status = await runCli(['status'], repo.dir);
+    expect(status.stdout).toMatch(
+      /^waiting for scripted's usage limit to reset, until \d\d:\d\d: nothing starts on it before$/m,
+    );
+    const waiting =
+      /^- Waiting: for scripted's usage limit to reset, until .* from now\); nothing starts on it before$/m;
+    await waitFor('status.md to show the wait', () => waiting.test(statusMdOf(repo.dir)));
+    const r = await second.done;
+    expect(r.code, r.stdout).toBe(0);
+    // No agent started before the reset; both tasks ran after it.
+    const later = repo.agentLog().filter((e) => e.event === 'start' && e.time >= again);
+    expect(later.map((e) => e.id).sort()).toEqual(['T001', 'T002']);
+    for (const e of later) expect(e.time).toBeGreaterThanOrEqual(limit.until);
+    const exec = execution(repo.dir);
+    expect(exec.tasks.T001).toMatchObject({ status: 'done', attempts: 2 });
+    // The agent got through: the limit is behind it.
+    expect(exec.agentLimits).toBeUndefined();
+  });
+
+  it('a reset an earlier run met beyond usageLimit.wait stops the runs started before it, and not those after', async () => {
+    const repo = makeRepo(
+      { 'tasks.md': '# Tasks\n\n- [ ] T001 one\n' },
+      { extraConfig: 'usageLimit:\n  wait: 1s\nretry:\n  attempts: 0\n' },
+    );
+    repo.script({
+      T001: { failRuns: 1, stderr: "■ You've hit your usage limit. Upgrade to Pro or try again in 4 seconds." },
+    });
+    expect((await runCli(['run', 'tasks.md'], repo.dir)).code).toBe(1);
+    const resetsAt = journal(repo.dir).find((e) => e.type === 'usage-limit').resetsAt as number;
+    const early = await runCli(['run', 'tasks.md'], repo.dir);
+    expect(early.code).toBe(1);
+    expect(early.stdout).toMatch(
+      /^taskwave: stopping: scripted reached its usage limit .*beyond usageLimit\.wait \(1\.0s\)/m,
+    );
+    expect(starts(repo.agentLog(), 'T001')).toHaveLength(1);
+
+    await waitFor('the reset', () => Date.now() > resetsAt, 10_000);
+    const after = await runCli(['run', 'tasks.md'], repo.dir);
+    expect(after.code, after.stdout).toBe(0);
+    expect(after.stdout).not.toContain('limit   ');
+    expect(starts(repo.agentLog(), 'T001')).toHaveLength(2);
   });
 
   it("reads Claude Code's limit from its result, and usageLimit.wait: 0 never waits", async () => {
@@ -180,11 +259,15 @@ describe('usage limits', () => {
   });
 
   it('a limit that stops the run while the agent resolves a merge conflict leaves the task cancelled, not a conflict', async () => {
-    const repo = makeRepo({
-      'tasks.md':
-        '# Tasks\n\n- [ ] T001 [P] Write the first note\n- [ ] T002 [P] Write the second note\n- [ ] T003 Write the third note\n',
-      'a.txt': 'base\n',
-    });
+    // A reset beyond the wait stops the run; a short one, for the run after it to go on.
+    const repo = makeRepo(
+      {
+        'tasks.md':
+          '# Tasks\n\n- [ ] T001 [P] Write the first note\n- [ ] T002 [P] Write the second note\n- [ ] T003 Write the third note\n',
+        'a.txt': 'base\n',
+      },
+      { extraConfig: 'usageLimit:\n  wait: 1s\n' },
+    );
     repo.script({
       T001: { sleepMs: 100, write: { 'a.txt': 'from T001\n' } },
       T002: {
@@ -192,7 +275,7 @@ describe('usage limits', () => {
         write: { 'a.txt': 'from T002\n' },
         onConflict: {
           exit: 1,
-          stderr: "■ You've hit your usage limit. Upgrade to Pro or try again in 3 days 2 hours.",
+          stderr: "■ You've hit your usage limit. Upgrade to Pro or try again in 2 seconds.",
         },
       },
     });
@@ -209,6 +292,8 @@ describe('usage limits', () => {
     expect(r.stdout).toContain(`warning: the work T002 did is kept on branch taskwave/${exec.runId}/T002`);
 
     repo.script({});
+    const resetsAt = journal(repo.dir).find((e) => e.type === 'usage-limit').resetsAt as number;
+    await waitFor('the reset', () => Date.now() > resetsAt);
     const resumed = await runCli(['resume'], repo.dir);
     expect(resumed.code).toBe(0);
     const after = execution(repo.dir);

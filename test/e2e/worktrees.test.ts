@@ -1,4 +1,4 @@
-import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { chmodSync, existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { waitFor } from '../support/processes.js';
@@ -389,6 +389,39 @@ describe('in place, without a commit per task', () => {
     // T002 was judged by its own change: one.txt, T001's, was in the tree when it started.
     const t2 = execution(repo.dir).tasks.T002.gates.find((g: { name: string }) => g.name === 'changed-something');
     expect(t2.outputTail).toBe('two.txt');
+  });
+
+  it("a commit a hook of the user's rejects leaves the task's changes in the tree, unstaged, and the report says why", async () => {
+    const plan = '# Tasks\n\n- [ ] T001 One\n- [ ] T002 Two\n';
+    const repo = makeRepo({ 'tasks.md': plan, 'lib.txt': 'base\n' });
+    // taskwave commits with --no-verify, which skips pre-commit and commit-msg, not prepare-commit-msg.
+    repo.write('.git/hooks/prepare-commit-msg', '#!/bin/sh\necho "no ticket number in the message" >&2\nexit 1\n');
+    chmodSync(join(repo.dir, '.git/hooks/prepare-commit-msg'), 0o755);
+    repo.script({
+      T001: { write: { 'one.txt': '1\n', 'lib.txt': 'changed\n' } },
+      T002: { write: { 'two.txt': '2\n' } },
+    });
+    const r = await runCli(['run', 'tasks.md', '--in-place'], repo.dir);
+    expect(r.code, r.stdout).toBe(0);
+    expect(r.stdout).toContain(
+      'T001 is done, but git could not commit it (git commit --quiet --no-verify -F - failed (exit 1): no ticket number in the message): its changes are left in the working tree, not staged',
+    );
+    expect(repo.git('log', '--format=%s').trim()).toBe('initial');
+    // Nothing staged: the user's index is as it was before the run.
+    expect(repo.git('diff', '--cached', '--name-only')).toBe('');
+    expect(repo.git('status', '--porcelain').split('\n').filter(Boolean)).toEqual([
+      ' M lib.txt',
+      ' M tasks.md',
+      '?? one.txt',
+      '?? two.txt',
+    ]);
+    const exec = execution(repo.dir);
+    expect(exec.tasks.T001.uncommitted).toContain('no ticket number in the message');
+    expect(exec.tasks.T002.uncommitted).toBeUndefined();
+    const report = readFileSync(join(repo.dir, '.taskwave', 'runs', exec.runId, 'report.md'), 'utf8');
+    expect(report).toMatch(
+      /^- `T001` One: done, but git could not commit it: git commit .*failed \(exit 1\): no ticket number in the message\.$/m,
+    );
   });
 
   it('a task that cannot be ticked (its line taken out of the plan meanwhile) fails, and its changes stop the commits', async () => {

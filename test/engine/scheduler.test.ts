@@ -1,6 +1,7 @@
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { AgentSlots } from '../../src/engine/agent-slots.js';
 import { Scheduler, type TaskOutcome, type TaskSlot } from '../../src/engine/scheduler.js';
+import { UsageLimits } from '../../src/engine/usage-limits.js';
 import type { RunEvent, TaskError } from '../../src/events.js';
 import { FileLocks } from '../../src/graph/index.js';
 import type { Task } from '../../src/plan/types.js';
@@ -211,6 +212,72 @@ describe('AgentSlots', () => {
     expect(c.started.at(-1)).toBe('a3');
     await c.finish('a3');
     expect((await done).counts.done).toBe(5);
+  });
+});
+
+describe('a pause carried over from an earlier run', () => {
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  it("with nothing running, waits for the pause to end and then starts the agent's tasks, rather than end the run", async () => {
+    vi.useFakeTimers();
+    const tasks = ['a1', 'c1'].map((id) => task(id));
+    const c = controlled();
+    let s: Scheduler | undefined;
+    const limits = new UsageLimits((t) => (t.id.startsWith('a') ? 'claude' : 'codex'), {
+      maxWaitMs: 6 * 3_600_000,
+      onResume: () => s?.poke(),
+    });
+    s = new Scheduler({
+      tasks,
+      concurrency: 2,
+      compare: byPlanOrder(['a1', 'c1']),
+      guard: limits,
+      execute: c.execute,
+      log: () => {},
+    });
+    // Hours away: the scheduler reads the clock again at least once a minute meanwhile.
+    const until = Date.now() + 2 * 3_600_000;
+    expect(limits.carryOver('claude', { message: 'limit' }, until)).toEqual({ waitMs: 2 * 3_600_000, until });
+    const done = s.run();
+    await vi.advanceTimersByTimeAsync(0);
+    expect(c.started).toEqual(['c1']);
+    // (`finish` lets the scheduler see it on a timer: fake ones move when told.)
+    const finished = c.finish('c1');
+    await vi.advanceTimersByTimeAsync(0);
+    await finished;
+    // Nothing runs now, and a1 waits for its agent's pause: the run goes on.
+    await vi.advanceTimersByTimeAsync(2 * 3_600_000 - 1);
+    expect(c.started).toEqual(['c1']);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(c.started).toEqual(['c1', 'a1']);
+    const last = c.finish('a1');
+    await vi.advanceTimersByTimeAsync(0);
+    await last;
+    expect((await done).counts.done).toBe(2);
+    limits.dispose();
+  });
+
+  it('with nothing running, a cancel ends the wait', async () => {
+    const c = controlled();
+    const limits = new UsageLimits(() => 'claude', { maxWaitMs: 6 * 3_600_000 });
+    const s = new Scheduler({
+      tasks: [task('a1')],
+      concurrency: 1,
+      compare: () => 0,
+      guard: limits,
+      execute: c.execute,
+      log: () => {},
+    });
+    limits.carryOver('claude', { message: 'limit' }, Date.now() + 3_600_000);
+    const done = s.run();
+    await tick();
+    s.cancel();
+    const summary = await done;
+    expect(summary.status).toBe('interrupted');
+    expect(c.started).toEqual([]);
+    limits.dispose();
   });
 });
 

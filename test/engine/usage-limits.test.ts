@@ -140,6 +140,37 @@ describe('UsageLimits', () => {
     l.dispose();
   });
 
+  it("carries over an earlier run's limit: a pause to its time, a stop beyond the wait, nothing once past", () => {
+    const { l, at, advance, stops } = limits(6 * H);
+    expect(l.carryOver('codex', { message: 'old' }, at())).toBeUndefined();
+    expect(l.canStart(task('c1'))).toBe(true);
+    expect(l.heldUntil()).toBeUndefined();
+
+    const d = l.carryOver('claude', { message: 'limit', resetsAt: at() + 2 * H }, at() + 2 * H + M);
+    expect(d).toEqual({ waitMs: 2 * H + M, until: at() + 2 * H + M });
+    expect(l.canStart(task('a1'))).toBe(false);
+    expect(l.heldUntil()).toBe(at() + 2 * H + M);
+    // Met again once the pause is over, a reset already due backs off as after any pause.
+    advance(2 * H + M);
+    expect(l.canStart(task('a1'))).toBe(true);
+    expect(l.heldUntil()).toBeUndefined();
+    expect(l.hit('claude', { message: 'limit', resetsAt: at() - 1000 })).toMatchObject({ waitMs: 30_000 });
+    l.dispose();
+
+    const weekly = limits(6 * H);
+    const stop = weekly.l.carryOver(
+      'claude',
+      { message: 'weekly', resetsAt: weekly.at() + 3 * 24 * H },
+      weekly.at() + 3 * 24 * H,
+    );
+    expect(stop).toEqual({
+      stop: expect.stringMatching(/^claude reached its usage limit \(it resets .+\), beyond usageLimit\.wait/),
+    });
+    expect(weekly.l.canStart(task('a1'))).toBe(false);
+    expect(weekly.l.heldUntil()).toBeUndefined();
+    expect(stops).toEqual([]);
+  });
+
   it('wakes the scheduler when a pause ends', async () => {
     vi.useFakeTimers();
     const resumed: number[] = [];

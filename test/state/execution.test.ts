@@ -4,7 +4,13 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { RunEvent } from '../../src/events.js';
 import { formatDiagnostic } from '../../src/plan/diagnostic.js';
-import { applyEvent, type ExecutionState, loadExecution, readExecution } from '../../src/state/execution.js';
+import {
+  applyEvent,
+  type ExecutionState,
+  loadExecution,
+  readExecution,
+  standingLimit,
+} from '../../src/state/execution.js';
 import { stateWith } from '../report/fixture.js';
 
 const dirs: string[] = [];
@@ -110,5 +116,67 @@ describe('inPlaceStart', () => {
     expect(s.inPlaceStart).toEqual({ taskId: 'T1', base: 'tree1' });
     apply(s, started('T2'));
     expect(s.inPlaceStart).toBeUndefined();
+  });
+});
+
+describe('agentLimits', () => {
+  const H = 3_600_000;
+  const apply = (s: ExecutionState, e: RunEvent) => applyEvent(s, { ...e, time: new Date().toISOString(), runId: 'r' });
+  const state = (): ExecutionState =>
+    stateWith(
+      Object.fromEntries(['T1', 'T2'].map((id) => [id, { title: id, status: 'pending' as const, attempts: 0 }])),
+      { status: 'running' },
+    );
+  const start = (taskId: string, agent: string): RunEvent => ({
+    type: 'task-started',
+    taskId,
+    title: taskId,
+    attempt: 1,
+    agent,
+  });
+
+  it("keeps each agent's limit, cancelled tasks and all, until a run of that agent gets through", () => {
+    const s = state();
+    const now = Date.now();
+    apply(s, start('T1', 'claude'));
+    apply(s, start('T2', 'codex'));
+    apply(s, {
+      type: 'usage-limit',
+      taskId: 'T1',
+      agent: 'claude',
+      message: 'limit',
+      resetsAt: now + H,
+      until: now + H + 60_000,
+    });
+    apply(s, { type: 'usage-limit', taskId: 'T2', agent: 'codex', message: 'weekly', resetsAt: now + 72 * H });
+    apply(s, { type: 'task-cancelled', taskId: 'T1', title: 'T1' });
+    expect(s.agentLimits).toEqual({
+      claude: {
+        message: 'limit',
+        resetsAt: new Date(now + H).toISOString(),
+        until: new Date(now + H + 60_000).toISOString(),
+      },
+      codex: { message: 'weekly', resetsAt: new Date(now + 72 * H).toISOString() },
+    });
+    // A failed run of the agent says nothing of its limit; one that got through does.
+    apply(s, { type: 'agent-finished', taskId: 'T2', attempt: 1, ok: false });
+    expect(Object.keys(s.agentLimits ?? {})).toEqual(['claude', 'codex']);
+    apply(s, { type: 'agent-finished', taskId: 'T2', attempt: 1, ok: true });
+    expect(Object.keys(s.agentLimits ?? {})).toEqual(['claude']);
+    apply(s, start('T1', 'claude'));
+    apply(s, { type: 'agent-finished', taskId: 'T1', attempt: 2, ok: true });
+    expect(s.agentLimits).toBeUndefined();
+  });
+
+  it('holds the agent back until the later of its pause and its reset, while that is to come', () => {
+    const now = Date.parse('2026-01-01T12:00:00Z');
+    const limit = { message: 'm', resetsAt: '2026-01-01T13:00:00Z', until: '2026-01-01T13:01:00Z' };
+    expect(standingLimit(limit, now)).toBe(Date.parse('2026-01-01T13:01:00Z'));
+    expect(standingLimit({ message: 'm', resetsAt: '2026-01-01T13:00:00Z' }, now)).toBe(
+      Date.parse('2026-01-01T13:00:00Z'),
+    );
+    expect(standingLimit(limit, Date.parse('2026-01-01T13:01:00Z'))).toBeUndefined();
+    // Nothing said when: no pause to carry over.
+    expect(standingLimit({ message: 'm' }, now)).toBeUndefined();
   });
 });

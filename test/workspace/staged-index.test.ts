@@ -141,6 +141,38 @@ describe('StagedIndex', () => {
     expect(existsSync(lock)).toBe(false);
   });
 
+  it.each([
+    ['staged from the copy', true],
+    ['staged the ordinary way', false],
+  ])('leaves the index as it found it when the commit fails (%s)', async (_, fromCopy) => {
+    const repo = repoWith({ 'a.txt': 'a\n', 'tasks.md': '- [ ] T1 x\n' });
+    const base = head(repo);
+    // A hook of the user's that rejects the commit (`--no-verify` does not skip this one).
+    const hook = join(repo.dir, '.git', 'hooks', 'prepare-commit-msg');
+    writeFileSync(hook, '#!/bin/sh\necho "rejected by the team hook" >&2\nexit 1\n', { mode: 0o755 });
+    repo.write('kept.txt', 'staged before the commit\n');
+    repo.git('add', 'kept.txt');
+    repo.write('a.txt', 'changed\n');
+    repo.write('new.txt', 'new\n');
+    const staged = fromCopy ? await take(repo.dir) : undefined;
+    repo.write('tasks.md', '- [x] T1 x\n');
+
+    const c = await commitAll(repo.dir, 'T1: x\n', staged ? { staged, include: ['tasks.md'] } : {});
+    expect(c.ok).toBe(false);
+    expect(!c.ok && c.error).toContain('rejected by the team hook');
+    expect(head(repo)).toBe(base);
+    // Only what was staged before is staged; the rest is changed in the tree, as it was.
+    expect(repo.git('status', '--porcelain').split('\n').filter(Boolean)).toEqual([
+      ' M a.txt',
+      'A  kept.txt',
+      ' M tasks.md',
+      '?? new.txt',
+    ]);
+    // The saved index is gone with the commit: only the verification's copy is left, for its owner.
+    const copies = readdirSync(join(repo.dir, '.git')).filter((n) => n.startsWith('taskwave-index-'));
+    expect(copies).toEqual(staged ? [staged.file.split('/').pop()] : []);
+  });
+
   it('says there was nothing to commit when the checkout did not change', async () => {
     const repo = repoWith({ 'a.txt': 'a\n' });
     const base = head(repo);
