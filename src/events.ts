@@ -20,8 +20,11 @@ import type { SourceSpan } from './plan/diagnostic.js';
 export type TaskError =
   | { reason: 'agent-exit'; exitCode: number | null; signal: string | null; outputTail: string }
   | { reason: 'spawn-failed'; message: string }
-  /** The agent ran and exited but reported failure itself (Claude Code `is_error`, Codex `turn.failed`). */
-  | { reason: 'agent-error'; message: string; sessionId?: string }
+  /**
+   * The agent ran and exited but reported failure itself (Claude Code `is_error`, Codex `turn.failed`).
+   * `usage`: what the run cost before it failed, where the agent said (a failed run is paid for too).
+   */
+  | { reason: 'agent-error'; message: string; sessionId?: string; usage?: Usage }
   | { reason: 'timeout'; timeoutMs: number }
   | { reason: 'write-back-failed'; message: string }
   /** A gate still failed after the repair attempts. */

@@ -105,7 +105,9 @@ export async function runAgentProcess(
   switch (result.kind) {
     case 'exited': {
       const out = parser.outcome();
-      if (out.error !== undefined) return err({ reason: 'agent-error', message: out.error, sessionId: out.sessionId });
+      const paid = out.usage ? { usage: out.usage } : {};
+      if (out.error !== undefined)
+        return err({ reason: 'agent-error', message: out.error, sessionId: out.sessionId, ...paid });
       if (result.exitCode !== 0) {
         return err({
           reason: 'agent-exit',
@@ -115,7 +117,7 @@ export async function runAgentProcess(
         });
       }
       if (out.incomplete !== undefined) {
-        return err({ reason: 'agent-error', message: out.incomplete, sessionId: out.sessionId });
+        return err({ reason: 'agent-error', message: out.incomplete, sessionId: out.sessionId, ...paid });
       }
       return ok({
         ...(out.summary ? { summary: out.summary } : {}),

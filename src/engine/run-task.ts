@@ -116,9 +116,11 @@ export function createTaskRunner(deps: TaskRunnerDeps) {
         onActivity: (a) => deps.log({ type: 'task-activity', taskId: task.id, kind: a.kind, text: redact(a.text) }),
       }),
     );
-    const session = r.ok ? r.value.sessionId : r.error.reason === 'agent-error' ? r.error.sessionId : undefined;
+    const failure = !r.ok && r.error.reason === 'agent-error' ? r.error : undefined;
+    const session = r.ok ? r.value.sessionId : failure?.sessionId;
     if (session) sessions.set(task.id, session);
-    const usage = r.ok ? ownUsage(task, agent, r.value.usage) : undefined;
+    // A run that failed after some work (an API error, its turn limit) was paid for all the same.
+    const usage = ownUsage(task, agent, r.ok ? r.value.usage : failure?.usage);
     deps.log({
       type: 'agent-finished',
       taskId: task.id,
@@ -130,7 +132,11 @@ export function createTaskRunner(deps: TaskRunnerDeps) {
     });
     if (r.ok) return r;
     if (r.error.reason === 'agent-exit') return err({ ...r.error, outputTail: redact(r.error.outputTail) });
-    if (r.error.reason === 'agent-error') return err({ ...r.error, message: redact(r.error.message) });
+    if (failure) {
+      // Its usage is on the record above; the error says why it failed.
+      const { usage: _paid, ...why } = failure;
+      return err({ ...why, message: redact(why.message) });
+    }
     return r;
   };
 

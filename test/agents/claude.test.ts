@@ -102,6 +102,17 @@ describe('claude output', () => {
     expect(outcome.usage?.costUsd).toBe(0.0003);
   });
 
+  it('recorded: an API error after some work is the failure, with what the run cost until then', () => {
+    // Claude Code 2.1.197: a Write, then the scripted model server answered 400.
+    const { outcome } = parse(claudeParser, fixture('recorded-claude-api-error.jsonl'));
+    expect(outcome).toEqual({
+      sessionId: 'e0c578ce-3d84-4603-b71f-c54f6e07f59a',
+      summary: 'API Error: 400 messages.2.content.0: unexpected tool_use_id found in tool_result blocks',
+      error: 'API Error: 400 messages.2.content.0: unexpected tool_use_id found in tool_result blocks',
+      usage: { inputTokens: 1000, outputTokens: 50, cacheReadTokens: 0, costUsd: 0.00625, turns: 2 },
+    });
+  });
+
   it('names the subtype of other failures, and fails a run with no result event', () => {
     const maxTurns = '{"type":"result","subtype":"error_max_turns","is_error":true,"num_turns":30,"session_id":"s"}';
     expect(parse(claudeParser, maxTurns).outcome.error).toBe('Claude Code reported error_max_turns');

@@ -86,7 +86,7 @@ describe('built-in adapters against a fake agent CLI', () => {
     expect(lines).toHaveLength(readFileSync(`${FIXTURES}claude.jsonl`, 'utf8').trim().split('\n').length);
   });
 
-  it('claude: is_error is a failure whatever the exit code, with the session to resume', async () => {
+  it('claude: is_error is a failure whatever the exit code, with the session to resume and what it cost', async () => {
     for (const exit of [0, 1]) {
       const { result } = await runFake('claude', { output: `${FIXTURES}claude-error.jsonl`, exit });
       expect(result).toEqual({
@@ -95,6 +95,7 @@ describe('built-in adapters against a fake agent CLI', () => {
           reason: 'agent-error',
           message: expect.stringMatching(/^API Error: 529/),
           sessionId: '9a8b7c6d-1111-4222-8333-444455556666',
+          usage: expect.objectContaining({ costUsd: 0.0003 }),
         },
       });
     }
