@@ -15,6 +15,7 @@ export interface Usage {
 
 import type { GateResult, GateScope } from './gates/types.js';
 import type { SourceSpan } from './plan/diagnostic.js';
+import { readableError } from './util/readable-error.js';
 
 /** Why a task did not finish; a union tagged by `reason`. */
 export type TaskError =
@@ -178,7 +179,7 @@ export function describeTaskError(e: TaskError): string {
     case 'spawn-failed':
       return `agent could not start: ${e.message}`;
     case 'agent-error':
-      return `the agent reported an error: ${e.message}`;
+      return `the agent reported an error: ${readableError(e.message)}`;
     case 'timeout':
       return `timed out after ${formatDuration(e.timeoutMs)}`;
     case 'write-back-failed':

@@ -1,5 +1,6 @@
 import type { AgentConfig } from '../cli/config.js';
 import type { Usage } from '../events.js';
+import { readableError } from '../util/readable-error.js';
 import { cliAgent, promptFitsArgv } from './cli-agent.js';
 import {
   describeTool,
@@ -85,11 +86,11 @@ export function codexParser(ctx: ParserContext): StreamParser {
         }
         case 'turn.failed':
           failed = str(obj(ev, 'error'), 'message') ?? 'turn failed';
-          ctx.emit({ kind: 'error', text: firstLine(failed) });
+          ctx.emit({ kind: 'error', text: firstLine(readableError(failed)) });
           break;
         case 'error':
           pendingError = str(ev, 'message') ?? 'error';
-          ctx.emit({ kind: 'error', text: firstLine(pendingError) });
+          ctx.emit({ kind: 'error', text: firstLine(readableError(pendingError)) });
           break;
       }
     },
@@ -97,7 +98,9 @@ export function codexParser(ctx: ParserContext): StreamParser {
       const out: ParsedOutcome = { sessionId, summary: lastText };
       if (usage) out.usage = { ...usage, turns };
       const error = failed ?? pendingError;
-      if (error !== undefined) out.error = firstLine(error);
+      // Whole: an API's error body can span lines (its first is `{`), and what it says is read
+      // again for a rate or usage limit; the task's error shows it as one line (readableError).
+      if (error !== undefined) out.error = error.trim() || 'error';
       else if (turns === 0) out.incomplete = 'Codex ended without completing its turn';
       return out;
     },
