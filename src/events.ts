@@ -26,7 +26,8 @@ export type TaskError =
    * `usage`: what the run cost before it failed, where the agent said (a failed run is paid for too).
    */
   | { reason: 'agent-error'; message: string; sessionId?: string; usage?: Usage }
-  | { reason: 'timeout'; timeoutMs: number }
+  /** `retrying`: the API error the agent was retrying when it was stopped, where it said. */
+  | { reason: 'timeout'; timeoutMs: number; retrying?: string }
   | { reason: 'write-back-failed'; message: string }
   /** A gate still failed after the repair attempts. */
   | { reason: 'gate-failed'; gate: string; message: string; repairs: number }
@@ -181,7 +182,7 @@ export function describeTaskError(e: TaskError): string {
     case 'agent-error':
       return `the agent reported an error: ${readableError(e.message)}`;
     case 'timeout':
-      return `timed out after ${formatDuration(e.timeoutMs)}`;
+      return `timed out after ${formatDuration(e.timeoutMs)}${e.retrying ? ` while the agent was retrying ${e.retrying}` : ''}`;
     case 'write-back-failed':
       return `could not record the task as done in the plan: ${e.message}`;
     case 'gate-failed':

@@ -15,6 +15,12 @@ export interface ParsedOutcome {
    * without it is not a success.
    */
   incomplete?: string;
+  /**
+   * The API error the agent was retrying when its output stopped (Claude Code's `api_retry`, Codex's
+   * `Reconnecting...`): a run stopped at its timeout meanwhile says so, or "timed out" would hide an
+   * API that was down, or a key it refused, behind the agent's own retries.
+   */
+  retrying?: string;
 }
 
 /** Reads one agent's stdout, line by line; one instance per run, since it keeps state. */
@@ -125,8 +131,10 @@ export async function runAgentProcess(
         ...(out.sessionId ? { sessionId: out.sessionId } : {}),
       });
     }
-    case 'timeout':
-      return err({ reason: 'timeout', timeoutMs: req.timeoutMs ?? 0 });
+    case 'timeout': {
+      const { retrying } = parser.outcome();
+      return err({ reason: 'timeout', timeoutMs: req.timeoutMs ?? 0, ...(retrying ? { retrying } : {}) });
+    }
     case 'aborted':
       return err({ reason: 'cancelled' });
     case 'spawn-failed':

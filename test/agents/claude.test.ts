@@ -113,6 +113,19 @@ describe('claude output', () => {
     });
   });
 
+  it('recorded: says which API error it is retrying, as it goes and when the run is stopped meanwhile', () => {
+    // Claude Code 2.1.197 retrying a 500 until taskwave stopped it (SIGINT) at the task's timeout.
+    const { activities, outcome } = parse(claudeParser, fixture('recorded-claude-api-retry.jsonl'));
+    expect(kinds(activities, 'error')).toEqual(
+      [1, 2, 3, 4].map((n) => `API error 500 (server_error), retry ${n} of 10`),
+    );
+    expect(outcome.retrying).toBe('API error 500 (server_error), retry 4 of 10');
+    // A model call that answers (the other recording's Write) ends the retrying.
+    const retried = fixture('recorded-claude-api-retry.jsonl').split('\n').slice(0, 3);
+    const answer = fixture('recorded-claude-api-error.jsonl').split('\n')[1] ?? '';
+    expect(parse(claudeParser, [...retried, answer].join('\n')).outcome.retrying).toBeUndefined();
+  });
+
   it('names the subtype of other failures, and fails a run with no result event', () => {
     const maxTurns = '{"type":"result","subtype":"error_max_turns","is_error":true,"num_turns":30,"session_id":"s"}';
     expect(parse(claudeParser, maxTurns).outcome.error).toBe('Claude Code reported error_max_turns');

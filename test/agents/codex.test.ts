@@ -109,6 +109,18 @@ describe('codex output', () => {
     );
   });
 
+  it('recorded: says what it was reconnecting after when the run is stopped meanwhile', () => {
+    // Codex 0.169.0 retrying a 500 three times (request_max_retries = 3), cut where a timeout would.
+    const lines = fixture('recorded-codex-reconnecting.jsonl').split('\n');
+    const { outcome } = parse(codexParser, lines.slice(0, 4).join('\n'));
+    expect(outcome.retrying).toBe(
+      'Reconnecting... 2/3 (We’re currently experiencing high demand, which may cause temporary errors.)',
+    );
+    const after =
+      '{"type":"item.started","item":{"id":"i","type":"command_execution","command":"ls","status":"in_progress"}}';
+    expect(parse(codexParser, [...lines.slice(0, 4), after].join('\n')).outcome.retrying).toBeUndefined();
+  });
+
   it('does not count a run without a completed turn as done, and ignores unknown events', () => {
     const text = '{"type":"thread.started","thread_id":"t"}\n{"type":"turn.started"}\n{"type":"something.new","x":1}';
     expect(parse(codexParser, text).outcome.incomplete).toBe('Codex ended without completing its turn');
