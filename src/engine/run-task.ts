@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { renderConflictPrompt, renderTaskPrompt } from '../agents/prompt.js';
 import type { AgentAdapter, AgentSuccess } from '../agents/types.js';
 import { type UsageLimit, usageLimitIn } from '../agents/usage-limit.js';
-import { type TaskError, type Usage, usageSince } from '../events.js';
+import { describeTaskError, type TaskError, type Usage, usageSince } from '../events.js';
 import { describeGateFailure, type GateResult } from '../gates/types.js';
 import type { Verified, Verifier, VerifyFailure } from '../gates/verifier.js';
 import type { Task } from '../plan/types.js';
@@ -194,7 +194,8 @@ export function createTaskRunner(deps: TaskRunnerDeps) {
       if (retry >= max || !deps.verifier?.isTransient(r.error)) return r;
       retry++;
       const delayMs = deps.verifier.backoffMs(retry);
-      const reason = r.error.reason === 'agent-exit' ? `agent exited with code ${r.error.exitCode}` : r.error.reason;
+      // What failed, as the task's error would say it: `agent-error` alone tells nobody why it was retried.
+      const reason = describeTaskError(r.error);
       deps.log({ type: 'task-retry', taskId: task.id, kind: 'retry', attempt: retry, reason, delayMs });
       await sleep(delayMs, signal);
       if (signal.aborted) return err({ reason: 'cancelled' });
