@@ -235,7 +235,10 @@ export function addUsage(a: Usage | undefined, b: Usage | undefined): Usage | un
   return out;
 }
 
-/** What `total` (a running total, e.g. a resumed Codex thread's) adds to `before`: one run's own usage. */
+/**
+ * What `total` (a running total, e.g. a resumed Codex thread's tokens) adds to `before`: one run's own
+ * usage. Turns are the run's own already: the adapter counts them in the run's output.
+ */
 export function usageSince(total: Usage, before: Usage | undefined): Usage {
   if (!before) return total;
   const minus = (a?: number, b?: number) => (a === undefined ? undefined : Math.max(0, a - (b ?? 0)));
@@ -246,6 +249,6 @@ export function usageSince(total: Usage, before: Usage | undefined): Usage {
       ? { cacheReadTokens: minus(total.cacheReadTokens, before.cacheReadTokens) }
       : {}),
     ...(total.costUsd !== undefined ? { costUsd: minus(total.costUsd, before.costUsd) } : {}),
-    ...(total.turns !== undefined ? { turns: minus(total.turns, before.turns) } : {}),
+    ...(total.turns !== undefined ? { turns: total.turns } : {}),
   };
 }
