@@ -19,7 +19,8 @@ import { readableError } from './util/readable-error.js';
 
 /** Why a task did not finish; a union tagged by `reason`. */
 export type TaskError =
-  | { reason: 'agent-exit'; exitCode: number | null; signal: string | null; outputTail: string }
+  /** `said`: the line of its error output that says why, where one does ("error: unknown option …"). */
+  | { reason: 'agent-exit'; exitCode: number | null; signal: string | null; outputTail: string; said?: string }
   | { reason: 'spawn-failed'; message: string }
   /**
    * The agent ran and exited but reported failure itself (Claude Code `is_error`, Codex `turn.failed`).
@@ -176,7 +177,7 @@ export interface Logger {
 export function describeTaskError(e: TaskError): string {
   switch (e.reason) {
     case 'agent-exit':
-      return e.signal ? `agent killed by ${e.signal}` : `agent exited with code ${e.exitCode}`;
+      return `${e.signal ? `agent killed by ${e.signal}` : `agent exited with code ${e.exitCode}`}${e.said ? `: ${e.said}` : ''}`;
     case 'spawn-failed':
       return `agent could not start: ${e.message}`;
     case 'agent-error':

@@ -48,6 +48,22 @@ export interface Invocation {
 }
 
 const OUTPUT_TAIL_LINES = 20;
+/** The most of an error line that goes into a task's error. */
+const SAID_MAX = 300;
+
+/**
+ * The line of an agent's error output that says why it exited: the last one that names an error
+ * ("error: unknown option '--x'", "Error: ENOENT …", "ValueError: …", "fatal: …", a panic). None
+ * when no line does: a startup note on stderr ("Reading additional input from stdin...") says
+ * nothing about the exit.
+ */
+export function exitCause(stderr: readonly string[]): string | undefined {
+  const line = stderr
+    .map((l) => l.trim())
+    .filter((l) => /(?:error|exception)\b|\bfatal\b|\bpanick?(?:ed)?\b/i.test(l))
+    .at(-1);
+  return line && line.length > SAID_MAX ? `${line.slice(0, SAID_MAX - 1)}…` : line;
+}
 /**
  * The most of the task's text (its id, its title) that goes into one environment variable. Linux
  * refuses to start a process with any one variable over 128 KB (E2BIG), and a plan's line can be
@@ -88,6 +104,7 @@ export async function runAgentProcess(
   req: AgentRequest,
 ): Promise<Result<AgentSuccess, TaskError>> {
   const tail: string[] = [];
+  const errTail: string[] = [];
   const env: Record<string, string> = {
     ...(process.env as Record<string, string>),
     ...configEnv,
@@ -104,6 +121,10 @@ export async function runAgentProcess(
     onLine: (line, stream) => {
       tail.push(line);
       if (tail.length > OUTPUT_TAIL_LINES) tail.shift();
+      if (stream === 'stderr') {
+        errTail.push(line);
+        if (errTail.length > OUTPUT_TAIL_LINES) errTail.shift();
+      }
       req.onOutput(line, stream);
       if (stream === 'stdout') parser.line(line);
     },
@@ -115,11 +136,13 @@ export async function runAgentProcess(
       if (out.error !== undefined)
         return err({ reason: 'agent-error', message: out.error, sessionId: out.sessionId, ...paid });
       if (result.exitCode !== 0) {
+        const said = exitCause(errTail);
         return err({
           reason: 'agent-exit',
           exitCode: result.exitCode,
           signal: result.signal,
           outputTail: tail.join('\n'),
+          ...(said ? { said } : {}),
         });
       }
       if (out.incomplete !== undefined) {

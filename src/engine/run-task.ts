@@ -131,7 +131,10 @@ export function createTaskRunner(deps: TaskRunnerDeps) {
       ...(r.ok && r.value.summary ? { summary: redact(r.value.summary) } : {}),
     });
     if (r.ok) return r;
-    if (r.error.reason === 'agent-exit') return err({ ...r.error, outputTail: redact(r.error.outputTail) });
+    if (r.error.reason === 'agent-exit') {
+      const { said } = r.error;
+      return err({ ...r.error, outputTail: redact(r.error.outputTail), ...(said ? { said: redact(said) } : {}) });
+    }
     if (failure) {
       // Its usage is on the record above; the error says why it failed.
       const { usage: _paid, ...why } = failure;
