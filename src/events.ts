@@ -183,7 +183,7 @@ export function describeTaskError(e: TaskError): string {
     case 'agent-error':
       return `the agent reported an error: ${readableError(e.message)}`;
     case 'timeout':
-      return `timed out after ${formatDuration(e.timeoutMs)}${e.retrying ? ` while the agent was retrying ${e.retrying}` : ''}`;
+      return `timed out after ${formatDuration(e.timeoutMs)}${e.retrying ? ` while the agent was retrying: ${e.retrying}` : ''}`;
     case 'write-back-failed':
       return `could not record the task as done in the plan: ${e.message}`;
     case 'gate-failed':

@@ -128,13 +128,16 @@ export function claudeParser(ctx: ParserContext): StreamParser {
   }
 }
 
-/** `api_retry` as one line: `API error 529 (overloaded_error), retry 3 of 10`. */
+/**
+ * `api_retry` as one line: `API error 529 (overloaded_error), retry 3 of 10`; a call that got no
+ * HTTP answer (a refused connection) has no status: `a failed API call (unknown), retry 3 of 10`.
+ */
 function apiRetry(ev: JsonObject): string {
   const status = num(ev, 'error_status');
   const kind = str(ev, 'error');
   const attempt = num(ev, 'attempt');
   const max = num(ev, 'max_retries');
-  const what = ['API error', status, kind ? `(${kind})` : undefined].filter((p) => p !== undefined).join(' ');
+  const what = `${status === undefined ? 'a failed API call' : `API error ${status}`}${kind ? ` (${kind})` : ''}`;
   return attempt === undefined ? what : `${what}, retry ${attempt}${max === undefined ? '' : ` of ${max}`}`;
 }
 

@@ -120,6 +120,10 @@ describe('claude output', () => {
       [1, 2, 3, 4].map((n) => `API error 500 (server_error), retry ${n} of 10`),
     );
     expect(outcome.retrying).toBe('API error 500 (server_error), retry 4 of 10');
+    // Claude Code 2.1.197 when the connection is refused: no HTTP status.
+    const refused =
+      '{"type":"system","subtype":"api_retry","attempt":2,"max_retries":10,"retry_delay_ms":1003,"error_status":null,"error":"unknown","session_id":"s"}';
+    expect(parse(claudeParser, refused).outcome.retrying).toBe('a failed API call (unknown), retry 2 of 10');
     // A model call that answers (the other recording's Write) ends the retrying.
     const retried = fixture('recorded-claude-api-retry.jsonl').split('\n').slice(0, 3);
     const answer = fixture('recorded-claude-api-error.jsonl').split('\n')[1] ?? '';

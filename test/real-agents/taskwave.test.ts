@@ -534,13 +534,15 @@ describe('taskwave run with the real agent CLIs when the model server fails', ()
       expect(exec.tasks.T001?.usage?.costUsd).toBeCloseTo(0.00625, 6);
       expect(exec.tasks.T002?.status).toBe('failed');
       expect(exec.tasks.T002?.error).toMatch(
-        /^timed out after 15\.0s while the agent was retrying API error 500 \(server_error\), retry \d+ of 10$/,
+        /^timed out after 15\.0s while the agent was retrying: API error 500 \(server_error\), retry \d+ of 10$/,
       );
       expect(exec.tasks.T003).toMatchObject({ status: 'done', usage: { inputTokens: 2000, outputTokens: 100 } });
       // The report's total holds the failed run's cost: 0.00625 + 0.0125.
       const report = repo.read(`.taskwave/runs/${exec.runId}/report.md`);
       expect(report).toMatch(/^\| \*\*total\*\* \|.*\| 3,000 \| 150 \| \$0\.0188 \|$/m);
-      expect(report).toContain('`T002` Write the second note in `src/b.txt`: **failed**: timed out after 15.0s while');
+      expect(report).toContain(
+        '`T002` Write the second note in `src/b.txt`: **failed**: timed out after 15.0s while the agent was retrying: API error 500',
+      );
 
       // The timed-out agent went with its whole process group, and the worktrees with the run.
       expect(processesIn(repo.dir)).toEqual([]);
