@@ -1,7 +1,8 @@
 // `taskwave run` end to end with the real Claude Code and Codex CLIs (versions pinned in
 // package.json) against the scripted model server, fully offline: tasks run in parallel worktrees,
 // are merged back one commit per task with the plan's tick, a real merge conflict is resolved by
-// the agent, and nothing reaches the trap proxy. Runs the built CLI: `npm run build` first.
+// the agent, a model server that answers HTTP errors fails or retries tasks with the cause named,
+// and nothing reaches the trap proxy. Runs the built CLI: `npm run build` first.
 //
 // taskwave runs with a clean environment (the test runner's own keys and proxies stay out): the
 // temporary HOME, PATH and the trap proxy as its own environment, which it hands down to the
@@ -24,6 +25,7 @@ import {
   startModelServer,
   writeFile,
 } from '../support/model-server.js';
+import { waitFor } from '../support/processes.js';
 import { type AgentEnv, CLAUDE_BIN, CODEX_BIN, claudeEnv, codexEnv, jsonLines } from '../support/real-agents.js';
 import { BIN, makeRepo, type TempRepo } from '../support/repo.js';
 import { startTrapProxy, type TrapProxy } from '../support/trap-proxy.js';
@@ -170,7 +172,13 @@ interface Execution {
 
 const execution = (repo: TempRepo): Execution => JSON.parse(repo.read('.taskwave/execution.json')) as Execution;
 
-/** Processes working in the repository or under it (its worktrees): none may outlive the run. */
+/** None outlives the run; a process SIGKILLed as the run ended gets a moment to be gone. */
+async function expectNoProcessIn(dir: string): Promise<void> {
+  await waitFor('the agents to be gone', () => processesIn(dir).length === 0, 5000).catch(() => {});
+  expect(processesIn(dir)).toEqual([]);
+}
+
+/** Processes working in the repository or under it (its worktrees). */
 function processesIn(dir: string): string[] {
   const root = realpathSync(dir);
   const found: string[] = [];
@@ -545,7 +553,7 @@ describe('taskwave run with the real agent CLIs when the model server fails', ()
       );
 
       // The timed-out agent went with its whole process group, and the worktrees with the run.
-      expect(processesIn(repo.dir)).toEqual([]);
+      await expectNoProcessIn(repo.dir);
       expect(repo.git('worktree', 'list').trim().split('\n')).toHaveLength(1);
       expect(trap.trapped).toEqual([]);
     },
@@ -625,7 +633,7 @@ describe('taskwave run with the real agent CLIs when the model server fails', ()
         error:
           'the agent reported an error: invalid_request_error: messages.2.content.0: unexpected tool_use_id found in tool_result blocks',
       });
-      expect(processesIn(repo.dir)).toEqual([]);
+      await expectNoProcessIn(repo.dir);
       expect(trap.trapped).toEqual([]);
     },
     TEST_TIMEOUT_MS,
