@@ -15,14 +15,20 @@ export interface Usage {
 
 import type { GateResult, GateScope } from './gates/types.js';
 import type { SourceSpan } from './plan/diagnostic.js';
+import { readableError } from './util/readable-error.js';
 
 /** Why a task did not finish; a union tagged by `reason`. */
 export type TaskError =
-  | { reason: 'agent-exit'; exitCode: number | null; signal: string | null; outputTail: string }
+  /** `said`: the line of its error output that says why, where one does ("error: unknown option …"). */
+  | { reason: 'agent-exit'; exitCode: number | null; signal: string | null; outputTail: string; said?: string }
   | { reason: 'spawn-failed'; message: string }
-  /** The agent ran and exited but reported failure itself (Claude Code `is_error`, Codex `turn.failed`). */
-  | { reason: 'agent-error'; message: string; sessionId?: string }
-  | { reason: 'timeout'; timeoutMs: number }
+  /**
+   * The agent ran and exited but reported failure itself (Claude Code `is_error`, Codex `turn.failed`).
+   * `usage`: what the run cost before it failed, where the agent said (a failed run is paid for too).
+   */
+  | { reason: 'agent-error'; message: string; sessionId?: string; usage?: Usage }
+  /** `retrying`: the API error the agent was retrying when it was stopped, where it said. */
+  | { reason: 'timeout'; timeoutMs: number; retrying?: string }
   | { reason: 'write-back-failed'; message: string }
   /** A gate still failed after the repair attempts. */
   | { reason: 'gate-failed'; gate: string; message: string; repairs: number }
@@ -175,13 +181,13 @@ export interface Logger {
 export function describeTaskError(e: TaskError): string {
   switch (e.reason) {
     case 'agent-exit':
-      return e.signal ? `agent killed by ${e.signal}` : `agent exited with code ${e.exitCode}`;
+      return `${e.signal ? `agent killed by ${e.signal}` : `agent exited with code ${e.exitCode}`}${e.said ? `: ${e.said}` : ''}`;
     case 'spawn-failed':
       return `agent could not start: ${e.message}`;
     case 'agent-error':
-      return `the agent reported an error: ${e.message}`;
+      return `the agent reported an error: ${readableError(e.message)}`;
     case 'timeout':
-      return `timed out after ${formatDuration(e.timeoutMs)}`;
+      return `timed out after ${formatDuration(e.timeoutMs)}${e.retrying ? ` while the agent was retrying: ${e.retrying}` : ''}`;
     case 'write-back-failed':
       return `could not record the task as done in the plan: ${e.message}`;
     case 'gate-failed':
@@ -234,7 +240,10 @@ export function addUsage(a: Usage | undefined, b: Usage | undefined): Usage | un
   return out;
 }
 
-/** What `total` (a running total, e.g. a resumed Codex thread's) adds to `before`: one run's own usage. */
+/**
+ * What `total` (a running total, e.g. a resumed Codex thread's tokens) adds to `before`: one run's own
+ * usage. Turns are the run's own already: the adapter counts them in the run's output.
+ */
 export function usageSince(total: Usage, before: Usage | undefined): Usage {
   if (!before) return total;
   const minus = (a?: number, b?: number) => (a === undefined ? undefined : Math.max(0, a - (b ?? 0)));
@@ -245,6 +254,6 @@ export function usageSince(total: Usage, before: Usage | undefined): Usage {
       ? { cacheReadTokens: minus(total.cacheReadTokens, before.cacheReadTokens) }
       : {}),
     ...(total.costUsd !== undefined ? { costUsd: minus(total.costUsd, before.costUsd) } : {}),
-    ...(total.turns !== undefined ? { turns: minus(total.turns, before.turns) } : {}),
+    ...(total.turns !== undefined ? { turns: total.turns } : {}),
   };
 }

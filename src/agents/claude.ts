@@ -57,6 +57,7 @@ export function claudeParser(ctx: ParserContext): StreamParser {
   let sessionId: string | undefined;
   let lastText: string | undefined;
   let result: JsonObject | undefined;
+  let retrying: string | undefined;
   return {
     line(text) {
       const ev = parseJsonLine(text);
@@ -66,7 +67,15 @@ export function claudeParser(ctx: ParserContext): StreamParser {
       }
       sessionId = str(ev, 'session_id') ?? sessionId;
       switch (str(ev, 'type')) {
+        case 'system':
+          // Claude Code retries a failing API call for minutes, saying so only here.
+          if (str(ev, 'subtype') === 'api_retry') {
+            retrying = apiRetry(ev);
+            ctx.emit({ kind: 'error', text: retrying });
+          }
+          break;
         case 'assistant':
+          retrying = undefined;
           for (const block of list(obj(ev, 'message'), 'content')) {
             if (!isObject(block)) continue;
             if (block.type === 'text' && typeof block.text === 'string' && block.text.trim()) {
@@ -93,25 +102,43 @@ export function claudeParser(ctx: ParserContext): StreamParser {
       }
     },
     outcome(): ParsedOutcome {
-      if (!result) return { sessionId, summary: lastText, incomplete: 'Claude Code ended without a result event' };
-      const text = str(result, 'result');
-      const usage = obj(result, 'usage');
-      const cacheRead = num(usage, 'cache_read_input_tokens') ?? 0;
-      const tokens: Usage = {
-        // Anthropic counts cache reads and writes apart from input_tokens; all of them were input.
-        inputTokens: (num(usage, 'input_tokens') ?? 0) + cacheRead + (num(usage, 'cache_creation_input_tokens') ?? 0),
-        outputTokens: num(usage, 'output_tokens') ?? 0,
-        cacheReadTokens: cacheRead,
-      };
-      const cost = num(result, 'total_cost_usd');
-      if (cost !== undefined) tokens.costUsd = cost;
-      const turns = num(result, 'num_turns');
-      if (turns !== undefined) tokens.turns = turns;
-      const out: ParsedOutcome = { sessionId, summary: text?.trim() ? text : lastText, usage: tokens };
-      if (result.is_error !== false) out.error = claudeFailure(result, text);
-      return out;
+      const out = resultOutcome();
+      return retrying ? { ...out, retrying } : out;
     },
   };
+
+  function resultOutcome(): ParsedOutcome {
+    if (!result) return { sessionId, summary: lastText, incomplete: 'Claude Code ended without a result event' };
+    const text = str(result, 'result');
+    const usage = obj(result, 'usage');
+    const cacheRead = num(usage, 'cache_read_input_tokens') ?? 0;
+    const tokens: Usage = {
+      // Anthropic counts cache reads and writes apart from input_tokens; all of them were input.
+      inputTokens: (num(usage, 'input_tokens') ?? 0) + cacheRead + (num(usage, 'cache_creation_input_tokens') ?? 0),
+      outputTokens: num(usage, 'output_tokens') ?? 0,
+      cacheReadTokens: cacheRead,
+    };
+    const cost = num(result, 'total_cost_usd');
+    if (cost !== undefined) tokens.costUsd = cost;
+    const turns = num(result, 'num_turns');
+    if (turns !== undefined) tokens.turns = turns;
+    const out: ParsedOutcome = { sessionId, summary: text?.trim() ? text : lastText, usage: tokens };
+    if (result.is_error !== false) out.error = claudeFailure(result, text);
+    return out;
+  }
+}
+
+/**
+ * `api_retry` as one line: `API error 529 (overloaded_error), retry 3 of 10`; a call that got no
+ * HTTP answer (a refused connection) has no status: `a failed API call (unknown), retry 3 of 10`.
+ */
+function apiRetry(ev: JsonObject): string {
+  const status = num(ev, 'error_status');
+  const kind = str(ev, 'error');
+  const attempt = num(ev, 'attempt');
+  const max = num(ev, 'max_retries');
+  const what = `${status === undefined ? 'a failed API call' : `API error ${status}`}${kind ? ` (${kind})` : ''}`;
+  return attempt === undefined ? what : `${what}, retry ${attempt}${max === undefined ? '' : ` of ${max}`}`;
 }
 
 function claudeFailure(result: JsonObject, text: string | undefined): string {

@@ -1,5 +1,6 @@
 import type { AgentConfig } from '../cli/config.js';
 import type { Usage } from '../events.js';
+import { readableError } from '../util/readable-error.js';
 import { cliAgent, promptFitsArgv } from './cli-agent.js';
 import {
   describeTool,
@@ -54,6 +55,8 @@ export function codexParser(ctx: ParserContext): StreamParser {
   let turns = 0;
   let failed: string | undefined;
   let pendingError: string | undefined;
+  /** Codex's `Reconnecting... 2/5 (…)` while nothing has come of it yet. */
+  let retrying: string | undefined;
   return {
     line(text) {
       const ev = parseJsonLine(text);
@@ -66,14 +69,17 @@ export function codexParser(ctx: ParserContext): StreamParser {
           sessionId = str(ev, 'thread_id') ?? sessionId;
           break;
         case 'item.started':
+          retrying = undefined;
           itemStarted(obj(ev, 'item'));
           break;
         case 'item.completed':
+          retrying = undefined;
           itemCompleted(obj(ev, 'item'));
           break;
         case 'turn.completed': {
           turns++;
           pendingError = undefined;
+          retrying = undefined;
           // Newer versions report the thread's running total here, so the last one counts, not a sum.
           const u = obj(ev, 'usage');
           usage = {
@@ -85,19 +91,23 @@ export function codexParser(ctx: ParserContext): StreamParser {
         }
         case 'turn.failed':
           failed = str(obj(ev, 'error'), 'message') ?? 'turn failed';
-          ctx.emit({ kind: 'error', text: firstLine(failed) });
+          ctx.emit({ kind: 'error', text: firstLine(readableError(failed)) });
           break;
         case 'error':
           pendingError = str(ev, 'message') ?? 'error';
-          ctx.emit({ kind: 'error', text: firstLine(pendingError) });
+          if (pendingError.startsWith('Reconnecting...')) retrying = firstLine(readableError(pendingError));
+          ctx.emit({ kind: 'error', text: firstLine(readableError(pendingError)) });
           break;
       }
     },
     outcome(): ParsedOutcome {
       const out: ParsedOutcome = { sessionId, summary: lastText };
       if (usage) out.usage = { ...usage, turns };
+      if (retrying) out.retrying = retrying;
       const error = failed ?? pendingError;
-      if (error !== undefined) out.error = firstLine(error);
+      // Whole: an API's error body can span lines (its first is `{`), and what it says is read
+      // again for a rate or usage limit; the task's error shows it as one line (readableError).
+      if (error !== undefined) out.error = error.trim() || 'error';
       else if (turns === 0) out.incomplete = 'Codex ended without completing its turn';
       return out;
     },

@@ -15,6 +15,12 @@ export interface ParsedOutcome {
    * without it is not a success.
    */
   incomplete?: string;
+  /**
+   * The API error the agent was retrying when its output stopped (Claude Code's `api_retry`, Codex's
+   * `Reconnecting...`): a run stopped at its timeout meanwhile says so, or "timed out" would hide an
+   * API that was down, or a key it refused, behind the agent's own retries.
+   */
+  retrying?: string;
 }
 
 /** Reads one agent's stdout, line by line; one instance per run, since it keeps state. */
@@ -42,6 +48,22 @@ export interface Invocation {
 }
 
 const OUTPUT_TAIL_LINES = 20;
+/** The most of an error line that goes into a task's error. */
+const SAID_MAX = 300;
+
+/**
+ * The line of an agent's error output that says why it exited: the last one that names an error
+ * ("error: unknown option '--x'", "Error: ENOENT …", "ValueError: …", "fatal: …", a panic). None
+ * when no line does: a startup note on stderr ("Reading additional input from stdin...") says
+ * nothing about the exit.
+ */
+export function exitCause(stderr: readonly string[]): string | undefined {
+  const line = stderr
+    .map((l) => l.trim())
+    .filter((l) => /(?:error|exception)\b|\bfatal\b|\bpanick?(?:ed)?\b/i.test(l))
+    .at(-1);
+  return line && line.length > SAID_MAX ? `${line.slice(0, SAID_MAX - 1)}…` : line;
+}
 /**
  * The most of the task's text (its id, its title) that goes into one environment variable. Linux
  * refuses to start a process with any one variable over 128 KB (E2BIG), and a plan's line can be
@@ -82,6 +104,7 @@ export async function runAgentProcess(
   req: AgentRequest,
 ): Promise<Result<AgentSuccess, TaskError>> {
   const tail: string[] = [];
+  const errTail: string[] = [];
   const env: Record<string, string> = {
     ...(process.env as Record<string, string>),
     ...configEnv,
@@ -98,6 +121,10 @@ export async function runAgentProcess(
     onLine: (line, stream) => {
       tail.push(line);
       if (tail.length > OUTPUT_TAIL_LINES) tail.shift();
+      if (stream === 'stderr') {
+        errTail.push(line);
+        if (errTail.length > OUTPUT_TAIL_LINES) errTail.shift();
+      }
       req.onOutput(line, stream);
       if (stream === 'stdout') parser.line(line);
     },
@@ -105,17 +132,21 @@ export async function runAgentProcess(
   switch (result.kind) {
     case 'exited': {
       const out = parser.outcome();
-      if (out.error !== undefined) return err({ reason: 'agent-error', message: out.error, sessionId: out.sessionId });
+      const paid = out.usage ? { usage: out.usage } : {};
+      if (out.error !== undefined)
+        return err({ reason: 'agent-error', message: out.error, sessionId: out.sessionId, ...paid });
       if (result.exitCode !== 0) {
+        const said = exitCause(errTail);
         return err({
           reason: 'agent-exit',
           exitCode: result.exitCode,
           signal: result.signal,
           outputTail: tail.join('\n'),
+          ...(said ? { said } : {}),
         });
       }
       if (out.incomplete !== undefined) {
-        return err({ reason: 'agent-error', message: out.incomplete, sessionId: out.sessionId });
+        return err({ reason: 'agent-error', message: out.incomplete, sessionId: out.sessionId, ...paid });
       }
       return ok({
         ...(out.summary ? { summary: out.summary } : {}),
@@ -123,8 +154,10 @@ export async function runAgentProcess(
         ...(out.sessionId ? { sessionId: out.sessionId } : {}),
       });
     }
-    case 'timeout':
-      return err({ reason: 'timeout', timeoutMs: req.timeoutMs ?? 0 });
+    case 'timeout': {
+      const { retrying } = parser.outcome();
+      return err({ reason: 'timeout', timeoutMs: req.timeoutMs ?? 0, ...(retrying ? { retrying } : {}) });
+    }
     case 'aborted':
       return err({ reason: 'cancelled' });
     case 'spawn-failed':

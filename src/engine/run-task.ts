@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { renderConflictPrompt, renderTaskPrompt } from '../agents/prompt.js';
 import type { AgentAdapter, AgentSuccess } from '../agents/types.js';
 import { type UsageLimit, usageLimitIn } from '../agents/usage-limit.js';
-import { type TaskError, type Usage, usageSince } from '../events.js';
+import { describeTaskError, type TaskError, type Usage, usageSince } from '../events.js';
 import { describeGateFailure, type GateResult } from '../gates/types.js';
 import type { Verified, Verifier, VerifyFailure } from '../gates/verifier.js';
 import type { Task } from '../plan/types.js';
@@ -116,9 +116,11 @@ export function createTaskRunner(deps: TaskRunnerDeps) {
         onActivity: (a) => deps.log({ type: 'task-activity', taskId: task.id, kind: a.kind, text: redact(a.text) }),
       }),
     );
-    const session = r.ok ? r.value.sessionId : r.error.reason === 'agent-error' ? r.error.sessionId : undefined;
+    const failure = !r.ok && r.error.reason === 'agent-error' ? r.error : undefined;
+    const session = r.ok ? r.value.sessionId : failure?.sessionId;
     if (session) sessions.set(task.id, session);
-    const usage = r.ok ? ownUsage(task, agent, r.value.usage) : undefined;
+    // A run that failed after some work (an API error, its turn limit) was paid for all the same.
+    const usage = ownUsage(task, agent, r.ok ? r.value.usage : failure?.usage);
     deps.log({
       type: 'agent-finished',
       taskId: task.id,
@@ -129,8 +131,15 @@ export function createTaskRunner(deps: TaskRunnerDeps) {
       ...(r.ok && r.value.summary ? { summary: redact(r.value.summary) } : {}),
     });
     if (r.ok) return r;
-    if (r.error.reason === 'agent-exit') return err({ ...r.error, outputTail: redact(r.error.outputTail) });
-    if (r.error.reason === 'agent-error') return err({ ...r.error, message: redact(r.error.message) });
+    if (r.error.reason === 'agent-exit') {
+      const { said } = r.error;
+      return err({ ...r.error, outputTail: redact(r.error.outputTail), ...(said ? { said: redact(said) } : {}) });
+    }
+    if (failure) {
+      // Its usage is on the record above; the error says why it failed.
+      const { usage: _paid, ...why } = failure;
+      return err({ ...why, message: redact(why.message) });
+    }
     return r;
   };
 
@@ -188,7 +197,8 @@ export function createTaskRunner(deps: TaskRunnerDeps) {
       if (retry >= max || !deps.verifier?.isTransient(r.error)) return r;
       retry++;
       const delayMs = deps.verifier.backoffMs(retry);
-      const reason = r.error.reason === 'agent-exit' ? `agent exited with code ${r.error.exitCode}` : r.error.reason;
+      // What failed, as the task's error would say it: `agent-error` alone tells nobody why it was retried.
+      const reason = describeTaskError(r.error);
       deps.log({ type: 'task-retry', taskId: task.id, kind: 'retry', attempt: retry, reason, delayMs });
       await sleep(delayMs, signal);
       if (signal.aborted) return err({ reason: 'cancelled' });

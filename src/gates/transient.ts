@@ -45,6 +45,12 @@ const TRANSIENT_TEXT: readonly RegExp[] = [
   // "call of overloaded 'f(int)' is ambiguous".
   /"Overloaded"|^\s*(?:API Error:?\s*)?Overloaded\.?\s*$/,
   /\b(?:server|servers|service|api|model) (?:is|are) (?:currently |temporarily )?overloaded\b/i,
+  // Codex's own words for a 5xx, an overloaded model and a connection dropped or stalled mid-answer;
+  // not for what follows the same "stream disconnected before completion:" otherwise, and would again
+  // ("Your input exceeds the context window", "Incomplete response returned, reason: content_filter").
+  /\bexperiencing high demand, which may cause temporary errors\b/i,
+  /\bSelected model is at capacity\b/,
+  /\bstream disconnected before completion: (?:error sending request|error decoding response body|idle timeout|stream closed before response\.completed)/,
   /\bRateLimit(?:Error|Exceeded)\b/,
   /\brate[ -]?limit(?:ed)?\b.*\b(?:exceeded|reached|hit|429|try again|retrying|retry after)\b/i,
   /\b(?:exceeded|reached|hit)\b.*\brate[ -]?limit/i,

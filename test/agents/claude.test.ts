@@ -102,6 +102,34 @@ describe('claude output', () => {
     expect(outcome.usage?.costUsd).toBe(0.0003);
   });
 
+  it('recorded: an API error after some work is the failure, with what the run cost until then', () => {
+    // Claude Code 2.1.197: a Write, then the scripted model server answered 400.
+    const { outcome } = parse(claudeParser, fixture('recorded-claude-api-error.jsonl'));
+    expect(outcome).toEqual({
+      sessionId: 'e0c578ce-3d84-4603-b71f-c54f6e07f59a',
+      summary: 'API Error: 400 messages.2.content.0: unexpected tool_use_id found in tool_result blocks',
+      error: 'API Error: 400 messages.2.content.0: unexpected tool_use_id found in tool_result blocks',
+      usage: { inputTokens: 1000, outputTokens: 50, cacheReadTokens: 0, costUsd: 0.00625, turns: 2 },
+    });
+  });
+
+  it('recorded: says which API error it is retrying, as it goes and when the run is stopped meanwhile', () => {
+    // Claude Code 2.1.197 retrying a 500 until taskwave stopped it (SIGINT) at the task's timeout.
+    const { activities, outcome } = parse(claudeParser, fixture('recorded-claude-api-retry.jsonl'));
+    expect(kinds(activities, 'error')).toEqual(
+      [1, 2, 3, 4].map((n) => `API error 500 (server_error), retry ${n} of 10`),
+    );
+    expect(outcome.retrying).toBe('API error 500 (server_error), retry 4 of 10');
+    // Claude Code 2.1.197 when the connection is refused: no HTTP status.
+    const refused =
+      '{"type":"system","subtype":"api_retry","attempt":2,"max_retries":10,"retry_delay_ms":1003,"error_status":null,"error":"unknown","session_id":"s"}';
+    expect(parse(claudeParser, refused).outcome.retrying).toBe('a failed API call (unknown), retry 2 of 10');
+    // A model call that answers (the other recording's Write) ends the retrying.
+    const retried = fixture('recorded-claude-api-retry.jsonl').split('\n').slice(0, 3);
+    const answer = fixture('recorded-claude-api-error.jsonl').split('\n')[1] ?? '';
+    expect(parse(claudeParser, [...retried, answer].join('\n')).outcome.retrying).toBeUndefined();
+  });
+
   it('names the subtype of other failures, and fails a run with no result event', () => {
     const maxTurns = '{"type":"result","subtype":"error_max_turns","is_error":true,"num_turns":30,"session_id":"s"}';
     expect(parse(claudeParser, maxTurns).outcome.error).toBe('Claude Code reported error_max_turns');

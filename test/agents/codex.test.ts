@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { codexInvocation, codexParser } from '../../src/agents/codex.js';
+import { describeTaskError } from '../../src/events.js';
 import { fixture, HAVE_SHARED, kinds, PROMPT, parse, request, shared } from './helpers.js';
 
 describe('codex argv', () => {
@@ -94,6 +95,30 @@ describe('codex output', () => {
     const done = '{"type":"turn.completed","usage":{"input_tokens":10,"cached_input_tokens":0,"output_tokens":2}}';
     expect(parse(codexParser, [start, error].join('\n')).outcome.error).toBe('Reconnecting... 1/5');
     expect(parse(codexParser, [start, error, done].join('\n')).outcome.error).toBeUndefined();
+  });
+
+  it("recorded: keeps an API's error body whole for the task's error, and shows it as one line", () => {
+    // Codex 0.169.0 passing on a pretty-printed 400 body from the scripted model server.
+    const { activities, outcome } = parse(codexParser, fixture('recorded-codex-api-error.jsonl'));
+    expect(outcome.error).toMatch(/^\{\n {4}"error": \{\n/);
+    expect(JSON.parse(outcome.error ?? '')).toMatchObject({ error: { type: 'invalid_request_error' } });
+    const line = 'invalid_request_error: messages.2.content.0: unexpected tool_use_id found in tool_result blocks';
+    expect(kinds(activities, 'error')).toEqual([line, line]);
+    expect(describeTaskError({ reason: 'agent-error', message: outcome.error ?? '' })).toBe(
+      `the agent reported an error: ${line}`,
+    );
+  });
+
+  it('recorded: says what it was reconnecting after when the run is stopped meanwhile', () => {
+    // Codex 0.169.0 retrying a 500 three times (request_max_retries = 3), cut where a timeout would.
+    const lines = fixture('recorded-codex-reconnecting.jsonl').split('\n');
+    const { outcome } = parse(codexParser, lines.slice(0, 4).join('\n'));
+    expect(outcome.retrying).toBe(
+      'Reconnecting... 2/3 (We’re currently experiencing high demand, which may cause temporary errors.)',
+    );
+    const after =
+      '{"type":"item.started","item":{"id":"i","type":"command_execution","command":"ls","status":"in_progress"}}';
+    expect(parse(codexParser, [...lines.slice(0, 4), after].join('\n')).outcome.retrying).toBeUndefined();
   });
 
   it('does not count a run without a completed turn as done, and ignores unknown events', () => {

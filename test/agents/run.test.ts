@@ -8,6 +8,7 @@ import { commandAgent } from '../../src/agents/command.js';
 import { resolveAgent } from '../../src/agents/registry.js';
 import type { AgentActivity, AgentRequest } from '../../src/agents/types.js';
 import type { AgentConfig } from '../../src/cli/config.js';
+import { describeTaskError } from '../../src/events.js';
 import { FAKE_AGENT, FIXTURES, HAVE_SHARED, PROMPT, request, SHARED } from './helpers.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'taskwave-agents-'));
@@ -86,7 +87,7 @@ describe('built-in adapters against a fake agent CLI', () => {
     expect(lines).toHaveLength(readFileSync(`${FIXTURES}claude.jsonl`, 'utf8').trim().split('\n').length);
   });
 
-  it('claude: is_error is a failure whatever the exit code, with the session to resume', async () => {
+  it('claude: is_error is a failure whatever the exit code, with the session to resume and what it cost', async () => {
     for (const exit of [0, 1]) {
       const { result } = await runFake('claude', { output: `${FIXTURES}claude-error.jsonl`, exit });
       expect(result).toEqual({
@@ -95,6 +96,7 @@ describe('built-in adapters against a fake agent CLI', () => {
           reason: 'agent-error',
           message: expect.stringMatching(/^API Error: 529/),
           sessionId: '9a8b7c6d-1111-4222-8333-444455556666',
+          usage: expect.objectContaining({ costUsd: 0.0003 }),
         },
       });
     }
@@ -189,7 +191,7 @@ describe('built-in adapters against a fake agent CLI', () => {
     expect(!failed.result.ok && failed.result.error.reason).toBe('agent-error');
   });
 
-  it('a non-zero exit the agent did not explain is agent-exit, with the output tail', async () => {
+  it('a non-zero exit the agent did not explain is agent-exit, with the output tail and its error line', async () => {
     const { result } = await runFake('gemini', { stderr: 'Error: unknown option --approval-mode', exit: 42 });
     expect(result).toEqual({
       ok: false,
@@ -198,8 +200,33 @@ describe('built-in adapters against a fake agent CLI', () => {
         exitCode: 42,
         signal: null,
         outputTail: 'Error: unknown option --approval-mode',
+        said: 'Error: unknown option --approval-mode',
       },
     });
+    expect(!result.ok && describeTaskError(result.error)).toBe(
+      'agent exited with code 42: Error: unknown option --approval-mode',
+    );
+  });
+
+  it('the error line of an exit is the last that names an error, never a note that does not', async () => {
+    // Codex 0.169.0 given an argument it does not know (`agents.codex.args`), as it printed it.
+    const clap = [
+      'Reading additional input from stdin...',
+      "error: unexpected argument '--no-such-flag' found",
+      '',
+      "  tip: to pass '--no-such-flag' as a value, use '-- --no-such-flag'",
+      '',
+      'Usage: codex exec [OPTIONS] [PROMPT]',
+      '',
+      "For more information, try '--help'.",
+    ].join('\n');
+    const codex = await runFake('codex', { stderr: clap, exit: 2 });
+    expect(!codex.result.ok && describeTaskError(codex.result.error)).toBe(
+      "agent exited with code 2: error: unexpected argument '--no-such-flag' found",
+    );
+    const quiet = await runFake('codex', { stderr: 'Reading additional input from stdin...', exit: 1 });
+    expect(!quiet.result.ok && quiet.result.error).not.toHaveProperty('said');
+    expect(!quiet.result.ok && describeTaskError(quiet.result.error)).toBe('agent exited with code 1');
   });
 
   it('a missing executable fails the run as spawn-failed, with the check message', async () => {

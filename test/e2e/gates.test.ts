@@ -223,7 +223,9 @@ describe('task gates and the repair loop', () => {
     expect(starts(repo.agentLog()).filter((e) => e.id === 'T002')).toHaveLength(3);
     expect(exec.tasks.T002).toMatchObject({ status: 'failed', retries: 2 });
     expect(exec.tasks.T002.repairs).toBeUndefined();
-    expect(first.stdout).toMatch(/^retry {3}T002 attempt 1: agent exited with code 1 \(in \d+ms\)$/m);
+    expect(first.stdout).toMatch(
+      /^retry {3}T002 attempt 1: agent exited with code 1: API Error: 429 Too Many Requests \(in \d+ms\)$/m,
+    );
     // An ordinary failure is not retried.
     const plain = makeRepo({ 'tasks.md': PLAN }, { extraConfig: 'retry:\n  attempts: 2\n  backoff: 20ms\n' });
     plain.script({ T001: { exit: 1 } });

@@ -79,7 +79,8 @@ describe('secrets in command output', () => {
 
   it('masks the password of a URL with credentials, whatever its variable is called', async () => {
     const repo = makeRepo({ 'tasks.md': '- [ ] T001 leak it\n' });
-    repo.script({ T001: { printEnv: 'DATABASE_URL', exit: 1, stderr: 'auth failed for dbpassqa777' } });
+    // An error line: the task's error quotes it.
+    repo.script({ T001: { printEnv: 'DATABASE_URL', exit: 1, stderr: 'error: auth failed for dbpassqa777' } });
     const r = await runCli(['run', 'tasks.md', '--json'], repo.dir, { DATABASE_URL: 'postgres://u:dbpassqa777@h/db' });
     expect(r.code).toBe(1);
     expect(r.stdout).toContain('my DATABASE_URL is postgres://u:***@h/db');

@@ -21,6 +21,12 @@ describe('isTransient', () => {
     'The server is currently overloaded. Please try again later.',
     'getaddrinfo EAI_AGAIN api.openai.com',
     'You exceeded your current rate limit.',
+    // Codex 0.169 on a 500, on an overloaded model, and on a connection that dropped mid-answer.
+    'We’re currently experiencing high demand, which may cause temporary errors.',
+    '{"type":"turn.failed","error":{"message":"We’re currently experiencing high demand, which may cause temporary errors."}}',
+    'Selected model is at capacity. Please try a different model.',
+    'stream disconnected before completion: error sending request',
+    'stream disconnected before completion: idle timeout waiting for SSE',
   ];
   for (const text of transient) {
     it(`retries on: ${text.slice(0, 60)}`, () => {
@@ -38,6 +44,10 @@ describe('isTransient', () => {
     'line 429: unexpected token',
     'Listening on port 5000',
     'The agent stopped: max turns reached',
+    // Codex when the model stopped on purpose: running it again ends the same way.
+    'stream disconnected before completion: Incomplete response returned, reason: content_filter',
+    'stream disconnected before completion: Your input exceeds the context window of this model.',
+    'Quota exceeded. Check your plan and billing details.',
   ];
   for (const text of ordinary) {
     it(`does not retry on: ${text.slice(0, 60)}`, () => {

@@ -4,6 +4,7 @@ import { afterEach, describe, expect, test } from 'vitest';
 import {
   callTool,
   finalText,
+  httpError,
   type ModelServer,
   runShell,
   type Script,
@@ -180,6 +181,29 @@ const codexBody = (input: Json[], withPatch = true, stream = true): Json => ({
 });
 const codexUser = (text: string) => ({ type: 'message', role: 'user', content: [{ type: 'input_text', text }] });
 const output = (id: string) => ({ type: 'function_call_output', call_id: id, output: 'ok' });
+
+describe('HTTP errors', () => {
+  test("each in its API's own shape: Anthropic's error object, OpenAI's pretty-printed body", async () => {
+    await start({ '*': [httpError(529, 'Overloaded')], 'Task T2': [httpError(400, 'bad request', 'custom_error')] });
+    const anthropic = await post('/v1/messages', claudeBody([user('anything')]));
+    expect(anthropic.status).toBe(529);
+    expect(await anthropic.json()).toEqual({
+      type: 'error',
+      error: { type: 'overloaded_error', message: 'Overloaded' },
+    });
+    const openai = await post('/v1/responses', codexBody([{ role: 'user', content: 'Task T2' }]));
+    expect(openai.status).toBe(400);
+    const text = await openai.text();
+    expect(text.split('\n')[0]).toBe('{');
+    expect(JSON.parse(text)).toEqual({
+      error: { message: 'bad request', type: 'custom_error', param: null, code: null },
+    });
+    expect(server?.requests.map((r) => `${r.path} ${r.status} ${r.step?.kind}`)).toEqual([
+      '/v1/messages 529 fail',
+      '/v1/responses 400 fail',
+    ]);
+  });
+});
 
 describe('OpenAI Responses', () => {
   test('streams a freeform apply_patch, a shell function call and a message, with usage', async () => {

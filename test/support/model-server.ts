@@ -5,7 +5,8 @@
 // What the "model" answers is decided by a script from the conversation so far: the prompt picks
 // the task (a marker such as `Task ID: T001` found in the user's text), and the number of tool
 // results already in the conversation picks the step. A step writes a file, runs a shell command,
-// calls any tool the request offers, or ends the turn with a text. Each step is mapped onto the
+// calls any tool the request offers, ends the turn with a text, or fails the call with an HTTP
+// error in the API's own shape (how a CLI takes an API's failure). Each step is mapped onto the
 // tools the request actually offers (Claude Code's Write / Bash, Codex's apply_patch /
 // shell-like tools), so the same script drives both CLIs. Every request is recorded.
 import { randomUUID } from 'node:crypto';
@@ -33,7 +34,15 @@ export type Step =
    */
   | { kind: 'tool'; name: string; input: Record<string, unknown>; usage?: StepUsage }
   /** End the turn with a text. */
-  | { kind: 'text'; text: string; usage?: StepUsage };
+  | { kind: 'text'; text: string; usage?: StepUsage }
+  /**
+   * Answer with an HTTP error in the API's own error shape (`type` defaults to what the API calls
+   * that status: `overloaded_error` for 529, `invalid_request_error` for 400, …).
+   */
+  | { kind: 'fail'; status: number; message: string; type?: string };
+
+/** The steps that are a model's answer (a tool call or a text), not a failure to give one. */
+type Answer = Exclude<Step, { kind: 'fail' }>;
 
 export const writeFile = (path: string, content: string, usage?: StepUsage): Step => ({
   kind: 'write',
@@ -49,6 +58,12 @@ export const callTool = (name: string, input: Record<string, unknown>, usage?: S
   usage,
 });
 export const finalText = (text: string, usage?: StepUsage): Step => ({ kind: 'text', text, usage });
+export const httpError = (status: number, message: string, type?: string): Step => ({
+  kind: 'fail',
+  status,
+  message,
+  ...(type ? { type } : {}),
+});
 
 export type Api = 'anthropic' | 'openai';
 
@@ -108,7 +123,7 @@ const isObject = (v: unknown): v is Json => typeof v === 'object' && v !== null 
 const asArray = (v: unknown): unknown[] => (Array.isArray(v) ? v : []);
 const str = (v: unknown): string => (typeof v === 'string' ? v : '');
 
-function usageOf(step: Step): Required<StepUsage> {
+function usageOf(step: Answer): Required<StepUsage> {
   const u = step.usage ?? {};
   return {
     input: u.input ?? DEFAULT_USAGE.input,
@@ -267,7 +282,7 @@ function addFilePatch(path: string, content: string): string {
 
 const shellQuote = (s: string) => `'${s.replaceAll("'", `'\\''`)}'`;
 
-function toOpenAICall(step: Exclude<Step, { kind: 'text' }>, request: ModelRequest): ToolCall {
+function toOpenAICall(step: Exclude<Answer, { kind: 'text' }>, request: ModelRequest): ToolCall {
   const tools = openaiTools(request.body);
   if (step.kind === 'tool') {
     // A custom (freeform) tool such as Codex's apply_patch takes its raw text from `input.input`.
@@ -291,7 +306,7 @@ function toOpenAICall(step: Exclude<Step, { kind: 'text' }>, request: ModelReque
   return shellCall(tools, `${mkdir}printf '%s' ${shellQuote(step.content)} > ${shellQuote(step.path)}`);
 }
 
-function toAnthropicCall(step: Exclude<Step, { kind: 'text' }>, request: ModelRequest): ToolCall {
+function toAnthropicCall(step: Exclude<Answer, { kind: 'text' }>, request: ModelRequest): ToolCall {
   if (step.kind === 'tool') return { name: step.name, input: step.input };
   if (step.kind === 'shell') return { name: 'Bash', input: { command: step.command, description: 'scripted command' } };
   // Claude Code's Write wants an absolute path.
@@ -324,7 +339,7 @@ function chunks(text: string, size = 24): string[] {
   return out.length > 0 ? out : [''];
 }
 
-function anthropicAnswer(step: Step, request: ModelRequest, stream: boolean, res: ServerResponse): void {
+function anthropicAnswer(step: Answer, request: ModelRequest, stream: boolean, res: ServerResponse): void {
   const usage = usageOf(step);
   const id = `msg_${randomUUID().replaceAll('-', '')}`;
   const model = request.model || 'claude-scripted';
@@ -396,7 +411,7 @@ function anthropicAnswer(step: Step, request: ModelRequest, stream: boolean, res
   sse(res, events);
 }
 
-function openaiAnswer(step: Step, request: ModelRequest, stream: boolean, res: ServerResponse): void {
+function openaiAnswer(step: Answer, request: ModelRequest, stream: boolean, res: ServerResponse): void {
   const usage = usageOf(step);
   const responseId = `resp_${randomUUID().replaceAll('-', '')}`;
   const model = request.model || 'gpt-scripted';
@@ -498,6 +513,32 @@ function openaiAnswer(step: Step, request: ModelRequest, stream: boolean, res: S
   );
 }
 
+/** What each API calls an HTTP status in its error body. */
+const ANTHROPIC_ERROR_TYPES: Record<number, string> = {
+  400: 'invalid_request_error',
+  401: 'authentication_error',
+  403: 'permission_error',
+  404: 'not_found_error',
+  413: 'request_too_large',
+  429: 'rate_limit_error',
+  529: 'overloaded_error',
+};
+const OPENAI_ERROR_TYPES: Record<number, string> = {
+  400: 'invalid_request_error',
+  401: 'invalid_request_error',
+  429: 'rate_limit_exceeded',
+};
+
+function anthropicError(step: Extract<Step, { kind: 'fail' }>): Json {
+  const type = step.type ?? ANTHROPIC_ERROR_TYPES[step.status] ?? 'api_error';
+  return { type: 'error', error: { type, message: step.message } };
+}
+
+function openaiError(step: Extract<Step, { kind: 'fail' }>): Json {
+  const type = step.type ?? OPENAI_ERROR_TYPES[step.status] ?? 'server_error';
+  return { error: { message: step.message, type, param: null, code: step.status === 401 ? 'invalid_api_key' : null } };
+}
+
 // ---------------------------------------------------------------------------------------------
 // The server
 
@@ -546,14 +587,20 @@ export async function startModelServer(script: Script): Promise<ModelServer> {
         const request = readAnthropic(path, body);
         const { step, marker } = chooseFor(script, request);
         Object.assign(record, { api: 'anthropic', model: request.model, stream: body.stream === true, step, marker });
-        anthropicAnswer(step, request, body.stream === true, res);
+        if (step.kind === 'fail') reply(step.status, anthropicError(step));
+        else anthropicAnswer(step, request, body.stream === true, res);
         return;
       }
       if (post && /\/responses$/.test(path) && body) {
         const request = readOpenAI(path, body);
         const { step, marker } = chooseFor(script, request);
         Object.assign(record, { api: 'openai', model: request.model, stream: body.stream === true, step, marker });
-        openaiAnswer(step, request, body.stream === true, res);
+        if (step.kind === 'fail') {
+          // OpenAI's API pretty-prints its error bodies.
+          record.status = step.status;
+          res.writeHead(step.status, { 'content-type': 'application/json' });
+          res.end(JSON.stringify(openaiError(step), null, 4));
+        } else openaiAnswer(step, request, body.stream === true, res);
         return;
       }
       if (req.method === 'GET' && /\/models$/.test(path)) {
