@@ -50,8 +50,11 @@ const MESSAGE_START: readonly RegExp[] = [
   /\\?"\s*:\s*\\?"$/,
 ];
 
-/** Whether one of the pattern's matches on the line is the message, not a mention of it. */
-function saysLimit(re: RegExp, line: string): boolean {
+/**
+ * Whether one of the pattern's matches on the line is the message, not a mention of it (also read
+ * for an agent's authentication failure: agents/auth-failure.ts).
+ */
+export function saidAsMessage(re: RegExp, line: string): boolean {
   for (const m of line.matchAll(new RegExp(re.source, `${re.flags}g`))) {
     const before = line.slice(0, m.index);
     if (MESSAGE_START.some((start) => start.test(before))) return true;
@@ -71,7 +74,7 @@ export function usageLimitIn(text: string, now: number = Date.now()): UsageLimit
     .slice(-TAIL_LINES);
   for (let i = lines.length - 1; i >= 0; i--) {
     const line = lines[i] as string;
-    if (!LIMIT_LINE.some((re) => saysLimit(re, line))) continue;
+    if (!LIMIT_LINE.some((re) => saidAsMessage(re, line))) continue;
     const resetsAt =
       resetIn(line, now) ??
       resetIn(lines.slice(i + 1).join('\n'), now) ??
