@@ -157,6 +157,11 @@ export type RunEvent =
       resetsAt?: number;
       until?: number;
     }
+  /**
+   * An agent run ended because the agent could not authenticate (a wrong or expired key, a CLI
+   * logged out): not the task's failure. Nothing more starts on the agent, and the run stops.
+   */
+  | { type: 'agent-auth-failed'; taskId: string; agent: string; message: string }
   /** The run stops starting tasks: a budget was reached, or --fail-fast saw a failure. */
   | { type: 'run-stopping'; reason: string }
   /** What a running agent is doing now (its latest text, tool use or error). */

@@ -159,6 +159,7 @@ export function claudeAgent(name: string, config: AgentConfig, configFile?: stri
   return cliAgent(name, config, configFile, {
     defaultBin: 'claude',
     resumable: true,
+    authHint: `check ANTHROPIC_API_KEY (in the environment or agents.${name}.env), or log in: run \`claude\`, then /login`,
     invocation: (c, req, exe) => claudeInvocation(c, req, exe),
     parser: claudeParser,
   });

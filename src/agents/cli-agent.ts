@@ -12,6 +12,8 @@ export interface CliAgentSpec {
   resumable: boolean;
   /** See AgentAdapter.usageIsCumulative. */
   usageIsCumulative?: boolean;
+  /** See AgentAdapter.authHint. */
+  authHint?: string;
   /** argv (starting with `exe`), stdin and extra variables for one run. */
   invocation(config: AgentConfig, req: AgentRequest, exe: string): Invocation;
   parser: ParserFactory;
@@ -45,6 +47,7 @@ export function cliAgent(
     name,
     resumable: spec.resumable,
     ...(spec.usageIsCumulative ? { usageIsCumulative: true } : {}),
+    ...(spec.authHint ? { authHint: spec.authHint } : {}),
     check() {
       const exe = locate();
       return exe.ok ? ok(undefined) : exe;

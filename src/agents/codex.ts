@@ -167,6 +167,7 @@ export function codexAgent(name: string, config: AgentConfig, configFile?: strin
     defaultBin: 'codex',
     resumable: true,
     usageIsCumulative: true,
+    authHint: `check OPENAI_API_KEY (or the key its model provider's env_key names; in the environment or agents.${name}.env), or log in with \`codex login\``,
     invocation: codexInvocation,
     parser: codexParser,
   });

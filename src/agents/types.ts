@@ -52,6 +52,11 @@ export interface AgentAdapter {
    */
   usageIsCumulative?: boolean;
   /**
+   * What to fix when the agent cannot authenticate, in its own terms ("check ANTHROPIC_API_KEY, or
+   * log in: …"); absent, a generic hint is given.
+   */
+  authHint?: string;
+  /**
    * Checked before any task starts: the executable exists (on PATH or at `bin`). The error names
    * the agent and the config key that would fix it.
    */

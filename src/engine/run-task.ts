@@ -1,5 +1,6 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { authFailureOf } from '../agents/auth-failure.js';
 import { renderConflictPrompt, renderTaskPrompt } from '../agents/prompt.js';
 import type { AgentAdapter, AgentSuccess } from '../agents/types.js';
 import { type UsageLimit, usageLimitIn } from '../agents/usage-limit.js';
@@ -173,6 +174,14 @@ export function createTaskRunner(deps: TaskRunnerDeps) {
       const r = await runAgentOnce(call);
       if (r.ok) deps.usageLimits?.cleared(agent.name);
       if (r.ok || signal.aborted) return r;
+      // Every task would fail the same way: stop as a limit beyond usageLimit.wait stops, resumable.
+      const auth = deps.usageLimits ? authFailureOf(r.error) : undefined;
+      if (auth && deps.usageLimits) {
+        const reason = deps.usageLimits.refused(agent.name, auth, agent.authHint ?? GENERIC_AUTH_HINT);
+        deps.log({ type: 'agent-auth-failed', taskId: task.id, agent: agent.name, message: auth.message });
+        deps.usageLimits.stopRun(reason);
+        return err({ reason: 'cancelled' });
+      }
       const limit = deps.usageLimits ? usageLimitOf(r.error) : undefined;
       if (limit && deps.usageLimits) {
         const decision = deps.usageLimits.hit(agent.name, limit);
@@ -385,6 +394,9 @@ export function commitBody(
 function outcomeOf(s: AgentSuccess): TaskOutcome {
   return { ...(s.sessionId ? { sessionId: s.sessionId } : {}) };
 }
+
+/** What to fix when an agent without an `authHint` of its own cannot authenticate. */
+const GENERIC_AUTH_HINT = "check the agent's API key (in the environment or its agents.NAME.env), or log it in";
 
 /** The usage limit an agent's failure reports, if it is one (its output's end, or its own error). */
 function usageLimitOf(e: TaskError): UsageLimit | undefined {

@@ -1,3 +1,4 @@
+import type { AuthFailure } from '../agents/auth-failure.js';
 import { formatClock, type UsageLimit } from '../agents/usage-limit.js';
 import { formatDuration } from '../events.js';
 import type { Task } from '../plan/types.js';
@@ -9,7 +10,8 @@ import type { StartGuard } from './scheduler.js';
  * `usageLimit.wait`: when an agent reports its account's usage limit, nothing more starts on that
  * agent until the limit resets, and the tasks that hit it run their agent again then, without it
  * counting as a retry or a repair. A reset later than the wait (a weekly limit, say), or none said
- * and none come within the wait, stops the run instead: resumable, nothing failed.
+ * and none come within the wait, stops the run instead: resumable, nothing failed. An agent that
+ * cannot authenticate is a limit that never resets: the run stops at once.
  */
 
 export interface UsageLimitOptions {
@@ -104,6 +106,19 @@ export class UsageLimits implements StartGuard {
     this.until.set(agent, until);
     this.wakeAt(until);
     return { waitMs: until - now, until };
+  }
+
+  /**
+   * A run of `agent` could not authenticate: nothing more starts on it, and the run stops (after the
+   * failure is on the record: `stopRun`). The reason says what to fix; `hint`, the agent's own way.
+   * Not recorded for later runs, as a limit is: the run after the fix goes on.
+   */
+  refused(agent: string, failure: AuthFailure, hint: string): string {
+    const stopped = this.stopped.get(agent);
+    if (stopped) return stopped;
+    const reason = `${agent} could not authenticate (${failure.message}): ${hint}, then run again`;
+    this.stopped.set(agent, reason);
+    return reason;
   }
 
   /**

@@ -64,6 +64,8 @@ export function plainLine(e: RunEvent): string | undefined {
       const who = e.taskId !== undefined ? `${e.taskId} ${e.agent}` : `${e.agent} (met by an earlier run)`;
       return `limit   ${who}: ${e.message}${e.until !== undefined ? `; waiting until ${formatClock(e.until)} (${formatDuration(Math.max(0, e.until - Date.now()))})` : '; stopping'}`;
     }
+    case 'agent-auth-failed':
+      return `auth    ${e.taskId} ${e.agent}: ${e.message}; stopping`;
     case 'task-output':
     case 'task-activity':
     case 'agent-finished':

@@ -106,6 +106,9 @@ export class TtyLogger implements Logger {
         if (line) this.print(e.type === 'gate-finished' && e.result.ok ? pc.dim(line) : pc.yellow(line));
         break;
       }
+      case 'agent-auth-failed':
+        this.print(pc.yellow(plainLine(e) ?? ''));
+        break;
       case 'usage-limit': {
         const r = e.taskId !== undefined ? this.running.get(e.taskId) : undefined;
         if (r && e.until !== undefined)

@@ -56,6 +56,8 @@ export interface TaskRecord {
    */
   waitingUntil?: string;
   limit?: string;
+  /** Its agent could not authenticate on this attempt: what the agent said. */
+  authFailure?: string;
   /** Waits for its agent's usage limit to reset, in all runs, and the time they took. */
   limitWaits?: number;
   limitWaitMs?: number;
@@ -232,6 +234,7 @@ export function applyEvent(state: ExecutionState, e: JournalEntry): void {
         rec.error = undefined;
         rec.waitingUntil = undefined;
         rec.limit = undefined;
+        rec.authFailure = undefined;
       }
       break;
     }
@@ -295,6 +298,9 @@ export function applyEvent(state: ExecutionState, e: JournalEntry): void {
         }
       }
       break;
+    case 'agent-auth-failed':
+      if (rec) rec.authFailure = e.message;
+      break;
     case 'task-failed':
       if (rec) {
         const status =
@@ -317,12 +323,21 @@ export function applyEvent(state: ExecutionState, e: JournalEntry): void {
           rec.limitWaitMs = Math.max(0, rec.limitWaitMs - unspent);
         }
         // Stopped by the limit (a reset beyond usageLimit.wait), or by the run while it waited for one.
+        // Or stopped because its agent could not authenticate.
         const error = rec.waitingUntil
           ? `stopped while it waited for its agent's usage limit to reset: ${rec.limit}`
           : rec.limit
             ? `stopped by its agent's usage limit: ${rec.limit}`
-            : 'interrupted';
-        Object.assign(rec, { status: 'cancelled', endedAt: e.time, error, waitingUntil: undefined });
+            : rec.authFailure
+              ? `stopped: its agent could not authenticate: ${rec.authFailure}`
+              : 'interrupted';
+        Object.assign(rec, {
+          status: 'cancelled',
+          endedAt: e.time,
+          error,
+          waitingUntil: undefined,
+          authFailure: undefined,
+        });
       }
       break;
     case 'run-finished':

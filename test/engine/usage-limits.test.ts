@@ -76,6 +76,25 @@ describe('UsageLimits', () => {
     expect(l.canStart(task('c1'))).toBe(true);
   });
 
+  it('an agent that cannot authenticate is a limit that never resets: stopped at once, whatever the wait', () => {
+    const { l, stops } = limits(6 * H);
+    const reason = l.refused(
+      'claude',
+      { message: 'Invalid API key · Fix external API key' },
+      'check ANTHROPIC_API_KEY',
+    );
+    expect(reason).toBe(
+      'claude could not authenticate (Invalid API key · Fix external API key): check ANTHROPIC_API_KEY, then run again',
+    );
+    expect(l.canStart(task('a1'))).toBe(false);
+    expect(l.canStart(task('c1'))).toBe(true);
+    // Tasks that were running on it meet it too: the same stop, not a wait.
+    expect(l.refused('claude', { message: 'Not logged in' }, 'log in')).toBe(reason);
+    expect(l.hit('claude', { message: 'limit', resetsAt: Date.now() + M })).toEqual({ stop: reason });
+    expect(l.heldUntil()).toBeUndefined();
+    expect(stops).toEqual([]);
+  });
+
   it('without a reset time, tries again after 5, 10, 20, then 30 minutes, until the wait is used up', () => {
     const { l, advance } = limits(90 * M);
     const waits: number[] = [];
