@@ -88,7 +88,17 @@ export async function runInProcessGroup(argv: readonly string[], opts: GroupRunO
     // Whatever the child left running in its group (a dev server, a stuck test runner) must not
     // outlive the task, nor hold its output pipes open.
     signalGroup(child.pid, 'SIGKILL');
-    await Promise.race([Promise.all([stdoutDone, stderrDone]), delay(2000)]);
+    const drained = await Promise.race([
+      Promise.all([stdoutDone, stderrDone]).then(() => true),
+      delay(2000).then(() => false),
+    ]);
+    // A process that left the group (setsid, a daemon) and kept the pipes is out of reach of the
+    // kill: let go of our ends, or their open handles keep taskwave from exiting for as long as
+    // it lives (the run over, its summary printed, the shell never given back).
+    if (!drained) {
+      child.stdout?.destroy();
+      child.stderr?.destroy();
+    }
     if (outcome.kind === 'spawn-failed') return outcome;
     if (stopReason) return { kind: stopReason };
     return outcome;

@@ -261,6 +261,17 @@ describe('misbehaving agents', () => {
     await waitFor('the agents and their children to die', () => ![...children, ...agents].some(alive), 5000);
   });
 
+  it('a process the agent left outside its group, holding its output open, does not keep taskwave from exiting', async () => {
+    const repo = makeRepo({ 'tasks.md': '- [ ] T001 Write `a.txt`\n' });
+    repo.script({ T001: { escapeChild: true } });
+    const r = await runCli(['run', 'tasks.md'], repo.dir);
+    const child = repo.agentLog().find((e) => e.event === 'child')?.childPid as number;
+    leftovers.push(child);
+    expect(r.code).toBe(0);
+    expect(execution(repo.dir).tasks.T001.status).toBe('done');
+    expect(alive(child)).toBe(true); // it held the pipe still when taskwave exited
+  });
+
   it('a stale lock left by a dead process is taken over', async () => {
     const repo = makeRepo({ 'tasks.md': PLAN });
     mkdirSync(join(repo.dir, '.taskwave'), { recursive: true });
