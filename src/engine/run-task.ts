@@ -8,6 +8,7 @@ import { describeGateFailure, type GateResult } from '../gates/types.js';
 import type { Verified, Verifier, VerifyFailure } from '../gates/verifier.js';
 import type { Task } from '../plan/types.js';
 import { err, ok, type Result } from '../result.js';
+import { cutText } from '../util/cut-text.js';
 import { sleep as sleepUnlessAborted, sleepUntil } from '../util/sleep.js';
 import { timed } from '../util/timings.js';
 import type { ConflictToResolve, TaskWorkspaces } from '../workspace/task-workspaces.js';
@@ -15,6 +16,11 @@ import { saysDiskFull } from './disk-full.js';
 import { type InPlaceDeps, InPlaceWork } from './in-place.js';
 import type { TaskOutcome, TaskSlot } from './scheduler.js';
 import type { UsageLimits } from './usage-limits.js';
+
+/** The most of an agent's final message (its summary, or the error it reported) that is kept. */
+const SAID_MAX_CHARS = 16_000;
+/** The most of each line of a failed agent's output tail that is kept, as for a gate's. */
+const TAIL_LINE_MAX_CHARS = 2000;
 
 /** The plan, format, root, verifier, log and what is needed in place come from `InPlaceDeps`. */
 export interface TaskRunnerDeps extends InPlaceDeps {
@@ -120,6 +126,9 @@ export function createTaskRunner(deps: TaskRunnerDeps) {
     const session = r.ok ? r.value.sessionId : r.error.reason === 'agent-error' ? r.error.sessionId : undefined;
     if (session) sessions.set(task.id, session);
     const usage = r.ok ? ownUsage(task, agent, r.value.usage) : undefined;
+    // What the agent said goes into the journal, execution.json (rewritten at every snapshot) and
+    // the commit: masked, then cut, as one line of megabytes would be copied into each.
+    const summary = r.ok && r.value.summary ? cutText(redact(r.value.summary), SAID_MAX_CHARS) : undefined;
     deps.log({
       type: 'agent-finished',
       taskId: task.id,
@@ -127,11 +136,18 @@ export function createTaskRunner(deps: TaskRunnerDeps) {
       ok: r.ok,
       ...(usage ? { usage } : {}),
       ...(session ? { sessionId: session } : {}),
-      ...(r.ok && r.value.summary ? { summary: redact(r.value.summary) } : {}),
+      ...(summary ? { summary } : {}),
     });
-    if (r.ok) return r;
-    if (r.error.reason === 'agent-exit') return err({ ...r.error, outputTail: redact(r.error.outputTail) });
-    if (r.error.reason === 'agent-error') return err({ ...r.error, message: redact(r.error.message) });
+    if (r.ok) return summary === undefined ? r : ok({ ...r.value, summary });
+    if (r.error.reason === 'agent-exit') {
+      const tail = redact(r.error.outputTail)
+        .split('\n')
+        .map((line) => cutText(line, TAIL_LINE_MAX_CHARS));
+      return err({ ...r.error, outputTail: tail.join('\n') });
+    }
+    if (r.error.reason === 'agent-error') {
+      return err({ ...r.error, message: cutText(redact(r.error.message), SAID_MAX_CHARS) });
+    }
     return r;
   };
 

@@ -52,6 +52,23 @@ describe('misbehaving agents', () => {
     expect(statSync(log).size).toBeGreaterThan(10_000_000);
   });
 
+  it('a final line of megabytes goes whole to the log, cut in the books and the commit', async () => {
+    const repo = makeRepo({ 'tasks.md': PLAN });
+    // No newline: the agent's `finished …` line ends it, and the last line is the summary.
+    const long = Buffer.from('x'.repeat(1_000_000)).toString('base64');
+    repo.script({ T001: { rawOut: long }, T002: { rawOut: long, exit: 1 } });
+    const r = await runCli(['run', 'tasks.md'], repo.dir);
+    expect(r.code).toBe(1);
+    const exec = execution(repo.dir);
+    expect(exec.tasks.T001.summary).toMatch(/^x+… \(\d+ more characters\)$/);
+    expect(exec.tasks.T001.summary.length).toBeLessThan(20_000);
+    expect(repo.git('log', '--format=%B').length).toBeLessThan(20_000);
+    const journal = readFileSync(join(repo.dir, '.taskwave', 'journal.jsonl'), 'utf8');
+    expect(journal.length).toBeLessThan(100_000);
+    const log = join(repo.dir, '.taskwave', 'logs', exec.runId, 'T002.jsonl');
+    expect(statSync(log).size).toBeGreaterThan(1_000_000);
+  });
+
   it('non-UTF-8 output is logged with replacement characters and does not break the run', async () => {
     const repo = makeRepo({ 'tasks.md': '- [ ] T001 Write `a.txt`\n' });
     repo.script({ T001: { rawOut: Buffer.from([0x6f, 0x6b, 0xff, 0xfe, 0x80, 0x0a]).toString('base64') } });
