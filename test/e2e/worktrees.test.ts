@@ -158,6 +158,19 @@ describe('worktrees', () => {
     expect(leftovers(repo)).toEqual({ branches: branch, worktrees: 1 });
   });
 
+  it('keeps the work of a task whose commit cannot be signed (a key not at hand) on its branch, as it says', async () => {
+    const repo = makeRepo({ 'tasks.md': PLAN });
+    repo.git('config', 'commit.gpgSign', 'true');
+    repo.git('config', 'gpg.program', 'false');
+    const r = await runCli(['run', 'tasks.md', '--only', 'T001'], repo.dir);
+    expect(r.code).toBe(1);
+    const exec = execution(repo.dir);
+    const branch = `taskwave/${exec.runId}/T001`;
+    expect(exec.tasks.T001.error).toContain('gpg failed to sign');
+    expect(exec.tasks.T001.error).toContain(`kept on branch ${branch}`);
+    expect(repo.git('show', `${branch}:a.txt`)).toBe('done by T001\n');
+  });
+
   it('never overwrites an uncommitted change of the user: the task fails, naming the file, with its work kept', async () => {
     const repo = makeRepo({ 'tasks.md': PLAN, 'a.txt': 'committed\n' });
     repo.script({ T001: { write: { 'a.txt': 'from T001\n' } } });
