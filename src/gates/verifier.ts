@@ -7,6 +7,7 @@ import { snapshotTree, treeWithout } from '../workspace/tree-snapshot.js';
 import {
   checkChangedSomething,
   checkNamedFilesExist,
+  checkNoNestedRepos,
   checkNoSecrets,
   checkNoUnaskedDeletions,
   checkPlanUntouched,
@@ -125,6 +126,9 @@ export function createVerifier(o: VerifierOptions): Verifier {
       }
       const deletions = record(await checkNoUnaskedDeletions({ ...at, task }));
       if (!deletions.ok) return err({ kind: 'gate', result: deletions });
+      // With planFiles the checkout is a worktree of the task's own (see VerifierOptions).
+      const nested = record(await checkNoNestedRepos({ ...at, worktree: o.planFiles !== undefined }));
+      if (!nested.ok) return err({ kind: 'gate', result: nested });
       const seen = await at.changes;
       if (seen.ok) changed = seen.value.changed;
     }

@@ -67,6 +67,7 @@ describe('task gates and the repair loop', () => {
       'no-secrets:true',
       'plan-untouched:true',
       'no-unasked-deletions:true',
+      'no-nested-repos:true',
       'named-files-exist:true',
       'app says ok:true',
     ]);
@@ -75,7 +76,7 @@ describe('task gates and the repair loop', () => {
     const body = repo.git('log', '-1', '--format=%b');
     expect(body).toContain('Agent: scripted\nAttempt: 1\n');
     expect(body).toContain(
-      'Gates: changed-something passed, no-secrets passed, plan-untouched passed, no-unasked-deletions passed, named-files-exist passed, app says ok passed',
+      'Gates: changed-something passed, no-secrets passed, plan-untouched passed, no-unasked-deletions passed, no-nested-repos passed, named-files-exist passed, app says ok passed',
     );
   });
 

@@ -106,6 +106,25 @@ describe('misbehaving agents', () => {
     expect(stubborn.read('tasks.md')).toBe(PLAN);
   });
 
+  it('an agent that leaves a git repository of its own in its worktree is refused: its files would not land', async () => {
+    const repo = makeRepo({ 'tasks.md': PLAN }, { extraConfig: 'repair:\n  attempts: 0\n' });
+    const id = ['-c', 'user.name=a', '-c', 'user.email=a@b'];
+    const init = [
+      ['-C', 'app', 'init', '-q'],
+      ['-C', 'app', 'add', '.'],
+      ['-C', 'app', ...id, 'commit', '-qm', 'app'],
+    ];
+    repo.script({ T001: { write: { 'src/a.txt': 'a\n', 'app/main.js': 'app\n' }, git: init } });
+    const r = await runCli(['run', 'tasks.md'], repo.dir);
+    expect(r.code).toBe(1);
+    const exec = execution(repo.dir);
+    expect(exec.tasks.T001.status).toBe('failed');
+    expect(exec.tasks.T001.error).toContain('git repositories of their own in the checkout (app/.git)');
+    expect(exec.tasks.T002.status).toBe('done');
+    expect(repo.read('tasks.md')).toContain('- [ ] T001');
+    expect(repo.git('ls-tree', '-r', '--name-only', 'HEAD')).not.toContain('app');
+  });
+
   it('an agent that deletes tracked files it was not asked to is refused; a task that says remove may', async () => {
     const repo = makeRepo({
       'tasks.md': '# Tasks\n\n- [ ] T001 [P] Write `src/a.txt`\n- [ ] T002 [P] Remove the old `legacy.txt`\n',
