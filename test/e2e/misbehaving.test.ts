@@ -125,6 +125,16 @@ describe('misbehaving agents', () => {
     expect(repo.git('ls-tree', '-r', '--name-only', 'HEAD')).not.toContain('app');
   });
 
+  it("what an agent writes into .taskwave/ in its worktree stays out of its commit and the user's branch", async () => {
+    const repo = makeRepo({ 'tasks.md': PLAN });
+    repo.script({ T001: { write: { 'src/a.txt': 'a\n', '.taskwave/execution.json': 'not the books\n' } } });
+    const r = await runCli(['run', 'tasks.md'], repo.dir);
+    expect(r.code).toBe(0);
+    expect(execution(repo.dir).tasks.T001.status).toBe('done');
+    expect(repo.git('ls-tree', '-r', '--name-only', 'HEAD')).not.toContain('.taskwave');
+    expect(repo.git('status', '--porcelain')).toBe('');
+  });
+
   it('an agent that deletes tracked files it was not asked to is refused; a task that says remove may', async () => {
     const repo = makeRepo({
       'tasks.md': '# Tasks\n\n- [ ] T001 [P] Write `src/a.txt`\n- [ ] T002 [P] Remove the old `legacy.txt`\n',
