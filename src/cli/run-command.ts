@@ -342,7 +342,11 @@ export async function runCommand(planPath: string, given: RunFlags, resume?: Exe
     const runsOwnFiles = (): string[] => {
       return [...new Set([...planAndBooks, ...(planBooks?.files ?? [])].map((f) => relative(root, f)))];
     };
+    // Ctrl-C stops the phase's (and owed) gates under way, as the tasks' own are by their signal:
+    // they run in process groups of their own, which the terminal's Ctrl-C does not reach.
+    const gatesStop = new AbortController();
     const gateCtx: GateContext = {
+      signal: gatesStop.signal,
       gates: gatesR.value,
       config,
       env: process.env as Record<string, string>,
@@ -503,6 +507,7 @@ export async function runCommand(planPath: string, given: RunFlags, resume?: Exe
           message: `${sig}: stopping the running agents and saving state (press Ctrl-C again to stop waiting)`,
         });
         sched.cancel();
+        gatesStop.abort();
         stopWaiting?.();
       } else {
         // The books are written on every event; leaving now loses nothing but the agents' last words.

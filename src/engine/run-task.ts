@@ -235,7 +235,7 @@ export function createTaskRunner(deps: TaskRunnerDeps) {
       if (!r.ok) return r;
       const verifier = deps.verifier;
       const checked: Result<Verified, VerifyFailure> = verifier
-        ? await timed('verify (built-in checks and gates)', () => verifier.verify(task, dir, base, attempt))
+        ? await timed('verify (built-in checks and gates)', () => verifier.verify(task, dir, base, attempt, signal))
         : ok({});
       if (signal.aborted) {
         if (checked.ok) checked.value.staged?.dispose();
@@ -353,7 +353,7 @@ export function createTaskRunner(deps: TaskRunnerDeps) {
           // The resolution must pass the gates too: a merged conflict can break the build.
           // Against the head it merged in: what landed meanwhile (other tasks' ticks included) is not its change.
           if (!deps.verifier) return true;
-          const checked = await deps.verifier.verify(task, place.dir, conflict.head, attempt);
+          const checked = await deps.verifier.verify(task, place.dir, conflict.head, attempt, signal);
           // The resolution is committed by the merge that follows, not from this copy.
           if (checked.ok) checked.value.staged?.dispose();
           return checked.ok;
