@@ -52,6 +52,7 @@ import { makeRedactor } from '../util/redact.js';
 import { shellCommand } from '../util/shell-quote.js';
 import { terminalText } from '../util/terminal-text.js';
 import { maintainOnce } from '../workspace/git.js';
+import { branchCheckedOut, checkoutMoved } from '../workspace/in-place-checkout.js';
 import { deleteLandedBranches } from '../workspace/landed-branches.js';
 import { recoverKilledRun } from '../workspace/recover.js';
 import { statusPaths } from '../workspace/status-paths.js';
@@ -412,6 +413,8 @@ export async function runCommand(planPath: string, given: RunFlags, resume?: Exe
         );
     // In place with no commit per task, a task that was the last to start and is not done reads its
     // changes against what its earlier attempt started from, if git still has it.
+    // In place in git: the branch the run started on, which an agent must leave checked out.
+    const startBranch = !workspaces && ctx.git ? await branchCheckedOut(root) : undefined;
     const lastStart = previous?.inPlaceStart;
     const lastInPlaceStart =
       !workspaces && !commitInPlace && ctx.git && lastStart && (await hasTree(root, lastStart.base))
@@ -445,6 +448,9 @@ export async function runCommand(planPath: string, given: RunFlags, resume?: Exe
             },
           }
         : {}),
+      ...(startBranch ? { checkoutMoved: (landed) => checkoutMoved(root, startBranch, landed) } : {}),
+      revoke: (id, message) => scheduler?.revoke(id, message),
+      halt: (reason) => scheduler?.halt(reason),
       gatesOf: (id) => state.tasks[id]?.gates ?? [],
       log: (e) => log.log(e),
     });

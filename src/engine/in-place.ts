@@ -37,7 +37,29 @@ export interface InPlaceDeps {
    * any, no later task is committed, since its commit would sweep that in.
    */
   inPlaceLeftovers?(): Promise<string[]>;
+  /**
+   * In place in git: whether the checkout is still on the branch the run started on, with every
+   * commit a task of this run made on it (`landed`). An agent may switch branches or `git reset`
+   * there, where a worktree's would be caught; what is wrong, and the tasks whose commits are gone.
+   */
+  checkoutMoved?(landed: readonly LandedInPlace[]): Promise<CheckoutMoved | undefined>;
+  /** A task that was done is not: its commit is gone from the branch (see `Scheduler.revoke`). */
+  revoke?(taskId: string, message: string): void;
+  /** Start no more tasks (see `Scheduler.halt`). */
+  halt?(reason: string): void;
   log(e: RunEvent): void;
+}
+
+/** A task of this run committed in place, and its commit. */
+export interface LandedInPlace {
+  taskId: string;
+  commit: string;
+}
+
+/** What an agent did to the checkout that no task may: the refusal, and the tasks it took off. */
+export interface CheckoutMoved {
+  message: string;
+  lost: LandedInPlace[];
 }
 
 /**
@@ -53,6 +75,8 @@ export class InPlaceWork {
   private lastStart: { taskId: string; base: string } | undefined;
   /** Committing each task stopped: a task left its changes in the tree. */
   private commitsStopped = false;
+  /** The commits this run's tasks made, oldest first. */
+  private readonly landed: LandedInPlace[] = [];
 
   constructor(private readonly deps: InPlaceDeps) {
     this.lastStart = deps.lastInPlaceStart;
@@ -79,6 +103,27 @@ export class InPlaceWork {
     });
   }
 
+  /**
+   * After a task's agent: if it switched the checkout to another branch or moved the branch back past
+   * what this run committed, why the task is refused. The tasks whose commits it took off are done no
+   * more, and the run starts nothing more: a later task would work, and be committed, on a branch
+   * that is not the run's, on top of whatever the agent left.
+   */
+  async strayed(task: Task): Promise<TaskError | undefined> {
+    const moved = await this.deps.checkoutMoved?.(this.landed);
+    if (!moved) return undefined;
+    this.commitsStopped = true;
+    this.deps.halt?.(`${moved.message}, in ${task.id}: run again once it is put right`);
+    for (const lost of moved.lost) {
+      this.landed.splice(this.landed.indexOf(lost), 1);
+      this.deps.revoke?.(
+        lost.taskId,
+        `its commit ${lost.commit.slice(0, 12)} is no longer on the branch: the agent of ${task.id} moved it back or switched branches, and the task's tick went with it; it runs again next time`,
+      );
+    }
+    return { reason: 'left-worktree', message: moved.message };
+  }
+
   /** Tick a verified task in the plan, and commit it (`staged`: the tree as verified); the commit, if one was made. */
   tick(
     task: Task,
@@ -92,7 +137,10 @@ export class InPlaceWork {
       if (!deps.commitInPlace || !this.commitsEachTask()) return ok(undefined);
       const c = await deps.commitInPlace(task, summary, staged);
       if (c.ok) {
-        if (c.value) this.head = c.value;
+        if (c.value) {
+          this.head = c.value;
+          this.landed.push({ taskId: task.id, commit: c.value });
+        }
         return c;
       }
       // Verified and ticked: the task is done, as with --no-commit (failed, the plan would say done

@@ -287,7 +287,13 @@ export function createTaskRunner(deps: TaskRunnerDeps) {
       });
 
       if (!ws) {
-        const r = await workAndVerify(task, agent, prompt, deps.root, base, attempt, signal);
+        let r = await workAndVerify(task, agent, prompt, deps.root, base, attempt, signal);
+        // Another branch checked out, or the branch moved back, says more than what the checks found.
+        const strayed = r.ok || r.error.reason !== 'cancelled' ? await inPlace.strayed(task) : undefined;
+        if (strayed) {
+          if (r.ok) r.value.verified.staged?.dispose();
+          r = err(strayed);
+        }
         if (!r.ok) {
           await inPlace.afterFailure(task, r.error);
           return r;
