@@ -113,12 +113,12 @@ export class InPlaceWork {
     const moved = await this.deps.checkoutMoved?.(this.landed);
     if (!moved) return undefined;
     this.commitsStopped = true;
-    this.deps.halt?.(`${moved.message}, in ${task.id}: run again once it is put right`);
+    this.deps.halt?.(`${moved.message}, found after ${task.id}'s agent: run again once it is put right`);
     for (const lost of moved.lost) {
       this.landed.splice(this.landed.indexOf(lost), 1);
       this.deps.revoke?.(
         lost.taskId,
-        `its commit ${lost.commit.slice(0, 12)} is no longer on the branch: the agent of ${task.id} moved it back or switched branches, and the task's tick went with it; it runs again next time`,
+        `its commit ${lost.commit.slice(0, 12)} is no longer on the branch (found after ${task.id}'s agent): the branch was moved back, and the task's tick went with it; it runs again next time`,
       );
     }
     return { reason: 'left-worktree', message: moved.message };

@@ -30,12 +30,12 @@ export async function checkoutMoved<T extends { taskId: string; commit: string }
   const name = branch.replace(/^refs\/heads\//, '');
   if (now !== branch) {
     const other = now ? now.replace(/^refs\/heads\//, '') : 'a detached HEAD';
-    return { message: `the agent switched your checkout from ${name} to ${other} (check ${name} out again)`, lost };
+    return { message: `your checkout is on ${other}, no longer on ${name} (check ${name} out again)`, lost };
   }
   if (lost.length === 0) return undefined;
   const ids = lost.map((l) => l.taskId).join(', ');
   return {
-    message: `the agent moved ${name} back (a reset, or a rewrite) past the commit of ${ids}, taking its work and tick off the branch`,
+    message: `${name} was moved back (a reset, or a rewrite) past the commit of ${ids}, taking its work and tick off the branch`,
     lost,
   };
 }

@@ -316,19 +316,19 @@ describe('worktrees', () => {
     expect(r.code).toBe(1);
     const exec = execution(moved.dir);
     expect(exec.tasks.T002.error).toBe(
-      'refused: the agent moved main back (a reset, or a rewrite) past the commit of T001, taking its work and tick off the branch',
+      'refused: main was moved back (a reset, or a rewrite) past the commit of T001, taking its work and tick off the branch',
     );
     // T001's commit and tick are gone: it is not done, whatever it was when it landed.
     expect(exec.tasks.T001.status).toBe('failed');
     expect(exec.tasks.T003.status).toBe('blocked');
-    expect(exec.stopReason).toContain('in T002: run again once it is put right');
+    expect(exec.stopReason).toContain("found after T002's agent: run again once it is put right");
 
     const switched = makeRepo({ 'tasks.md': PLAN });
     switched.script({ T001: { git: [['checkout', '-q', '-b', 'elsewhere']] } });
     const s = await runCli(['run', 'tasks.md', '--in-place'], switched.dir);
     expect(s.code).toBe(1);
     expect(execution(switched.dir).tasks.T001.error).toBe(
-      'refused: the agent switched your checkout from main to elsewhere (check main out again)',
+      'refused: your checkout is on elsewhere, no longer on main (check main out again)',
     );
     expect(switched.git('log', '--format=%s', 'elsewhere').trim()).toBe('initial');
   });
