@@ -18,7 +18,7 @@ import type { SecretRules } from './secrets.js';
 import type { Semaphore } from './semaphore.js';
 import { backoffMs, isTransient } from './transient.js';
 import type { GateResult, GateScope, GateSpec } from './types.js';
-import { changesIn, type WorktreeChanges } from './worktree-diff.js';
+import { changesIn, readChanges, type WorktreeChanges } from './worktree-diff.js';
 
 /** Why a task's result is not verified. */
 export interface VerifyFailure {
@@ -148,6 +148,13 @@ export function createVerifier(o: VerifierOptions): Verifier {
     if (!named.ok) return err({ kind: 'gate', result: named });
     const failed = await runGates(o.taskGates, dir, scope, { ...o, signal: signal ?? o.signal }, attempt);
     if (failed) return err({ kind: 'gate', result: failed });
+    if (read.base && o.taskGates.length > 0) {
+      // What the gates wrote (a build's output, a key inlined from the environment) is committed
+      // with the task: it is scanned too.
+      const after = { cwd: dir, base: read.base, changes: readChanges(dir, read.base) };
+      const secrets = record(await checkNoSecrets({ ...after, rules: o.secrets }));
+      if (!secrets.ok) return err({ kind: 'secret', result: secrets, findings: secrets.findings });
+    }
     return ok(changed ? { changed } : {});
   };
 
