@@ -553,7 +553,9 @@ export async function runCommand(planPath: string, given: RunFlags, resume?: Exe
       if (summary.status === 'done') {
         // Everything landed: the final gates judge the whole.
         const failed = await runFinalGates(gateCtx, root, workspaces);
-        if (failed)
+        // Stopped by Ctrl-C, they did not fail: the run is interrupted, and the next one runs them.
+        if (failed && gatesStop.signal.aborted) summary = { ...summary, status: 'interrupted' };
+        else if (failed)
           summary = {
             ...summary,
             status: 'failed',

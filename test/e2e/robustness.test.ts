@@ -229,9 +229,9 @@ describe('interruptions', () => {
     expect(repo.read('tasks.md')).toBe('- [ ] T001 stubborn\n');
   });
 
-  it('on Ctrl-C stops the gate commands under way too, task and phase gates alike', async () => {
+  it('on Ctrl-C stops the gate commands under way too, task, phase and final gates alike', async () => {
     // Gates run in process groups of their own, out of reach of the terminal's Ctrl-C.
-    for (const where of ['task', 'phase']) {
+    for (const where of ['task', 'phase', 'final']) {
       const pidFile = join(mkdtempSync(join(tmpdir(), 'taskwave-gate-')), 'pid');
       const gate = `echo $$ > ${pidFile}; trap '' INT; exec sleep 60`;
       const repo = makeRepo(
