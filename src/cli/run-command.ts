@@ -449,6 +449,7 @@ export async function runCommand(planPath: string, given: RunFlags, resume?: Exe
           }
         : {}),
       ...(startBranch ? { checkoutMoved: (landed) => checkoutMoved(root, startBranch, landed) } : {}),
+      ...(workspaces ? {} : { restoreStateFolder: () => ensureStateDir(paths) }),
       revoke: (id, message) => scheduler?.revoke(id, message),
       halt: (reason) => scheduler?.halt(reason),
       gatesOf: (id) => state.tasks[id]?.gates ?? [],

@@ -52,6 +52,12 @@ export interface TaskRunnerDeps extends InPlaceDeps {
   sleep?(ms: number, signal: AbortSignal): Promise<void>;
   /** The gate results of a task's latest attempt (the books keep them), for its commit message. */
   gatesOf?(id: string): readonly GateResult[];
+  /**
+   * In place, after each agent: put back what it may have removed of taskwave's own folder (its
+   * `.gitignore`, after a `git clean -fdx`), before the agent's work is read and committed: without
+   * it taskwave's logs and prompts would be counted and committed as the task's.
+   */
+  restoreStateFolder?(): void;
 }
 
 /** One run of an agent on a task: who, with what prompt, where. */
@@ -232,6 +238,7 @@ export function createTaskRunner(deps: TaskRunnerDeps) {
     for (let repair = 0; ; repair++) {
       const file = savePrompt(task, attempt, prompt, repair > 0 ? `.repair${repair}` : '');
       const r = await runAgent({ task, agent, prompt, promptFile: file, cwd: dir, attempt, repair, signal, slot });
+      if (!deps.workspaces) deps.restoreStateFolder?.();
       if (!r.ok) return r;
       const verifier = deps.verifier;
       const checked: Result<Verified, VerifyFailure> = verifier

@@ -333,6 +333,21 @@ describe('worktrees', () => {
     expect(switched.git('log', '--format=%s', 'elsewhere').trim()).toBe('initial');
   });
 
+  it("in place, an agent's git clean -fdx takes no file of taskwave's into the commits", async () => {
+    const repo = makeRepo({ 'tasks.md': PLAN });
+    // The scripted agent's own files are spared: the next agent reads its script there.
+    repo.script({ T001: { git: [['clean', '-fdxq', '-e', '.agent-*']] } });
+    const r = await runCli(['run', 'tasks.md', '--in-place'], repo.dir);
+    expect(r.code).toBe(0);
+    expect(
+      repo
+        .git('log', '--name-only', '--format=')
+        .split('\n')
+        .filter((f) => f.startsWith('.taskwave')),
+    ).toEqual([]);
+    expect(repo.git('status', '--porcelain')).toBe('');
+  });
+
   it('--in-place over uncommitted changes says that no task will be committed, and commits none', async () => {
     const repo = makeRepo({ 'tasks.md': PLAN });
     repo.write('left-over.txt', 'from a failed task\n');
