@@ -450,6 +450,16 @@ export async function runCommand(planPath: string, given: RunFlags, resume?: Exe
         : {}),
       ...(startBranch ? { checkoutMoved: (landed) => checkoutMoved(root, startBranch, landed) } : {}),
       ...(workspaces ? {} : { restoreStateFolder: () => ensureStateDir(paths) }),
+      ...(workspaces
+        ? {}
+        : {
+            untickedInPlace: async (ids: readonly string[]) => {
+              const now = await planIn(root, format, plan, root);
+              if (!now.ok) return [];
+              const status = new Map(now.value.tasks.map((t) => [t.id, t.status]));
+              return ids.filter((id) => status.has(id) && status.get(id) !== 'done');
+            },
+          }),
       revoke: (id, message) => scheduler?.revoke(id, message),
       halt: (reason) => scheduler?.halt(reason),
       gatesOf: (id) => state.tasks[id]?.gates ?? [],

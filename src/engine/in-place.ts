@@ -43,6 +43,11 @@ export interface InPlaceDeps {
    * there, where a worktree's would be caught; what is wrong, and the tasks whose commits are gone.
    */
   checkoutMoved?(landed: readonly LandedInPlace[]): Promise<CheckoutMoved | undefined>;
+  /**
+   * Of `ids`, tasks this run ticked in place, those the plan as it is now holds and does not call
+   * done: their ticks were undone in the working tree (an agent's `git stash`, `git checkout .`).
+   */
+  untickedInPlace?(ids: readonly string[]): Promise<string[]>;
   /** A task that was done is not: its commit is gone from the branch (see `Scheduler.revoke`). */
   revoke?(taskId: string, message: string): void;
   /** Start no more tasks (see `Scheduler.halt`). */
@@ -77,6 +82,8 @@ export class InPlaceWork {
   private commitsStopped = false;
   /** The commits this run's tasks made, oldest first. */
   private readonly landed: LandedInPlace[] = [];
+  /** The tasks this run ticked, committed or not. */
+  private readonly ticked = new Set<string>();
 
   constructor(private readonly deps: InPlaceDeps) {
     this.lastStart = deps.lastInPlaceStart;
@@ -111,7 +118,7 @@ export class InPlaceWork {
    */
   async strayed(task: Task): Promise<TaskError | undefined> {
     const moved = await this.deps.checkoutMoved?.(this.landed);
-    if (!moved) return undefined;
+    if (!moved) return this.untickedBy(task);
     this.commitsStopped = true;
     this.deps.halt?.(`${moved.message}, found after ${task.id}'s agent: run again once it is put right`);
     for (const lost of moved.lost) {
@@ -124,6 +131,29 @@ export class InPlaceWork {
     return { reason: 'left-worktree', message: moved.message };
   }
 
+  /**
+   * Ticks of earlier tasks that `task`'s agent undid, uncommitted, with their work (a `git stash`, a
+   * `git checkout .`): those tasks are done no more, the task is refused and the run stops, as for a
+   * branch moved back.
+   */
+  private async untickedBy(task: Task): Promise<TaskError | undefined> {
+    const { deps } = this;
+    const earlier = [...this.ticked];
+    const undone = earlier.length > 0 && deps.untickedInPlace ? await deps.untickedInPlace(earlier) : [];
+    if (undone.length === 0) return undefined;
+    this.commitsStopped = true;
+    const message = `the ticks of ${undone.join(', ')} were undone in the working tree, with whatever else of theirs went with them (a git stash, a checkout, a reset)`;
+    deps.halt?.(`${message}, found after ${task.id}'s agent: run again once it is put right`);
+    for (const id of undone) {
+      this.ticked.delete(id);
+      deps.revoke?.(
+        id,
+        `its tick was undone in the working tree (found after ${task.id}'s agent); it runs again next time`,
+      );
+    }
+    return { reason: 'left-worktree', message };
+  }
+
   /** Tick a verified task in the plan, and commit it (`staged`: the tree as verified); the commit, if one was made. */
   tick(
     task: Task,
@@ -134,6 +164,7 @@ export class InPlaceWork {
     const next = this.writeQueue.then(async (): Promise<Result<string | undefined, TaskError>> => {
       const r = await deps.format.writeStatus(deps.plan, task.id, 'done');
       if (!r.ok) return err({ reason: 'write-back-failed', message: r.error.message });
+      this.ticked.add(task.id);
       if (!deps.commitInPlace || !this.commitsEachTask()) return ok(undefined);
       const c = await deps.commitInPlace(task, summary, staged);
       if (c.ok) {

@@ -333,6 +333,18 @@ describe('worktrees', () => {
     expect(switched.git('log', '--format=%s', 'elsewhere').trim()).toBe('initial');
   });
 
+  it("in place without commits, an agent's git stash that takes an earlier task's tick stops the run, and that task is not done", async () => {
+    const repo = makeRepo({ 'tasks.md': PLAN });
+    repo.script({ T002: { git: [['stash', '-q']] } });
+    const r = await runCli(['run', 'tasks.md', '--in-place', '--no-commit'], repo.dir);
+    expect(r.code).toBe(1);
+    const exec = execution(repo.dir);
+    expect(exec.tasks.T001).toMatchObject({ status: 'failed' });
+    expect(exec.tasks.T001.error).toContain('its tick was undone in the working tree');
+    expect(exec.tasks.T002.error).toMatch(/^refused: the ticks of T001 were undone in the working tree/);
+    expect(repo.read('tasks.md')).toBe(PLAN);
+  });
+
   it("in place, an agent's git clean -fdx takes no file of taskwave's into the commits", async () => {
     const repo = makeRepo({ 'tasks.md': PLAN });
     // The scripted agent's own files are spared: the next agent reads its script there.
