@@ -99,6 +99,9 @@ export async function runInProcessGroup(argv: readonly string[], opts: GroupRunO
     // kill: let go of our ends, or their open handles keep taskwave from exiting for as long as
     // it lives (the run over, its summary printed, the shell never given back).
     if (!drained) {
+      // One turn of the event loop first: what is in the pipes already (a loop that stalled past the
+      // wait) is read before they are let go.
+      await new Promise<void>((r) => setImmediate(r));
       child.stdout?.destroy();
       child.stderr?.destroy();
     }
@@ -131,7 +134,12 @@ function pumpLines(
     // its length, not its length times the number of chunks it came in.
     let pieces: string[] = [];
     let held = 0;
-    const emit = (line: string) => onLine?.(line.replace(/\r$/, ''), name);
+    // However the output was cut into chunks, a line goes on as pieces of maxLineChars and the rest.
+    const emit = (line: string) => {
+      let rest = line;
+      for (; rest.length > maxLineChars; rest = rest.slice(maxLineChars)) onLine?.(rest.slice(0, maxLineChars), name);
+      onLine?.(rest.replace(/\r$/, ''), name);
+    };
     stream.setEncoding('utf8');
     stream.on('data', (chunk: string) => {
       let start = 0;
@@ -146,18 +154,20 @@ function pumpLines(
         pieces.push(chunk.slice(start));
         held += chunk.length - start;
       }
-      while (held >= maxLineChars) {
+      if (held > maxLineChars) {
+        // Held no longer than it must be: all but the last piece goes on now.
         const line = pieces.join('');
-        onLine?.(line.slice(0, maxLineChars), name);
-        pieces = [line.slice(maxLineChars)];
-        held = line.length - maxLineChars;
+        const keep = line.length - (((line.length - 1) % maxLineChars) + 1);
+        for (let at = 0; at < keep; at += maxLineChars) onLine?.(line.slice(at, at + maxLineChars), name);
+        pieces = [line.slice(keep)];
+        held = line.length - keep;
       }
     });
     const finish = () => {
       const rest = pieces.join('');
       pieces = [];
       held = 0;
-      if (rest) onLine?.(rest, name);
+      if (rest) emit(rest);
       resolve();
     };
     stream.on('end', finish);
