@@ -54,6 +54,7 @@ import { makeRedactor } from '../util/redact.js';
 import { shellCommand } from '../util/shell-quote.js';
 import { terminalText } from '../util/terminal-text.js';
 import { maintainOnce } from '../workspace/git.js';
+import { branchCheckedOut, checkoutMoved } from '../workspace/in-place-checkout.js';
 import { deleteLandedBranches } from '../workspace/landed-branches.js';
 import { recoverKilledRun } from '../workspace/recover.js';
 import { statusPaths } from '../workspace/status-paths.js';
@@ -348,7 +349,11 @@ export async function runCommand(planPath: string, given: RunFlags, resume?: Exe
     const runsOwnFiles = (): string[] => {
       return [...new Set([...planAndBooks, ...(planBooks?.files ?? [])].map((f) => relative(root, f)))];
     };
+    // Ctrl-C stops the phase's (and owed) gates under way, as the tasks' own are by their signal:
+    // they run in process groups of their own, which the terminal's Ctrl-C does not reach.
+    const gatesStop = new AbortController();
     const gateCtx: GateContext = {
+      signal: gatesStop.signal,
       gates: gatesR.value,
       config,
       env: process.env as Record<string, string>,
@@ -414,6 +419,8 @@ export async function runCommand(planPath: string, given: RunFlags, resume?: Exe
         );
     // In place with no commit per task, a task that was the last to start and is not done reads its
     // changes against what its earlier attempt started from, if git still has it.
+    // In place in git: the branch the run started on, which an agent must leave checked out.
+    const startBranch = !workspaces && ctx.git ? await branchCheckedOut(root) : undefined;
     const lastStart = previous?.inPlaceStart;
     const lastInPlaceStart =
       !workspaces && !commitInPlace && ctx.git && lastStart && (await hasTree(root, lastStart.base))
@@ -447,6 +454,20 @@ export async function runCommand(planPath: string, given: RunFlags, resume?: Exe
             },
           }
         : {}),
+      ...(startBranch ? { checkoutMoved: (landed) => checkoutMoved(root, startBranch, landed) } : {}),
+      ...(workspaces ? {} : { restoreStateFolder: () => ensureStateDir(paths) }),
+      ...(workspaces
+        ? {}
+        : {
+            untickedInPlace: async (ids: readonly string[]) => {
+              const now = await planIn(root, format, plan, root);
+              if (!now.ok) return [];
+              const status = new Map(now.value.tasks.map((t) => [t.id, t.status]));
+              return ids.filter((id) => status.has(id) && status.get(id) !== 'done');
+            },
+          }),
+      revoke: (id, message) => scheduler?.revoke(id, message),
+      halt: (reason) => scheduler?.halt(reason),
       gatesOf: (id) => state.tasks[id]?.gates ?? [],
       log: (e) => log.log(e),
     });
@@ -512,6 +533,7 @@ export async function runCommand(planPath: string, given: RunFlags, resume?: Exe
           message: `${sig}: stopping the running agents and saving state (press Ctrl-C again to stop waiting)`,
         });
         sched.cancel();
+        gatesStop.abort();
         stopWaiting?.();
       } else {
         // The books are written on every event; leaving now loses nothing but the agents' last words.
@@ -554,7 +576,9 @@ export async function runCommand(planPath: string, given: RunFlags, resume?: Exe
       if (summary.status === 'done') {
         // Everything landed: the final gates judge the whole.
         const failed = await runFinalGates(gateCtx, root, workspaces);
-        if (failed)
+        // Stopped by Ctrl-C, they did not fail: the run is interrupted, and the next one runs them.
+        if (failed && gatesStop.signal.aborted) summary = { ...summary, status: 'interrupted' };
+        else if (failed)
           summary = {
             ...summary,
             status: 'failed',

@@ -48,6 +48,8 @@ export interface GateContext {
   namedByOther?: OtherNamer;
   /** In place: the files taskwave itself writes as the run goes (see `VerifierOptions.runsOwnFiles`). */
   runsOwnFiles?: () => readonly string[];
+  /** Stops the gate commands under way (a phase's, the owed ones) when the run is interrupted. */
+  signal?: AbortSignal;
   log(e: RunEvent): void;
 }
 

@@ -39,6 +39,21 @@ export interface InPlaceDeps {
    * any, no later task is committed, since its commit would sweep that in.
    */
   inPlaceLeftovers?(): Promise<string[]>;
+  /**
+   * In place in git: whether the checkout is still on the branch the run started on, with every
+   * commit a task of this run made on it (`landed`). An agent may switch branches or `git reset`
+   * there, where a worktree's would be caught; what is wrong, and the tasks whose commits are gone.
+   */
+  checkoutMoved?(landed: readonly LandedInPlace[]): Promise<CheckoutMoved | undefined>;
+  /**
+   * Of `ids`, tasks this run ticked in place, those the plan as it is now holds and does not call
+   * done: their ticks were undone in the working tree (an agent's `git stash`, `git checkout .`).
+   */
+  untickedInPlace?(ids: readonly string[]): Promise<string[]>;
+  /** A task that was done is not: its commit is gone from the branch (see `Scheduler.revoke`). */
+  revoke?(taskId: string, message: string): void;
+  /** Start no more tasks (see `Scheduler.halt`). */
+  halt?(reason: string): void;
   log(e: RunEvent): void;
 }
 
@@ -46,6 +61,18 @@ export interface InPlaceDeps {
 export interface Ticked {
   commit?: string;
   uncommitted?: string;
+}
+
+/** A task of this run committed in place, and its commit. */
+export interface LandedInPlace {
+  taskId: string;
+  commit: string;
+}
+
+/** What an agent did to the checkout that no task may: the refusal, and the tasks it took off. */
+export interface CheckoutMoved {
+  message: string;
+  lost: LandedInPlace[];
 }
 
 /**
@@ -61,6 +88,10 @@ export class InPlaceWork {
   private lastStart: { taskId: string; base: string } | undefined;
   /** Committing each task stopped: a task left its changes in the tree. */
   private commitsStopped = false;
+  /** The commits this run's tasks made, oldest first. */
+  private readonly landed: LandedInPlace[] = [];
+  /** The tasks this run ticked, committed or not. */
+  private readonly ticked = new Set<string>();
 
   constructor(private readonly deps: InPlaceDeps) {
     this.lastStart = deps.lastInPlaceStart;
@@ -88,6 +119,50 @@ export class InPlaceWork {
   }
 
   /**
+   * After a task's agent: if it switched the checkout to another branch or moved the branch back past
+   * what this run committed, why the task is refused. The tasks whose commits it took off are done no
+   * more, and the run starts nothing more: a later task would work, and be committed, on a branch
+   * that is not the run's, on top of whatever the agent left.
+   */
+  async strayed(task: Task): Promise<TaskError | undefined> {
+    const moved = await this.deps.checkoutMoved?.(this.landed);
+    if (!moved) return this.untickedBy(task);
+    this.commitsStopped = true;
+    this.deps.halt?.(`${moved.message}, found after ${task.id}'s agent: run again once it is put right`);
+    for (const lost of moved.lost) {
+      this.landed.splice(this.landed.indexOf(lost), 1);
+      this.deps.revoke?.(
+        lost.taskId,
+        `its commit ${lost.commit.slice(0, 12)} is no longer on the branch (found after ${task.id}'s agent): the branch was moved back, and the task's tick went with it; it runs again next time`,
+      );
+    }
+    return { reason: 'left-worktree', message: moved.message };
+  }
+
+  /**
+   * Ticks of earlier tasks that `task`'s agent undid, uncommitted, with their work (a `git stash`, a
+   * `git checkout .`): those tasks are done no more, the task is refused and the run stops, as for a
+   * branch moved back.
+   */
+  private async untickedBy(task: Task): Promise<TaskError | undefined> {
+    const { deps } = this;
+    const earlier = [...this.ticked];
+    const undone = earlier.length > 0 && deps.untickedInPlace ? await deps.untickedInPlace(earlier) : [];
+    if (undone.length === 0) return undefined;
+    this.commitsStopped = true;
+    const message = `the ticks of ${undone.join(', ')} were undone in the working tree, with whatever else of theirs went with them (a git stash, a checkout, a reset)`;
+    deps.halt?.(`${message}, found after ${task.id}'s agent: run again once it is put right`);
+    for (const id of undone) {
+      this.ticked.delete(id);
+      deps.revoke?.(
+        id,
+        `its tick was undone in the working tree (found after ${task.id}'s agent); it runs again next time`,
+      );
+    }
+    return { reason: 'left-worktree', message };
+  }
+
+  /**
    * Tick a verified task in the plan, and commit it (`staged`: the tree as verified): the commit, if
    * one was made, or why git could not make it.
    */
@@ -96,10 +171,14 @@ export class InPlaceWork {
     const next = this.writeQueue.then(async (): Promise<Result<Ticked, TaskError>> => {
       const r = await deps.format.writeStatus(deps.plan, task.id, 'done', deps.runId);
       if (!r.ok) return err({ reason: 'write-back-failed', message: r.error.message });
+      this.ticked.add(task.id);
       if (!deps.commitInPlace || !this.commitsEachTask()) return ok({});
       const c = await deps.commitInPlace(task, summary, staged);
       if (c.ok) {
-        if (c.value) this.head = c.value;
+        if (c.value) {
+          this.head = c.value;
+          this.landed.push({ taskId: task.id, commit: c.value });
+        }
         return ok(c.value ? { commit: c.value } : {});
       }
       // Verified and ticked: the task is done, as with --no-commit (failed, the plan would say done

@@ -9,6 +9,7 @@ import { describeGateFailure, type GateResult } from '../gates/types.js';
 import type { Verified, Verifier, VerifyFailure } from '../gates/verifier.js';
 import type { Task } from '../plan/types.js';
 import { err, ok, type Result } from '../result.js';
+import { cutText } from '../util/cut-text.js';
 import { sleep as sleepUnlessAborted, sleepUntil } from '../util/sleep.js';
 import { timed } from '../util/timings.js';
 import type { ConflictToResolve, TaskWorkspaces } from '../workspace/task-workspaces.js';
@@ -16,6 +17,11 @@ import { saysDiskFull } from './disk-full.js';
 import { type InPlaceDeps, InPlaceWork } from './in-place.js';
 import type { TaskOutcome, TaskSlot } from './scheduler.js';
 import type { UsageLimits } from './usage-limits.js';
+
+/** The most of an agent's final message (its summary, or the error it reported) that is kept. */
+const SAID_MAX_CHARS = 16_000;
+/** The most of each line of a failed agent's output tail that is kept, as for a gate's. */
+const TAIL_LINE_MAX_CHARS = 2000;
 
 /** The plan, format, root, verifier, log and what is needed in place come from `InPlaceDeps`. */
 export interface TaskRunnerDeps extends InPlaceDeps {
@@ -46,6 +52,12 @@ export interface TaskRunnerDeps extends InPlaceDeps {
   sleep?(ms: number, signal: AbortSignal): Promise<void>;
   /** The gate results of a task's latest attempt (the books keep them), for its commit message. */
   gatesOf?(id: string): readonly GateResult[];
+  /**
+   * In place, after each agent: put back what it may have removed of taskwave's own folder (its
+   * `.gitignore`, after a `git clean -fdx`), before the agent's work is read and committed: without
+   * it taskwave's logs and prompts would be counted and committed as the task's.
+   */
+  restoreStateFolder?(): void;
 }
 
 /** One run of an agent on a task: who, with what prompt, where. */
@@ -122,6 +134,9 @@ export function createTaskRunner(deps: TaskRunnerDeps) {
     if (session) sessions.set(task.id, session);
     // A run that failed after some work (an API error, its turn limit) was paid for all the same.
     const usage = ownUsage(task, agent, r.ok ? r.value.usage : failure?.usage);
+    // What the agent said goes into the journal, execution.json (rewritten at every snapshot) and
+    // the commit: masked, then cut, as one line of megabytes would be copied into each.
+    const summary = r.ok && r.value.summary ? cutText(redact(r.value.summary), SAID_MAX_CHARS) : undefined;
     deps.log({
       type: 'agent-finished',
       taskId: task.id,
@@ -129,17 +144,24 @@ export function createTaskRunner(deps: TaskRunnerDeps) {
       ok: r.ok,
       ...(usage ? { usage } : {}),
       ...(session ? { sessionId: session } : {}),
-      ...(r.ok && r.value.summary ? { summary: redact(r.value.summary) } : {}),
+      ...(summary ? { summary } : {}),
     });
-    if (r.ok) return r;
+    if (r.ok) return summary === undefined ? r : ok({ ...r.value, summary });
     if (r.error.reason === 'agent-exit') {
       const { said } = r.error;
-      return err({ ...r.error, outputTail: redact(r.error.outputTail), ...(said ? { said: redact(said) } : {}) });
+      const tail = redact(r.error.outputTail)
+        .split('\n')
+        .map((line) => cutText(line, TAIL_LINE_MAX_CHARS));
+      return err({
+        ...r.error,
+        outputTail: tail.join('\n'),
+        ...(said ? { said: cutText(redact(said), TAIL_LINE_MAX_CHARS) } : {}),
+      });
     }
     if (failure) {
       // Its usage is on the record above; the error says why it failed.
       const { usage: _paid, ...why } = failure;
-      return err({ ...why, message: redact(why.message) });
+      return err({ ...why, message: cutText(redact(why.message), SAID_MAX_CHARS) });
     }
     return r;
   };
@@ -234,10 +256,11 @@ export function createTaskRunner(deps: TaskRunnerDeps) {
     for (let repair = 0; ; repair++) {
       const file = savePrompt(task, attempt, prompt, repair > 0 ? `.repair${repair}` : '');
       const r = await runAgent({ task, agent, prompt, promptFile: file, cwd: dir, attempt, repair, signal, slot });
+      if (!deps.workspaces) deps.restoreStateFolder?.();
       if (!r.ok) return r;
       const verifier = deps.verifier;
       const checked: Result<Verified, VerifyFailure> = verifier
-        ? await timed('verify (built-in checks and gates)', () => verifier.verify(task, dir, base, attempt))
+        ? await timed('verify (built-in checks and gates)', () => verifier.verify(task, dir, base, attempt, signal))
         : ok({});
       if (signal.aborted) {
         if (checked.ok) checked.value.staged?.dispose();
@@ -289,7 +312,13 @@ export function createTaskRunner(deps: TaskRunnerDeps) {
       });
 
       if (!ws) {
-        const r = await workAndVerify(task, agent, prompt, deps.root, base, attempt, signal);
+        let r = await workAndVerify(task, agent, prompt, deps.root, base, attempt, signal);
+        // Another branch checked out, or the branch moved back, says more than what the checks found.
+        const strayed = r.ok || r.error.reason !== 'cancelled' ? await inPlace.strayed(task) : undefined;
+        if (strayed) {
+          if (r.ok) r.value.verified.staged?.dispose();
+          r = err(strayed);
+        }
         if (!r.ok) {
           await inPlace.afterFailure(task, r.error);
           return r;
@@ -355,7 +384,7 @@ export function createTaskRunner(deps: TaskRunnerDeps) {
           // The resolution must pass the gates too: a merged conflict can break the build.
           // Against the head it merged in: what landed meanwhile (other tasks' ticks included) is not its change.
           if (!deps.verifier) return true;
-          const checked = await deps.verifier.verify(task, place.dir, conflict.head, attempt);
+          const checked = await deps.verifier.verify(task, place.dir, conflict.head, attempt, signal);
           // The resolution is committed by the merge that follows, not from this copy.
           if (checked.ok) checked.value.staged?.dispose();
           return checked.ok;

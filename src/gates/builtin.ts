@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { isAbsolute, join, posix } from 'node:path';
 import { namesAFile } from '../plan/file-refs.js';
 import type { Task } from '../plan/types.js';
@@ -18,7 +18,8 @@ export type BuiltinCheck =
   | 'named-files-exist'
   | 'no-secrets'
   | 'plan-untouched'
-  | 'no-unasked-deletions';
+  | 'no-unasked-deletions'
+  | 'no-nested-repos';
 
 function builtinResult(
   name: BuiltinCheck,
@@ -342,4 +343,48 @@ export async function checkNoUnaskedDeletions(
     outputTail: listTail(deleted.value.deleted),
     message: `the agent deleted tracked files the task does not ask to remove: ${listed(deleted.value.deleted)}; restore them`,
   });
+}
+
+export interface NestedReposOptions extends ChangesSource {
+  /**
+   * The checkout is the task's own worktree, so a repository without a commit in it is the agent's
+   * (in place it may be the user's, which no tree records).
+   */
+  worktree: boolean;
+}
+
+/**
+ * The agent left no repository of its own inside the checkout (`git init` in a folder, a project
+ * generator that makes one, a `git clone`): its files would never be committed, only a link to a
+ * commit nobody else has (or, without a commit, nothing at all), and they would go with the worktree
+ * while the task was called done. A submodule that `.gitmodules` names is meant to be one.
+ */
+export async function checkNoNestedRepos(opts: NestedReposOptions): Promise<GateResult> {
+  const started = performance.now();
+  const changes = await changesOf(opts);
+  if (!changes.ok) {
+    return builtinResult('no-nested-repos', started, { ok: false, outputTail: changes.error, message: changes.error });
+  }
+  const found = [...changes.value.nestedRepos, ...(opts.worktree ? changes.value.unaddableRepos : [])];
+  const submodules = found.length > 0 ? submodulePaths(opts.cwd) : new Set<string>();
+  const nested = found.filter((p) => !submodules.has(p));
+  if (nested.length === 0) return builtinResult('no-nested-repos', started, { ok: true, outputTail: '' });
+  const gits = nested.map((p) => `${p}/.git`);
+  return builtinResult('no-nested-repos', started, {
+    ok: false,
+    outputTail: listTail(gits),
+    message: `the agent left git repositories of their own in the checkout (${listed(gits)}): git would commit none of their files; remove those .git folders (a submodule needs an entry in .gitmodules)`,
+  });
+}
+
+/** The paths `.gitmodules` in the checkout names: submodules meant as such. */
+function submodulePaths(cwd: string): Set<string> {
+  let text: string;
+  try {
+    text = readFileSync(join(cwd, '.gitmodules'), 'utf8');
+  } catch {
+    return new Set();
+  }
+  const paths = [...text.matchAll(/^\s*path\s*=\s*(.+?)\s*$/gm)].map((m) => (m[1] as string).replace(/\/+$/, ''));
+  return new Set(paths);
 }

@@ -1,4 +1,5 @@
 import { formatDuration } from '../events.js';
+import { cutText } from '../util/cut-text.js';
 import { faultPoint } from '../util/fault.js';
 import { runInProcessGroup } from '../util/process-group.js';
 import { displayCommand } from './specs.js';
@@ -44,8 +45,8 @@ export async function runGate(spec: GateSpec, opts: RunGateOptions): Promise<Gat
     signal: opts.signal,
     killGraceMs: opts.killGraceMs,
     onLine: (raw) => {
-      const cut = raw.length > MAX_LINE ? `${raw.slice(0, MAX_LINE)}… (${raw.length - MAX_LINE} more characters)` : raw;
-      const line = redact(cut);
+      // Masked whole, then cut: a secret across the cut would leave its start unmasked.
+      const line = cutText(redact(raw), MAX_LINE);
       tail.push(line);
       if (tail.length > max) tail.shift();
       opts.onLine?.(line);

@@ -7,6 +7,7 @@ import { snapshotTree, treeWithout } from '../workspace/tree-snapshot.js';
 import {
   checkChangedSomething,
   checkNamedFilesExist,
+  checkNoNestedRepos,
   checkNoSecrets,
   checkNoUnaskedDeletions,
   checkPlanUntouched,
@@ -17,7 +18,7 @@ import type { SecretRules } from './secrets.js';
 import type { Semaphore } from './semaphore.js';
 import { backoffMs, isTransient } from './transient.js';
 import type { GateResult, GateScope, GateSpec } from './types.js';
-import { changesIn, type WorktreeChanges } from './worktree-diff.js';
+import { changesIn, readChanges, type WorktreeChanges } from './worktree-diff.js';
 
 /** Why a task's result is not verified. */
 export interface VerifyFailure {
@@ -50,8 +51,17 @@ export interface Verifier {
    * the snapshot so that it counts as the task's change; where git cannot, the plain snapshot.
    */
   snapshot(dir: string, without?: { base: string; tree: string }): Promise<string | undefined>;
-  /** Built-in checks, then the task's gates, in `dir`; each result is logged. The first failure, if any. */
-  verify(task: Task, dir: string, base: string | undefined, attempt: number): Promise<Result<Verified, VerifyFailure>>;
+  /**
+   * Built-in checks, then the task's gates, in `dir`; each result is logged. The first failure, if any.
+   * `signal`: the task's, which stops a gate command under way (Ctrl-C, --fail-fast).
+   */
+  verify(
+    task: Task,
+    dir: string,
+    base: string | undefined,
+    attempt: number,
+    signal?: AbortSignal,
+  ): Promise<Result<Verified, VerifyFailure>>;
   repairPrompt(taskPrompt: string, failure: VerifyFailure, repair: number, maxRepairs: number): string;
   /** A failure worth running the agent again for, without counting as a repair. */
   isTransient(error: TaskError): boolean;
@@ -104,6 +114,7 @@ export function createVerifier(o: VerifierOptions): Verifier {
     dir: string,
     attempt: number,
     read: { base?: string; changes?: Promise<Result<WorktreeChanges, string>> },
+    signal: AbortSignal | undefined,
   ): Promise<Result<Verified, VerifyFailure>> => {
     const scope: GateScope = { kind: 'task', taskId: task.id };
     const record = <R extends GateResult>(result: R): R => {
@@ -125,6 +136,9 @@ export function createVerifier(o: VerifierOptions): Verifier {
       }
       const deletions = record(await checkNoUnaskedDeletions({ ...at, task }));
       if (!deletions.ok) return err({ kind: 'gate', result: deletions });
+      // With planFiles the checkout is a worktree of the task's own (see VerifierOptions).
+      const nested = record(await checkNoNestedRepos({ ...at, worktree: o.planFiles !== undefined }));
+      if (!nested.ok) return err({ kind: 'gate', result: nested });
       const seen = await at.changes;
       if (seen.ok) changed = seen.value.changed;
     }
@@ -132,8 +146,15 @@ export function createVerifier(o: VerifierOptions): Verifier {
     const namedByOther = other ? (file: string) => other(task.id, file) : undefined;
     const named = record(await checkNamedFilesExist({ cwd: dir, task, changed, namedByOther }));
     if (!named.ok) return err({ kind: 'gate', result: named });
-    const failed = await runGates(o.taskGates, dir, scope, o, attempt);
+    const failed = await runGates(o.taskGates, dir, scope, { ...o, signal: signal ?? o.signal }, attempt);
     if (failed) return err({ kind: 'gate', result: failed });
+    if (read.base && o.taskGates.length > 0) {
+      // What the gates wrote (a build's output, a key inlined from the environment) is committed
+      // with the task: it is scanned too.
+      const after = { cwd: dir, base: read.base, changes: readChanges(dir, read.base) };
+      const secrets = record(await checkNoSecrets({ ...after, rules: o.secrets }));
+      if (!secrets.ok) return err({ kind: 'secret', result: secrets, findings: secrets.findings });
+    }
     return ok(changed ? { changed } : {});
   };
 
@@ -151,16 +172,16 @@ export function createVerifier(o: VerifierOptions): Verifier {
       return less.ok ? less.value : tree.value;
     },
 
-    async verify(task, dir, base, attempt) {
-      if (!base) return checkAndRunGates(task, dir, attempt, {});
+    async verify(task, dir, base, attempt, signal) {
+      if (!base) return checkAndRunGates(task, dir, attempt, {}, signal);
       const staged = await StagedIndex.take(dir);
       if (!staged.ok) {
         // Unreadable checkout: the checks below say so, as they read the changes.
-        return checkAndRunGates(task, dir, attempt, { base, changes: Promise.resolve(staged) });
+        return checkAndRunGates(task, dir, attempt, { base, changes: Promise.resolve(staged) }, signal);
       }
       let handedOver = false;
       try {
-        const r = await checkAndRunGates(task, dir, attempt, { base, changes: changesIn(staged.value, base) });
+        const r = await checkAndRunGates(task, dir, attempt, { base, changes: changesIn(staged.value, base) }, signal);
         // Gate commands may have changed the checkout since it was staged: the copy is no longer it.
         if (!r.ok || o.taskGates.length > 0) return r;
         handedOver = true;

@@ -1,3 +1,5 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { err, ok, type Result } from '../result.js';
 import { describeGitError, git } from '../workspace/git.js';
 import { StagedIndex } from '../workspace/staged-index.js';
@@ -18,6 +20,17 @@ export interface WorktreeChanges {
   deleted: string[];
   /** The lines the worktree adds to the base, untracked files included (renamed lines are not added). */
   added: AddedLine[];
+  /**
+   * Repositories of their own (a folder with its own `.git`, from `git init`, `git clone` or a
+   * project generator) that the base did not have: a commit holds a link to one (a gitlink), never
+   * its files.
+   */
+  nestedRepos: string[];
+  /**
+   * Untracked folders that are repositories without a commit: git cannot add them at all (nor say
+   * whether the base had them: they are in no tree).
+   */
+  unaddableRepos: string[];
 }
 
 /** The changes in the checkout at `cwd` since `base` (a commit, or a tree: `git diff` takes either). */
@@ -56,8 +69,28 @@ export async function changesIn(staged: StagedIndex, base: string): Promise<Resu
     { env: staged.env },
   );
   if (!r.ok) return err(describeGitError(r.error));
-  return ok(parseRawAndPatch(r.value));
+  const changes = parseRawAndPatch(r.value);
+  if (!staged.complete) changes.unaddableRepos = await unaddableRepos(staged);
+  return ok(changes);
 }
+
+/**
+ * The untracked folders of the checkout that are repositories without a commit: `git add` refuses
+ * them (and the copy of the index is incomplete), so they are in no diff. Asked only then.
+ */
+async function unaddableRepos(staged: StagedIndex): Promise<string[]> {
+  const r = await git(staged.cwd, ['ls-files', '-z', '--others', '--exclude-standard', '--directory'], {
+    env: staged.env,
+  });
+  if (!r.ok) return [];
+  return r.value
+    .split('\0')
+    .filter((p) => p.endsWith('/') && existsSync(join(staged.cwd, p, '.git')))
+    .map((p) => p.slice(0, -1));
+}
+
+/** A gitlink's mode in git's records: a commit of another repository where a file would be. */
+const GITLINK = '160000';
 
 /**
  * `--patch-with-raw -z` output: raw records (`:<modes> <ids> <status>\0<path>\0[<new path>\0]`), a
@@ -66,6 +99,7 @@ export async function changesIn(staged: StagedIndex, base: string): Promise<Resu
 function parseRawAndPatch(out: string): WorktreeChanges {
   const changed: string[] = [];
   const deleted: string[] = [];
+  const nestedRepos: string[] = [];
   let i = 0;
   const field = (): string => {
     const end = out.indexOf('\0', i);
@@ -74,8 +108,13 @@ function parseRawAndPatch(out: string): WorktreeChanges {
     return s;
   };
   while (out[i] === ':') {
-    const status = field().split(' ').pop() ?? '';
+    // `:<old mode> <new mode> <old id> <new id> <status>`
+    const record = field().slice(1).split(' ');
+    const status = record[4] ?? '';
     const path = field();
+    if (record[1] === GITLINK && record[0] !== GITLINK && !status.startsWith('R') && !status.startsWith('C')) {
+      nestedRepos.push(path);
+    }
     if (status.startsWith('R') || status.startsWith('C')) {
       const to = field();
       changed.push(path, to);
@@ -86,7 +125,7 @@ function parseRawAndPatch(out: string): WorktreeChanges {
     }
   }
   if (out[i] === '\0') i++;
-  return { changed, deleted, added: parseAddedLines(out.slice(i)) };
+  return { changed, deleted, added: parseAddedLines(out.slice(i)), nestedRepos, unaddableRepos: [] };
 }
 
 const HUNK = /^@@ -\d+(?:,\d+)? \+(\d+)(?:,\d+)? @@/;

@@ -29,7 +29,8 @@ export function statePaths(root: string): StatePaths {
   };
 }
 
-const IGNORE_ALL = '# written by taskwave: its state stays out of git\n*\n';
+/** The `.gitignore` inside a state folder: everything in it stays out of git. */
+export const IGNORE_ALL = '# written by taskwave: its state stays out of git\n*\n';
 
 /**
  * Create `.taskwave/` with a `.gitignore` of `*` inside it, which keeps it out of git without

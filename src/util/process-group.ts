@@ -13,6 +13,8 @@ export interface GroupRunOptions {
   /** Time between escalation steps. */
   killGraceMs?: number;
   onLine?: (line: string, stream: 'stdout' | 'stderr') => void;
+  /** Lines longer than this are handed on in pieces this long (default `MAX_LINE_CHARS`). */
+  maxLineChars?: number;
 }
 
 /** Process groups started here and still running: a second Ctrl-C kills them all at once. */
@@ -73,8 +75,9 @@ export async function runInProcessGroup(argv: readonly string[], opts: GroupRunO
     else opts.signal.addEventListener('abort', onAbort, { once: true });
   }
 
-  const stdoutDone = pumpLines(child.stdout, 'stdout', opts.onLine);
-  const stderrDone = pumpLines(child.stderr, 'stderr', opts.onLine);
+  const maxLine = opts.maxLineChars ?? MAX_LINE_CHARS;
+  const stdoutDone = pumpLines(child.stdout, 'stdout', opts.onLine, maxLine);
+  const stderrDone = pumpLines(child.stderr, 'stderr', opts.onLine, maxLine);
   child.stdin?.on('error', () => {}); // a child that exits without reading its stdin is not an error
   child.stdin?.end(opts.input ?? '');
 
@@ -88,7 +91,20 @@ export async function runInProcessGroup(argv: readonly string[], opts: GroupRunO
     // Whatever the child left running in its group (a dev server, a stuck test runner) must not
     // outlive the task, nor hold its output pipes open.
     signalGroup(child.pid, 'SIGKILL');
-    await Promise.race([Promise.all([stdoutDone, stderrDone]), delay(2000)]);
+    const drained = await Promise.race([
+      Promise.all([stdoutDone, stderrDone]).then(() => true),
+      delay(2000).then(() => false),
+    ]);
+    // A process that left the group (setsid, a daemon) and kept the pipes is out of reach of the
+    // kill: let go of our ends, or their open handles keep taskwave from exiting for as long as
+    // it lives (the run over, its summary printed, the shell never given back).
+    if (!drained) {
+      // One turn of the event loop first: what is in the pipes already (a loop that stalled past the
+      // wait) is read before they are let go.
+      await new Promise<void>((r) => setImmediate(r));
+      child.stdout?.destroy();
+      child.stderr?.destroy();
+    }
     if (outcome.kind === 'spawn-failed') return outcome;
     if (stopReason) return { kind: stopReason };
     return outcome;
@@ -99,27 +115,59 @@ export async function runInProcessGroup(argv: readonly string[], opts: GroupRunO
   }
 }
 
+/**
+ * The longest line handed on whole. A process that never ends its line (a progress bar redrawn
+ * with \r all night) would otherwise be held in memory whole; longer lines go on in pieces this
+ * long. Far above any one JSON event an agent prints (a Write of a large file included).
+ */
+export const MAX_LINE_CHARS = 32 * 1024 * 1024;
+
 function pumpLines(
   stream: Readable | null,
   name: 'stdout' | 'stderr',
   onLine: GroupRunOptions['onLine'],
+  maxLineChars: number,
 ): Promise<void> {
   if (!stream) return Promise.resolve();
   return new Promise<void>((resolve) => {
-    let rest = '';
+    // The line so far, in the pieces it came in: each chunk is searched once, so a long line costs
+    // its length, not its length times the number of chunks it came in.
+    let pieces: string[] = [];
+    let held = 0;
+    // However the output was cut into chunks, a line goes on as pieces of maxLineChars and the rest.
+    const emit = (line: string) => {
+      let rest = line;
+      for (; rest.length > maxLineChars; rest = rest.slice(maxLineChars)) onLine?.(rest.slice(0, maxLineChars), name);
+      onLine?.(rest.replace(/\r$/, ''), name);
+    };
     stream.setEncoding('utf8');
     stream.on('data', (chunk: string) => {
-      rest += chunk;
-      let nl = rest.indexOf('\n');
-      while (nl !== -1) {
-        onLine?.(rest.slice(0, nl).replace(/\r$/, ''), name);
-        rest = rest.slice(nl + 1);
-        nl = rest.indexOf('\n');
+      let start = 0;
+      for (let nl = chunk.indexOf('\n'); nl !== -1; nl = chunk.indexOf('\n', start)) {
+        pieces.push(chunk.slice(start, nl));
+        emit(pieces.join(''));
+        pieces = [];
+        held = 0;
+        start = nl + 1;
+      }
+      if (start < chunk.length) {
+        pieces.push(chunk.slice(start));
+        held += chunk.length - start;
+      }
+      if (held > maxLineChars) {
+        // Held no longer than it must be: all but the last piece goes on now.
+        const line = pieces.join('');
+        const keep = line.length - (((line.length - 1) % maxLineChars) + 1);
+        for (let at = 0; at < keep; at += maxLineChars) onLine?.(line.slice(at, at + maxLineChars), name);
+        pieces = [line.slice(keep)];
+        held = line.length - keep;
       }
     });
     const finish = () => {
-      if (rest) onLine?.(rest, name);
-      rest = '';
+      const rest = pieces.join('');
+      pieces = [];
+      held = 0;
+      if (rest) emit(rest);
       resolve();
     };
     stream.on('end', finish);

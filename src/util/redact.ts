@@ -25,7 +25,12 @@ const URL_CREDENTIALS = /\b([a-z][a-z0-9+.-]*:\/\/[^\s/?#@:]*:)([^\s/?#@]+)@/gi;
 export function makeRedactor(...envs: (Record<string, string | undefined> | undefined)[]): (text: string) => string {
   const values = new Set<string>();
   const add = (value: string) => {
-    if (value.length >= MIN_LENGTH) values.add(value);
+    if (value.length < MIN_LENGTH) return;
+    values.add(value);
+    // As a JSON string holds it: the agents that print JSON lines (Claude Code's stream-json, Codex's
+    // events) print a password with a `"` or a `\` escaped, and a line is masked as it was printed.
+    const quoted = JSON.stringify(value).slice(1, -1);
+    if (quoted !== value) values.add(quoted);
   };
   for (const env of envs) {
     for (const [name, value] of Object.entries(env ?? {})) {

@@ -19,7 +19,22 @@ export interface CommitOptions {
   staged?: StagedIndex;
   /** With `staged`: tracked files written since it was taken (a tick), staged by the commit itself. */
   include?: readonly string[];
+  /**
+   * A commit on a task's own branch, squashed when it lands or kept as a failed task's work: not
+   * signed (`commit.gpgSign`). A signing key not at hand (a passphrase the agent forgot overnight)
+   * must not fail the commit that keeps an agent's work; the commit that lands on your branch is
+   * signed as you configured.
+   */
+  unsigned?: boolean;
+  /**
+   * Keep what can be kept (a failed task's work): a path git cannot add (a repository of its own
+   * without a commit, an unreadable file) does not keep the others out of the commit.
+   */
+  ignoreErrors?: boolean;
 }
+
+/** Before `commit`: no signature (see `CommitOptions.unsigned`). */
+export const UNSIGNED = ['-c', 'commit.gpgSign=false'];
 
 /**
  * Commit everything changed in a checkout (new, changed and deleted files) with `message`, on top of
@@ -39,7 +54,7 @@ export async function commitAll(dir: string, message: string, o: CommitOptions =
 }
 
 async function stageAndCommit(dir: string, message: string, o: CommitOptions): Promise<Result<boolean, string>> {
-  const who = await identityArgs(o.identityOf ?? dir);
+  const who = [...(await identityArgs(o.identityOf ?? dir)), ...(o.unsigned ? UNSIGNED : [])];
   if (o.staged?.install()) {
     // Everything as verified is staged; the files written since (a tick) are named to the commit.
     const include = o.include && o.include.length > 0 ? ['--include', '--', ...o.include] : [];
@@ -48,8 +63,9 @@ async function stageAndCommit(dir: string, message: string, o: CommitOptions): P
   }
   const which = o.which ?? 'all';
   if (which === 'all') {
-    const add = await git(dir, ['add', '-A']);
-    if (!add.ok) return err(describeGitError(add.error));
+    const add = await git(dir, ['add', '-A', ...(o.ignoreErrors ? ['--ignore-errors'] : [])]);
+    // With ignoreErrors, what could be added is staged and is committed.
+    if (!add.ok && !o.ignoreErrors) return err(describeGitError(add.error));
   }
   const c = await runCommit(dir, who, message, which === 'tracked' ? ['--all'] : []);
   if (c.ok) return ok(true);

@@ -6,7 +6,7 @@ import { err, ok, type Result } from '../result.js';
 import { faultPoint } from '../util/fault.js';
 import { runInProcessGroup } from '../util/process-group.js';
 import { timed } from '../util/timings.js';
-import { commitAll, taskCommitMessage } from './commit.js';
+import { commitAll, taskCommitMessage, UNSIGNED } from './commit.js';
 import { git, identityArgs, readRef } from './git.js';
 import { type MergeFailure, MergeQueue, type MergeQueueOptions, type MergeRequest } from './merge-queue.js';
 import type { StagedIndex } from './staged-index.js';
@@ -121,11 +121,14 @@ export class TaskWorkspaces {
     await git(ws.dir, ['merge', '--abort']);
     const c = await commitAll(ws.dir, this.commitMessage(task, undefined, `unfinished: ${why}`), {
       identityOf: this.o.root,
+      unsigned: true,
+      ignoreErrors: true,
     });
     if (c.ok && c.value) faultPoint('worktree:committed');
     await removeWorktree(this.o.root, ws.dir);
     const ahead = await git(this.o.root, ['rev-list', '--count', `${ws.base}..${ws.branch}`]);
-    if (c.ok && ahead.ok && Number(ahead.value.trim()) === 0) {
+    // Nothing on it: no work to keep, or none could be kept; either way the branch holds none.
+    if (ahead.ok && Number(ahead.value.trim()) === 0) {
       await deleteBranch(this.o.root, ws.branch);
       return undefined;
     }
@@ -150,7 +153,7 @@ export class TaskWorkspaces {
     // Read before the commit, from git's files: the agent made no commits of its own.
     const onBase = readRef(ws.dir, 'HEAD')?.commit === ws.base;
     const committed = await timed('commit in the worktree', () =>
-      commitAll(ws.dir, message, { identityOf: this.o.root, ...(staged ? { staged } : {}) }),
+      commitAll(ws.dir, message, { identityOf: this.o.root, unsigned: true, ...(staged ? { staged } : {}) }),
     );
     if (committed.ok && committed.value) faultPoint('worktree:committed');
     if (!committed.ok) return this.failMerge(ws, task, committed.error);
@@ -288,7 +291,9 @@ export class TaskWorkspaces {
     });
     if (left.length > 0) return err(left);
     const add = await git(ws.dir, ['add', '-A']);
-    const commit = add.ok ? await git(ws.dir, [...who, 'commit', '--no-edit', '--no-verify', '--quiet']) : add;
+    const commit = add.ok
+      ? await git(ws.dir, [...who, ...UNSIGNED, 'commit', '--no-edit', '--no-verify', '--quiet'])
+      : add;
     return commit.ok ? ok(undefined) : err(files);
   }
 

@@ -1,6 +1,7 @@
 import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { err, ok, type Result } from '../result.js';
+import { IGNORE_ALL } from '../state/paths.js';
 import { faultPoint } from '../util/fault.js';
 import { commonDirOf, describeGitError, git, gitDirOf } from './git.js';
 
@@ -82,6 +83,7 @@ export async function createTaskWorkspace(
     if (!r.ok) return err(`cannot create the worktree of ${taskId}: ${describeGitError(r.error)}`);
   }
   faultPoint('worktree:created');
+  keepStateFolderOut(dir, relative(root, stateDir));
   for (const rel of copy) {
     const from = join(root, rel);
     if (!existsSync(from)) continue;
@@ -95,6 +97,21 @@ export async function createTaskWorkspace(
     }
   }
   return ok({ dir, branch, base });
+}
+
+/**
+ * A `.taskwave/` in the worktree (a file an agent put there, a taskwave it ran) stays out of the
+ * task's commit, as the repository's own does: taskwave's books are never a task's work, and once
+ * merged they would be tracked on the user's branch, where every run then changes them.
+ */
+function keepStateFolderOut(dir: string, stateFolder: string): void {
+  if (stateFolder === '' || stateFolder.startsWith('..') || isAbsolute(stateFolder)) return;
+  try {
+    mkdirSync(join(dir, stateFolder), { recursive: true });
+    writeFileSync(join(dir, stateFolder, '.gitignore'), IGNORE_ALL);
+  } catch {
+    // A file of the project's in its place: nothing of taskwave's goes there either.
+  }
 }
 
 /** In a worktree's git directory: an operation under way that a forced checkout would not end. */

@@ -64,18 +64,19 @@ describe('task gates and the repair loop', () => {
     expect(rec).toMatchObject({ status: 'done', attempts: 1, repairs: 1 });
     expect(rec.gates.map((g: { name: string; ok: boolean }) => `${g.name}:${g.ok}`)).toEqual([
       'changed-something:true',
-      'no-secrets:true',
       'plan-untouched:true',
       'no-unasked-deletions:true',
+      'no-nested-repos:true',
       'named-files-exist:true',
       'app says ok:true',
+      'no-secrets:true',
     ]);
     // The commit says who did it and what verified it.
     expect(repo.git('log', '-1', '--format=%s').trim()).toBe('T001: Write `src/app.txt`');
     const body = repo.git('log', '-1', '--format=%b');
     expect(body).toContain('Agent: scripted\nAttempt: 1\n');
     expect(body).toContain(
-      'Gates: changed-something passed, no-secrets passed, plan-untouched passed, no-unasked-deletions passed, named-files-exist passed, app says ok passed',
+      'Gates: changed-something passed, plan-untouched passed, no-unasked-deletions passed, no-nested-repos passed, named-files-exist passed, app says ok passed, no-secrets passed',
     );
   });
 
@@ -203,6 +204,18 @@ describe('task gates and the repair loop', () => {
     expect(existsSync(join(repo.dir, 'src/app.txt'))).toBe(false);
     expect(starts(repo.agentLog())).toHaveLength(1);
     expect(repo.read('tasks.md')).toBe(PLAN);
+  });
+
+  it('a secret a task gate writes (a build inlining a key) stops the merge too', async () => {
+    const key = ['AKIA', 'Z3Q7', 'K2PL', 'M9XW', 'T4RB'].join('');
+    const gate = `mkdir -p dist && echo 'const key = "${key}";' > dist/app.js`;
+    const repo = makeRepo({ 'tasks.md': PLAN }, { extraConfig: `gates:\n  task: [${JSON.stringify(gate)}]\n` });
+    const r = await runCli(['run', 'tasks.md', '--only', 'T001'], repo.dir);
+    expect(r.code).toBe(1);
+    expect(execution(repo.dir).tasks.T001.error).toMatch(
+      /^not merged: the diff looks like it holds a secret \(dist\/app\.js:1: /,
+    );
+    expect(repo.git('log', '--format=%s').trim()).toBe('initial');
   });
 
   it('retries a transient agent failure with backoff, apart from repairs', async () => {

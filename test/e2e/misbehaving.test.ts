@@ -52,6 +52,23 @@ describe('misbehaving agents', () => {
     expect(statSync(log).size).toBeGreaterThan(10_000_000);
   });
 
+  it('a final line of megabytes goes whole to the log, cut in the books and the commit', async () => {
+    const repo = makeRepo({ 'tasks.md': PLAN });
+    // No newline: the agent's `finished …` line ends it, and the last line is the summary.
+    const long = Buffer.from('x'.repeat(1_000_000)).toString('base64');
+    repo.script({ T001: { rawOut: long }, T002: { rawOut: long, exit: 1 } });
+    const r = await runCli(['run', 'tasks.md'], repo.dir);
+    expect(r.code).toBe(1);
+    const exec = execution(repo.dir);
+    expect(exec.tasks.T001.summary).toMatch(/^x+… \(\d+ more characters\)$/);
+    expect(exec.tasks.T001.summary.length).toBeLessThan(20_000);
+    expect(repo.git('log', '--format=%B').length).toBeLessThan(20_000);
+    const journal = readFileSync(join(repo.dir, '.taskwave', 'journal.jsonl'), 'utf8');
+    expect(journal.length).toBeLessThan(100_000);
+    const log = join(repo.dir, '.taskwave', 'logs', exec.runId, 'T002.jsonl');
+    expect(statSync(log).size).toBeGreaterThan(1_000_000);
+  });
+
   it('non-UTF-8 output is logged with replacement characters and does not break the run', async () => {
     const repo = makeRepo({ 'tasks.md': '- [ ] T001 Write `a.txt`\n' });
     repo.script({ T001: { rawOut: Buffer.from([0x6f, 0x6b, 0xff, 0xfe, 0x80, 0x0a]).toString('base64') } });
@@ -87,6 +104,35 @@ describe('misbehaving agents', () => {
     expect(s.code).toBe(1);
     expect(execution(stubborn.dir).tasks.T001.error).toMatch(/gate plan-untouched failed/);
     expect(stubborn.read('tasks.md')).toBe(PLAN);
+  });
+
+  it('an agent that leaves a git repository of its own in its worktree is refused: its files would not land', async () => {
+    const repo = makeRepo({ 'tasks.md': PLAN }, { extraConfig: 'repair:\n  attempts: 0\n' });
+    const id = ['-c', 'user.name=a', '-c', 'user.email=a@b'];
+    const init = [
+      ['-C', 'app', 'init', '-q'],
+      ['-C', 'app', 'add', '.'],
+      ['-C', 'app', ...id, 'commit', '-qm', 'app'],
+    ];
+    repo.script({ T001: { write: { 'src/a.txt': 'a\n', 'app/main.js': 'app\n' }, git: init } });
+    const r = await runCli(['run', 'tasks.md'], repo.dir);
+    expect(r.code).toBe(1);
+    const exec = execution(repo.dir);
+    expect(exec.tasks.T001.status).toBe('failed');
+    expect(exec.tasks.T001.error).toContain('git repositories of their own in the checkout (app/.git)');
+    expect(exec.tasks.T002.status).toBe('done');
+    expect(repo.read('tasks.md')).toContain('- [ ] T001');
+    expect(repo.git('ls-tree', '-r', '--name-only', 'HEAD')).not.toContain('app');
+  });
+
+  it("what an agent writes into .taskwave/ in its worktree stays out of its commit and the user's branch", async () => {
+    const repo = makeRepo({ 'tasks.md': PLAN });
+    repo.script({ T001: { write: { 'src/a.txt': 'a\n', '.taskwave/execution.json': 'not the books\n' } } });
+    const r = await runCli(['run', 'tasks.md'], repo.dir);
+    expect(r.code).toBe(0);
+    expect(execution(repo.dir).tasks.T001.status).toBe('done');
+    expect(repo.git('ls-tree', '-r', '--name-only', 'HEAD')).not.toContain('.taskwave');
+    expect(repo.git('status', '--porcelain')).toBe('');
   });
 
   it('an agent that deletes tracked files it was not asked to is refused; a task that says remove may', async () => {
@@ -261,6 +307,17 @@ describe('misbehaving agents', () => {
     expect(r.code).toBe(130);
     expect(execution(repo.dir).status).toBe('interrupted');
     await waitFor('the agents and their children to die', () => ![...children, ...agents].some(alive), 5000);
+  });
+
+  it('a process the agent left outside its group, holding its output open, does not keep taskwave from exiting', async () => {
+    const repo = makeRepo({ 'tasks.md': '- [ ] T001 Write `a.txt`\n' });
+    repo.script({ T001: { escapeChild: true } });
+    const r = await runCli(['run', 'tasks.md'], repo.dir);
+    const child = repo.agentLog().find((e) => e.event === 'child')?.childPid as number;
+    leftovers.push(child);
+    expect(r.code).toBe(0);
+    expect(execution(repo.dir).tasks.T001.status).toBe('done');
+    expect(alive(child)).toBe(true); // it held the pipe still when taskwave exited
   });
 
   it('a stale lock left by a dead process is taken over', async () => {

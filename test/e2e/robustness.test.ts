@@ -1,4 +1,5 @@
-import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { alive, killLeftoversAfterEach, waitFor } from '../support/processes.js';
@@ -227,6 +228,29 @@ describe('interruptions', () => {
     await waitFor('the agent and its child to die', () => !alive(agent) && !alive(child), 3000);
     expect(existsSync(join(repo.dir, '.taskwave', 'lock'))).toBe(false);
     expect(repo.read('tasks.md')).toBe('- [ ] T001 stubborn\n');
+  });
+
+  it('on Ctrl-C stops the gate commands under way too, task, phase and final gates alike', async () => {
+    // Gates run in process groups of their own, out of reach of the terminal's Ctrl-C.
+    for (const where of ['task', 'phase', 'final']) {
+      const pidFile = join(mkdtempSync(join(tmpdir(), 'taskwave-gate-')), 'pid');
+      const gate = `echo $$ > ${pidFile}; trap '' INT; exec sleep 60`;
+      const repo = makeRepo(
+        { 'tasks.md': '## Phase 1\n\n- [ ] T001 first\n' },
+        { extraConfig: `gates:\n  ${where}: ["${gate}"]\n` },
+      );
+      const run = startCli(['run', 'tasks.md'], repo.dir);
+      await waitFor(
+        `the ${where} gate to start`,
+        () => existsSync(pidFile) && readFileSync(pidFile, 'utf8').endsWith('\n'),
+      );
+      const pid = Number(readFileSync(pidFile, 'utf8'));
+      leftovers.push(pid);
+      run.child.kill('SIGINT');
+      const r = await run.done;
+      expect(r.code).toBe(130);
+      await waitFor(`the ${where} gate to die`, () => !alive(pid), 5000);
+    }
   });
 
   it('kills an agent that runs past its timeout, with everything it started', async () => {

@@ -158,6 +158,19 @@ describe('worktrees', () => {
     expect(leftovers(repo)).toEqual({ branches: branch, worktrees: 1 });
   });
 
+  it('keeps the work of a task whose commit cannot be signed (a key not at hand) on its branch, as it says', async () => {
+    const repo = makeRepo({ 'tasks.md': PLAN });
+    repo.git('config', 'commit.gpgSign', 'true');
+    repo.git('config', 'gpg.program', 'false');
+    const r = await runCli(['run', 'tasks.md', '--only', 'T001'], repo.dir);
+    expect(r.code).toBe(1);
+    const exec = execution(repo.dir);
+    const branch = `taskwave/${exec.runId}/T001`;
+    expect(exec.tasks.T001.error).toContain('gpg failed to sign');
+    expect(exec.tasks.T001.error).toContain(`kept on branch ${branch}`);
+    expect(repo.git('show', `${branch}:a.txt`)).toBe('done by T001\n');
+  });
+
   it('never overwrites an uncommitted change of the user: the task fails, naming the file, with its work kept', async () => {
     const repo = makeRepo({ 'tasks.md': PLAN, 'a.txt': 'committed\n' });
     repo.script({ T001: { write: { 'a.txt': 'from T001\n' } } });
@@ -294,6 +307,57 @@ describe('worktrees', () => {
       '?? c.txt',
       'M tasks.md',
     ]);
+  });
+
+  it('in place, an agent that moves the branch back or switches it is refused, and the run stops there', async () => {
+    const moved = makeRepo({ 'tasks.md': PLAN });
+    moved.script({ T002: { git: [['reset', '-q', '--hard', 'HEAD~1']] } });
+    const r = await runCli(['run', 'tasks.md', '--in-place'], moved.dir);
+    expect(r.code).toBe(1);
+    const exec = execution(moved.dir);
+    expect(exec.tasks.T002.error).toBe(
+      'refused: main was moved back (a reset, or a rewrite) past the commit of T001, taking its work and tick off the branch',
+    );
+    // T001's commit and tick are gone: it is not done, whatever it was when it landed.
+    expect(exec.tasks.T001.status).toBe('failed');
+    expect(exec.tasks.T003.status).toBe('blocked');
+    expect(exec.stopReason).toContain("found after T002's agent: run again once it is put right");
+
+    const switched = makeRepo({ 'tasks.md': PLAN });
+    switched.script({ T001: { git: [['checkout', '-q', '-b', 'elsewhere']] } });
+    const s = await runCli(['run', 'tasks.md', '--in-place'], switched.dir);
+    expect(s.code).toBe(1);
+    expect(execution(switched.dir).tasks.T001.error).toBe(
+      'refused: your checkout is on elsewhere, no longer on main (check main out again)',
+    );
+    expect(switched.git('log', '--format=%s', 'elsewhere').trim()).toBe('initial');
+  });
+
+  it("in place without commits, an agent's git stash that takes an earlier task's tick stops the run, and that task is not done", async () => {
+    const repo = makeRepo({ 'tasks.md': PLAN });
+    repo.script({ T002: { git: [['stash', '-q']] } });
+    const r = await runCli(['run', 'tasks.md', '--in-place', '--no-commit'], repo.dir);
+    expect(r.code).toBe(1);
+    const exec = execution(repo.dir);
+    expect(exec.tasks.T001).toMatchObject({ status: 'failed' });
+    expect(exec.tasks.T001.error).toContain('its tick was undone in the working tree');
+    expect(exec.tasks.T002.error).toMatch(/^refused: the ticks of T001 were undone in the working tree/);
+    expect(repo.read('tasks.md')).toBe(PLAN);
+  });
+
+  it("in place, an agent's git clean -fdx takes no file of taskwave's into the commits", async () => {
+    const repo = makeRepo({ 'tasks.md': PLAN });
+    // The scripted agent's own files are spared: the next agent reads its script there.
+    repo.script({ T001: { git: [['clean', '-fdxq', '-e', '.agent-*']] } });
+    const r = await runCli(['run', 'tasks.md', '--in-place'], repo.dir);
+    expect(r.code).toBe(0);
+    expect(
+      repo
+        .git('log', '--name-only', '--format=')
+        .split('\n')
+        .filter((f) => f.startsWith('.taskwave')),
+    ).toEqual([]);
+    expect(repo.git('status', '--porcelain')).toBe('');
   });
 
   it('--in-place over uncommitted changes says that no task will be committed, and commits none', async () => {

@@ -11,6 +11,14 @@ describe('makeRedactor', () => {
     expect(redact('pw ghp_abcdefgh-and-more token ghp_abcdefgh')).toBe('pw *** token ***');
     expect(redact('home is /home/someone-long and abc stays')).toBe('home is /home/someone-long and abc stays');
   });
+
+  it('hides a value as a JSON line holds it, its quotes and backslashes escaped', () => {
+    const value = 'pa"ss\\w0rd\ttab';
+    const redact = makeRedactor({ DB_PASSWORD: value });
+    const line = JSON.stringify({ type: 'tool_result', content: `echo ${value}` });
+    expect(redact(line)).toBe('{"type":"tool_result","content":"echo ***"}');
+    expect(redact(`plain ${value}`)).toBe('plain ***');
+  });
 });
 
 describe('makeRedactor and URLs with credentials', () => {

@@ -4,6 +4,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import {
   checkChangedSomething,
   checkNamedFilesExist,
+  checkNoNestedRepos,
   checkNoSecrets,
   filesToExist,
   isCheckOnly,
@@ -202,6 +203,39 @@ describe('changed-something', () => {
     repo.write('first.txt', 'hello\n');
     const r = await readChanges(repo.dir, base);
     expect(r.ok && r.value.changed).toEqual(['first.txt']);
+  });
+});
+
+describe('no-nested-repos', () => {
+  /** A folder of the worktree made a repository of its own, with a commit or without. */
+  const nest = (wt: ReturnType<typeof worktree>['wt'], folder: string, commit: boolean) => {
+    wt.write(`${folder}/x.txt`, 'x\n');
+    const at = ['-C', join(wt.dir, folder)];
+    wt.git(...at, 'init', '-q');
+    if (commit) {
+      wt.git(...at, 'add', '.');
+      wt.git(...at, '-c', 'user.name=a', '-c', 'user.email=a@b', 'commit', '-qm', 'x');
+    }
+  };
+
+  it('refuses a repository the agent made, whose files git would not commit, with a commit or without', async () => {
+    const { wt, base } = worktree();
+    nest(wt, 'app', true);
+    nest(wt, 'web', false);
+    const r = await checkNoNestedRepos({ cwd: wt.dir, base, worktree: true });
+    expect(r.ok).toBe(false);
+    expect(r.message).toContain('(app/.git, web/.git)');
+    // In place, a repository without a commit may be the user's: no tree says whether it is new.
+    const inPlace = await checkNoNestedRepos({ cwd: wt.dir, base, worktree: false });
+    expect(inPlace.message).toContain('(app/.git)');
+  });
+
+  it('passes a submodule that .gitmodules names, and a worktree without any', async () => {
+    const { wt, base } = worktree();
+    expect((await checkNoNestedRepos({ cwd: wt.dir, base, worktree: true })).ok).toBe(true);
+    nest(wt, 'vendor/lib', true);
+    wt.write('.gitmodules', '[submodule "lib"]\n\tpath = vendor/lib\n\turl = ../lib\n');
+    expect((await checkNoNestedRepos({ cwd: wt.dir, base, worktree: true })).ok).toBe(true);
   });
 });
 
@@ -438,6 +472,9 @@ describe('readChanges', () => {
 
   it('reads nothing from a worktree as it started', async () => {
     const { wt, base } = worktree();
-    expect(await readChanges(wt.dir, base)).toEqual({ ok: true, value: { changed: [], deleted: [], added: [] } });
+    expect(await readChanges(wt.dir, base)).toEqual({
+      ok: true,
+      value: { changed: [], deleted: [], added: [], nestedRepos: [], unaddableRepos: [] },
+    });
   });
 });

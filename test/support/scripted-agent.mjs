@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // The agent the tests control. What it does for each task comes from the JSON file named by
 // SCRIPTED_AGENT_SCRIPT: { "<taskId>" | "*": { sleepMs, exit, failAttempts, write: {path: text},
-// append: {path: text}, printEnv: NAME, hang, ignoreSigint, lines, spawnChild, requireFile: path,
+// append: {path: text}, printEnv: NAME, hang, ignoreSigint, lines, spawnChild, escapeChild (a child that
+// leaves the process group, keeping stdout open), requireFile: path,
 // refuseFile: path (fails when it exists), stderr: the text printed when it fails, failRuns: N, rawOut: base64 bytes written to stdout as they
 // are, remove: [paths], git: [[args…]…] run in its workspace, crash: die by SIGKILL after writing,
 // noChange, fillDisk: path (appended to until the disk is full), finalEnv: NAME (its last line, the
@@ -70,6 +71,16 @@ process.on('SIGTERM', () => {
 if (plan.spawnChild) {
   // A grandchild that would outlive us if nobody killed the process group.
   const child = spawn(process.execPath, ['-e', 'setInterval(() => {}, 1000)'], { stdio: 'ignore' });
+  record('child', { childPid: child.pid });
+}
+if (plan.escapeChild) {
+  // One that leaves the process group (setsid, a daemon) and keeps our stdout and stderr open.
+  // It ends by itself after a minute: nobody may be left to kill it when a test fails.
+  const child = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 60_000)'], {
+    stdio: ['ignore', 'inherit', 'inherit'],
+    detached: true,
+  });
+  child.unref();
   record('child', { childPid: child.pid });
 }
 

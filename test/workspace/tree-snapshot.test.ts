@@ -40,7 +40,7 @@ describe('snapshotTree', () => {
     ]);
 
     const none = await readChanges(repo.dir, tree);
-    expect(none.ok && none.value).toEqual({ changed: [], deleted: [], added: [] });
+    expect(none.ok && none.value).toEqual({ changed: [], deleted: [], added: [], nestedRepos: [], unaddableRepos: [] });
 
     repo.write('edit.txt', 'old\nsecret = mine\nthe task\n');
     repo.rm('keep.txt');
@@ -49,6 +49,8 @@ describe('snapshotTree', () => {
       changed: ['edit.txt', 'keep.txt'],
       deleted: ['keep.txt'],
       added: [{ path: 'edit.txt', line: 3, text: 'the task' }],
+      nestedRepos: [],
+      unaddableRepos: [],
     });
   });
 
