@@ -1,12 +1,17 @@
-import { git, isAncestor } from './git.js';
+import { git, isAncestor, readRef } from './git.js';
 
 /*
  * In place, the agent works in the user's own checkout, where it may switch branches or `git reset`
  * as it would anywhere: what a worktree's branch check catches, read here from the checkout itself.
  */
 
-/** `refs/heads/…` checked out in `root`; undefined when HEAD is detached (or git cannot say). */
+/**
+ * `refs/heads/…` checked out in `root`; undefined when HEAD is detached (or git cannot say). Read
+ * from git's files where they say it (asked after every task in place), else from git.
+ */
 export async function branchCheckedOut(root: string): Promise<string | undefined> {
+  const known = readRef(root, 'HEAD');
+  if (known) return known.branch;
   const head = await git(root, ['symbolic-ref', '--quiet', 'HEAD']);
   return head.ok ? head.value.trim() : undefined;
 }
@@ -22,9 +27,12 @@ export async function checkoutMoved<T extends { taskId: string; commit: string }
 ): Promise<{ message: string; lost: T[] } | undefined> {
   const now = await branchCheckedOut(root);
   // Each commit is made on the one before (a move back stops the commits): when the last is on the
-  // branch, so are all, and one git process per task is all it costs.
+  // branch, so are all. It is most often the branch's tip, read from git's files without asking git.
   const last = landed[landed.length - 1];
-  const allThere = last === undefined || (await isAncestor(root, last.commit, branch));
+  const allThere =
+    last === undefined ||
+    readRef(root, branch)?.commit === last.commit ||
+    (await isAncestor(root, last.commit, branch));
   const lost: T[] = [];
   if (!allThere) for (const l of landed) if (!(await isAncestor(root, l.commit, branch))) lost.push(l);
   const name = branch.replace(/^refs\/heads\//, '');
