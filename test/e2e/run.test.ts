@@ -179,7 +179,8 @@ describe('taskwave run', () => {
     expect(r.code).toBe(0);
     expect(maxOverlap(repo.agentLog())).toBe(2);
     const wide = makeRepo({ 'tasks.md': plan });
-    wide.script({ '*': { sleepMs: 300 } });
+    // Each waits for a third to start: on a loaded machine, starts 300 ms apart would overlap less.
+    wide.script({ '*': { sleepMs: 300, awaitStarts: 3 } });
     expect((await runCli(['run', 'tasks.md', '-c', '6'], wide.dir)).code).toBe(0);
     expect(maxOverlap(wide.agentLog())).toBeGreaterThanOrEqual(3);
   });

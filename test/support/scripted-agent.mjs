@@ -5,7 +5,9 @@
 // leaves the process group, keeping stdout open), requireFile: path,
 // refuseFile: path (fails when it exists), stderr: the text printed when it fails, failRuns: N, rawOut: base64 bytes written to stdout as they
 // are, remove: [paths], git: [[args…]…] run in its workspace, crash: die by SIGKILL after writing,
-// noChange, fillDisk: path (appended to until the disk is full), finalEnv: NAME (its last line, the
+// noChange, fillDisk: path (appended to until the disk is full), awaitStarts: N (first waits, 10 s at
+// most, until N agents have started: how many run at once then does not hang on how fast a loaded
+// machine starts them), finalEnv: NAME (its last line, the
 // summary, is `final: <value of NAME>`), onConflict / onRepair: { …the same keys, used instead when the prompt asks to resolve a
 // merge conflict / to fix a failed gate } } }.
 // Every call is logged as one JSON line to SCRIPTED_AGENT_LOG: what it was given, when it started and ended.
@@ -88,6 +90,14 @@ if (plan.printEnv) console.log(`my ${plan.printEnv} is ${process.env[plan.printE
 for (let i = 0; i < (plan.lines ?? 1); i++) console.log(`working on ${id} (${i + 1})`);
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+if (plan.awaitStarts && logFile) {
+  const until = Date.now() + 10_000;
+  const starts = () =>
+    readFileSync(logFile, 'utf8')
+      .split('\n')
+      .filter((l) => l.includes('"event":"start"')).length;
+  while (starts() < plan.awaitStarts && Date.now() < until) await sleep(20);
+}
 await sleep(plan.sleepMs ?? 50);
 if (plan.hang) await new Promise(() => setInterval(() => {}, 1000));
 
