@@ -1,6 +1,6 @@
 import type { TaskError } from '../events.js';
 import { readableError } from '../util/readable-error.js';
-import { saidAsMessage } from './usage-limit.js';
+import { clippedMessage, lastLineSaying } from './usage-limit.js';
 
 /*
  * An agent that cannot authenticate (a wrong or expired key, a CLI logged out) fails every task the
@@ -51,25 +51,11 @@ const AUTH_LINE: readonly RegExp[] = [
   /\bno codex credentials were found\b/i,
 ];
 
-/** The lines of an agent's error worth reading: its error is at the end. */
-const TAIL_LINES = 8;
-
 /** The authentication failure an agent's final error reports, if it is one. */
 export function authFailureIn(text: string): AuthFailure | undefined {
-  const lines = text
-    .split('\n')
-    .map((l) => l.trim())
-    .filter((l) => l !== '')
-    .slice(-TAIL_LINES);
-  for (let i = lines.length - 1; i >= 0; i--) {
-    const line = lines[i] as string;
-    if (AUTH_LINE.some((re) => saidAsMessage(re, line))) {
-      // An API's JSON body as its type and message, one line.
-      const said = readableError(line);
-      return { message: said.length > 300 ? `${said.slice(0, 300)}…` : said };
-    }
-  }
-  return undefined;
+  const found = lastLineSaying(text, AUTH_LINE);
+  // An API's JSON body as its type and message, one line.
+  return found ? { message: clippedMessage(readableError(found.line)) } : undefined;
 }
 
 /**

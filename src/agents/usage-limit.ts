@@ -65,8 +65,14 @@ export function saidAsMessage(re: RegExp, line: string): boolean {
 /** The lines of an agent's failure worth reading: its error is at the end. */
 const TAIL_LINES = 8;
 
-/** The usage limit an agent's failure reports, if it is one. `now` reads relative times. */
-export function usageLimitIn(text: string, now: number = Date.now()): UsageLimit | undefined {
+/**
+ * The last of the last lines of an agent's failure that says one of `patterns` as the message
+ * itself (`saidAsMessage`), and the lines after it.
+ */
+export function lastLineSaying(
+  text: string,
+  patterns: readonly RegExp[],
+): { line: string; after: string[] } | undefined {
   const lines = text
     .split('\n')
     .map((l) => l.trim())
@@ -74,16 +80,26 @@ export function usageLimitIn(text: string, now: number = Date.now()): UsageLimit
     .slice(-TAIL_LINES);
   for (let i = lines.length - 1; i >= 0; i--) {
     const line = lines[i] as string;
-    if (!LIMIT_LINE.some((re) => saidAsMessage(re, line))) continue;
-    const resetsAt =
-      resetIn(line, now) ??
-      resetIn(lines.slice(i + 1).join('\n'), now) ??
-      (DAILY_QUOTA.some((re) => re.test(line))
-        ? nextWallTime(now, { hour: 0, minute: 0 }, DAILY_QUOTA_ZONE)
-        : undefined);
-    return { message: line.length > 300 ? `${line.slice(0, 300)}…` : line, ...(resetsAt ? { resetsAt } : {}) };
+    if (patterns.some((re) => saidAsMessage(re, line))) return { line, after: lines.slice(i + 1) };
   }
   return undefined;
+}
+
+/** A message line as the books keep it: 300 characters at most. */
+export function clippedMessage(line: string): string {
+  return line.length > 300 ? `${line.slice(0, 300)}…` : line;
+}
+
+/** The usage limit an agent's failure reports, if it is one. `now` reads relative times. */
+export function usageLimitIn(text: string, now: number = Date.now()): UsageLimit | undefined {
+  const found = lastLineSaying(text, LIMIT_LINE);
+  if (!found) return undefined;
+  const { line, after } = found;
+  const resetsAt =
+    resetIn(line, now) ??
+    resetIn(after.join('\n'), now) ??
+    (DAILY_QUOTA.some((re) => re.test(line)) ? nextWallTime(now, { hour: 0, minute: 0 }, DAILY_QUOTA_ZONE) : undefined);
+  return { message: clippedMessage(line), ...(resetsAt ? { resetsAt } : {}) };
 }
 
 const MONTHS = ['jan', 'feb', 'mar', 'apr', 'may', 'jun', 'jul', 'aug', 'sep', 'oct', 'nov', 'dec'];

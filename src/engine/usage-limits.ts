@@ -98,7 +98,12 @@ export class UsageLimits implements StartGuard {
     // A new pause, unless this hit is one of several runs that met the same limit.
     if (current <= now) streak.pauses++;
     const until = Math.max(current, this.nextTry(limit, streak.pauses, now));
-    if (until - streak.since > this.options.maxWaitMs) {
+    return this.pauseOrStop(agent, limit, until, streak.since, now);
+  }
+
+  /** Pauses `agent` until `until`, or stops it when that is more than the wait after `since`. */
+  private pauseOrStop(agent: string, limit: UsageLimit, until: number, since: number, now: number): LimitDecision {
+    if (until - since > this.options.maxWaitMs) {
       const reason = stopReason(agent, limit, this.options.maxWaitMs);
       this.stopped.set(agent, reason);
       return { stop: reason };
@@ -132,14 +137,7 @@ export class UsageLimits implements StartGuard {
     if (until <= now) return undefined;
     // The wait counts from this run's start: whoever started it again chose to.
     this.streaks.set(agent, { since: now, pauses: 1 });
-    if (until - now > this.options.maxWaitMs) {
-      const reason = stopReason(agent, limit, this.options.maxWaitMs);
-      this.stopped.set(agent, reason);
-      return { stop: reason };
-    }
-    this.until.set(agent, until);
-    this.wakeAt(until);
-    return { waitMs: until - now, until };
+    return this.pauseOrStop(agent, limit, until, now, now);
   }
 
   /**

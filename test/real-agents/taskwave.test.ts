@@ -479,29 +479,10 @@ describe('taskwave run with the real agent CLIs', () => {
     },
     TEST_TIMEOUT_MS,
   );
-});
 
-describe('taskwave run with the real agent CLIs when the model server fails', () => {
-  let server: ModelServer | undefined;
-  let trap: TrapProxy;
-  let agent: AgentEnv | undefined;
-  let repo: TempRepo | undefined;
-
-  beforeEach(async () => {
-    trap = await startTrapProxy();
-    server = undefined;
-    agent = undefined;
-    repo = undefined;
-  });
-
-  afterEach(async () => {
-    await server?.close();
-    await trap.close();
-    agent?.cleanup();
-    if (repo) rmSync(repo.dir, { recursive: true, force: true });
-  });
-
-  const plan = `# Tasks: notes
+  // The same environments, with a model server that answers errors.
+  describe('when the model server fails', () => {
+    const plan = `# Tasks: notes
 
 ## Phase 1: Notes
 
@@ -510,145 +491,148 @@ describe('taskwave run with the real agent CLIs when the model server fails', ()
 - [ ] T003 [P] Write the third note in \`src/c.txt\`
 `;
 
-  test(
-    'Claude Code: an API error after some work is named and its cost counted; a timeout while it retries says what it retried',
-    async () => {
-      server = await startModelServer({
-        'Task T001:': [
-          writeFile('src/a.txt', 'alpha\n'),
-          httpError(400, 'messages.2.content.0: unexpected tool_use_id found in tool_result blocks'),
-        ],
-        // Claude Code retries a 500 ten times over minutes: the task's timeout comes first.
-        'Task T002:': [httpError(500, 'Internal server error')],
-        'Task T003:': [writeFile('src/c.txt', 'gamma\n'), finalText('T003 is done.')],
-      });
-      agent = claudeEnv({ serverUrl: server.url, proxyUrl: trap.url });
-      const { own, agentEnv } = splitEnv(agent);
-      const config = configFor('claude', agentEnv, { skipPermissions: true, timeout: '15s' }, { concurrency: 2 });
-      repo = makeRepo({ 'tasks.md': plan }, { config });
-
-      const run = await runTaskwave(repo.dir, own);
-      expect(run.timedOut, context(run)).toBe(false);
-      expect(run.code, context(run)).toBe(1);
-
-      const exec = execution(repo);
-      expect(exec.tasks.T001).toMatchObject({
-        status: 'failed',
-        error:
-          'the agent reported an error: API Error: 400 messages.2.content.0: unexpected tool_use_id found in tool_result blocks',
-      });
-      // The failed run was paid for: one model call of 1000 input and 50 output tokens.
-      expect(exec.tasks.T001?.usage).toMatchObject({ inputTokens: 1000, outputTokens: 50, turns: 2 });
-      expect(exec.tasks.T001?.usage?.costUsd).toBeCloseTo(0.00625, 6);
-      expect(exec.tasks.T002?.status).toBe('failed');
-      expect(exec.tasks.T002?.error).toMatch(
-        /^timed out after 15\.0s while the agent was retrying: API error 500 \(server_error\), retry \d+ of 10$/,
-      );
-      expect(exec.tasks.T003).toMatchObject({ status: 'done', usage: { inputTokens: 2000, outputTokens: 100 } });
-      // The report's total holds the failed run's cost: 0.00625 + 0.0125.
-      const report = repo.read(`.taskwave/runs/${exec.runId}/report.md`);
-      expect(report).toMatch(/^\| \*\*total\*\* \|.*\| 3,000 \| 150 \| \$0\.0188 \|$/m);
-      expect(report).toContain(
-        '`T002` Write the second note in `src/b.txt`: **failed**: timed out after 15.0s while the agent was retrying: API error 500',
-      );
-
-      // The timed-out agent went with its whole process group, and the worktrees with the run.
-      await expectNoProcessIn(repo.dir);
-      expect(repo.git('worktree', 'list').trim().split('\n')).toHaveLength(1);
-      expect(trap.trapped).toEqual([]);
-    },
-    TEST_TIMEOUT_MS,
-  );
-
-  test(
-    'Codex: a 500 is retried, a failed gate is repaired in the resumed thread, a 400 reads as one line, usage adds up',
-    async () => {
-      let failedOnce = false;
-      const GATE = 'no-bad-notes';
-      const script = (req: ModelRequest): Step => {
-        if (req.prompt.includes('Task T001:')) {
-          if (!failedOnce) {
-            failedOnce = true;
-            return httpError(500, 'Internal server error');
-          }
-          return [writeFile('src/a.txt', 'alpha\n'), finalText('T001 is done.')][req.toolResults] ?? finalText('Done.');
-        }
-        if (req.prompt.includes('Task T002:')) {
-          // The first run writes a note the gate refuses; the repair, whose prompt names the gate, fixes it.
-          const repair = req.prompt.includes(GATE);
-          const steps = repair
-            ? [writeFile('src/b.txt', 'beta\n'), finalText('T002 is fixed.')]
-            : [writeFile('src/b.txt', 'bad\n'), finalText('T002 is done.')];
-          // The resumed thread holds the first run's one tool result.
-          return steps[req.toolResults - (repair ? 1 : 0)] ?? finalText('Done.');
-        }
-        return (
-          [
-            writeFile('src/c.txt', 'gamma\n'),
+    test(
+      'Claude Code: an API error after some work is named and its cost counted; a timeout while it retries says what it retried',
+      async () => {
+        server = await startModelServer({
+          'Task T001:': [
+            writeFile('src/a.txt', 'alpha\n'),
             httpError(400, 'messages.2.content.0: unexpected tool_use_id found in tool_result blocks'),
-          ][req.toolResults] ?? finalText('Done.')
+          ],
+          // Claude Code retries a 500 ten times over minutes: the task's timeout comes first.
+          'Task T002:': [httpError(500, 'Internal server error')],
+          'Task T003:': [writeFile('src/c.txt', 'gamma\n'), finalText('T003 is done.')],
+        });
+        agent = claudeEnv({ serverUrl: server.url, proxyUrl: trap.url });
+        const { own, agentEnv } = splitEnv(agent);
+        const config = configFor('claude', agentEnv, { skipPermissions: true, timeout: '15s' }, { concurrency: 2 });
+        repo = makeRepo({ 'tasks.md': plan }, { config });
+
+        const run = await runTaskwave(repo.dir, own);
+        expect(run.timedOut, context(run)).toBe(false);
+        expect(run.code, context(run)).toBe(1);
+
+        const exec = execution(repo);
+        expect(exec.tasks.T001).toMatchObject({
+          status: 'failed',
+          error:
+            'the agent reported an error: API Error: 400 messages.2.content.0: unexpected tool_use_id found in tool_result blocks',
+        });
+        // The failed run was paid for: one model call of 1000 input and 50 output tokens.
+        expect(exec.tasks.T001?.usage).toMatchObject({ inputTokens: 1000, outputTokens: 50, turns: 2 });
+        expect(exec.tasks.T001?.usage?.costUsd).toBeCloseTo(0.00625, 6);
+        expect(exec.tasks.T002?.status).toBe('failed');
+        expect(exec.tasks.T002?.error).toMatch(
+          /^timed out after 15\.0s while the agent was retrying: API error 500 \(server_error\), retry \d+ of 10$/,
         );
-      };
-      server = await startModelServer(script);
-      agent = codexEnv({ serverUrl: server.url, proxyUrl: trap.url });
-      const { own, agentEnv } = splitEnv(agent);
-      const config = configFor(
-        'codex',
-        agentEnv,
-        {},
-        {
-          concurrency: 2,
-          retry: { attempts: 1, backoff: '100ms' },
-          gates: { task: [{ name: GATE, run: '! grep -rqs bad src' }] },
-        },
-      );
-      repo = makeRepo({ 'tasks.md': plan }, { config });
+        expect(exec.tasks.T003).toMatchObject({ status: 'done', usage: { inputTokens: 2000, outputTokens: 100 } });
+        // The report's total holds the failed run's cost: 0.00625 + 0.0125.
+        const report = repo.read(`.taskwave/runs/${exec.runId}/report.md`);
+        expect(report).toMatch(/^\| \*\*total\*\* \|.*\| 3,000 \| 150 \| \$0\.0188 \|$/m);
+        expect(report).toContain(
+          '`T002` Write the second note in `src/b.txt`: **failed**: timed out after 15.0s while the agent was retrying: API error 500',
+        );
 
-      const run = await runTaskwave(repo.dir, own);
-      expect(run.timedOut, context(run)).toBe(false);
-      expect(run.code, context(run)).toBe(1);
-      const exec = execution(repo);
+        // The timed-out agent went with its whole process group, and the worktrees with the run.
+        await expectNoProcessIn(repo.dir);
+        expect(repo.git('worktree', 'list').trim().split('\n')).toHaveLength(1);
+        expect(trap.trapped).toEqual([]);
+      },
+      TEST_TIMEOUT_MS,
+    );
 
-      // Codex says a 500 in words of its own; they are a transient failure, retried and named.
-      expect(exec.tasks.T001).toMatchObject({ status: 'done', retries: 1 });
-      expect(run.stdout).toMatch(
-        /^retry {3}T001 attempt 1: the agent reported an error: We’re currently experiencing high demand, which may cause temporary errors\. \(in \d+ms\)$/m,
-      );
+    test(
+      'Codex: a 500 is retried, a failed gate is repaired in the resumed thread, a 400 reads as one line, usage adds up',
+      async () => {
+        let failedOnce = false;
+        const GATE = 'no-bad-notes';
+        const script = (req: ModelRequest): Step => {
+          if (req.prompt.includes('Task T001:')) {
+            if (!failedOnce) {
+              failedOnce = true;
+              return httpError(500, 'Internal server error');
+            }
+            return (
+              [writeFile('src/a.txt', 'alpha\n'), finalText('T001 is done.')][req.toolResults] ?? finalText('Done.')
+            );
+          }
+          if (req.prompt.includes('Task T002:')) {
+            // The first run writes a note the gate refuses; the repair, whose prompt names the gate, fixes it.
+            const repair = req.prompt.includes(GATE);
+            const steps = repair
+              ? [writeFile('src/b.txt', 'beta\n'), finalText('T002 is fixed.')]
+              : [writeFile('src/b.txt', 'bad\n'), finalText('T002 is done.')];
+            // The resumed thread holds the first run's one tool result.
+            return steps[req.toolResults - (repair ? 1 : 0)] ?? finalText('Done.');
+          }
+          return (
+            [
+              writeFile('src/c.txt', 'gamma\n'),
+              httpError(400, 'messages.2.content.0: unexpected tool_use_id found in tool_result blocks'),
+            ][req.toolResults] ?? finalText('Done.')
+          );
+        };
+        server = await startModelServer(script);
+        agent = codexEnv({ serverUrl: server.url, proxyUrl: trap.url });
+        const { own, agentEnv } = splitEnv(agent);
+        const config = configFor(
+          'codex',
+          agentEnv,
+          {},
+          {
+            concurrency: 2,
+            retry: { attempts: 1, backoff: '100ms' },
+            gates: { task: [{ name: GATE, run: '! grep -rqs bad src' }] },
+          },
+        );
+        repo = makeRepo({ 'tasks.md': plan }, { config });
 
-      // The repair went to the same thread, with the gate's failure in its prompt.
-      expect(exec.tasks.T002).toMatchObject({ status: 'done', repairs: 1 });
-      const repairCalls = modelCalls(server, 'openai').filter((r) =>
-        JSON.stringify(r.body).includes('## Verification failed'),
-      );
-      expect(repairCalls.length).toBeGreaterThan(0);
-      expect(JSON.stringify(repairCalls[0]?.body)).toContain(GATE);
-      expect(JSON.stringify(repairCalls[0]?.body)).toContain('Task T002:');
-      expect(repo.read('src/b.txt')).toBe('beta\n');
-      // Two runs of two model calls each; Codex reports the resumed thread's total, taskwave each run's own.
-      expect(exec.tasks.T002?.usage).toMatchObject({ inputTokens: 4000, outputTokens: 200, turns: 2 });
+        const run = await runTaskwave(repo.dir, own);
+        expect(run.timedOut, context(run)).toBe(false);
+        expect(run.code, context(run)).toBe(1);
+        const exec = execution(repo);
 
-      // OpenAI's pretty-printed error body, passed on by Codex, is one line in the books.
-      expect(exec.tasks.T003).toMatchObject({
-        status: 'failed',
-        error:
-          'the agent reported an error: invalid_request_error: messages.2.content.0: unexpected tool_use_id found in tool_result blocks',
-      });
-      await expectNoProcessIn(repo.dir);
-      expect(trap.trapped).toEqual([]);
-    },
-    TEST_TIMEOUT_MS,
-  );
-});
+        // Codex says a 500 in words of its own; they are a transient failure, retried and named.
+        expect(exec.tasks.T001).toMatchObject({ status: 'done', retries: 1 });
+        expect(run.stdout).toMatch(
+          /^retry {3}T001 attempt 1: the agent reported an error: We’re currently experiencing high demand, which may cause temporary errors\. \(in \d+ms\)$/m,
+        );
 
-/** Tool results in the conversation after the last user turn whose text holds `marker`. */
-function toolResultsSince(req: ModelRequest, marker: string): number {
-  const messages = (req.body.messages ?? []) as { role: string; content: unknown }[];
-  let count = 0;
-  for (const m of messages) {
-    const parts = Array.isArray(m.content) ? (m.content as { type?: string; text?: string }[]) : [];
-    const text = typeof m.content === 'string' ? m.content : parts.map((p) => p.text ?? '').join('\n');
-    if (m.role === 'user' && text.includes(marker)) count = 0;
-    count += parts.filter((p) => p.type === 'tool_result').length;
+        // The repair went to the same thread, with the gate's failure in its prompt.
+        expect(exec.tasks.T002).toMatchObject({ status: 'done', repairs: 1 });
+        const repairCalls = modelCalls(server, 'openai').filter((r) =>
+          JSON.stringify(r.body).includes('## Verification failed'),
+        );
+        expect(repairCalls.length).toBeGreaterThan(0);
+        expect(JSON.stringify(repairCalls[0]?.body)).toContain(GATE);
+        expect(JSON.stringify(repairCalls[0]?.body)).toContain('Task T002:');
+        expect(repo.read('src/b.txt')).toBe('beta\n');
+        // Two runs of two model calls each; Codex reports the resumed thread's total, taskwave each run's own.
+        expect(exec.tasks.T002?.usage).toMatchObject({ inputTokens: 4000, outputTokens: 200, turns: 2 });
+
+        // OpenAI's pretty-printed error body, passed on by Codex, is one line in the books.
+        expect(exec.tasks.T003).toMatchObject({
+          status: 'failed',
+          error:
+            'the agent reported an error: invalid_request_error: messages.2.content.0: unexpected tool_use_id found in tool_result blocks',
+        });
+        await expectNoProcessIn(repo.dir);
+        expect(trap.trapped).toEqual([]);
+      },
+      TEST_TIMEOUT_MS,
+    );
+  });
+
+  /** Tool results in the conversation after the last user turn whose text holds `marker`. */
+  function toolResultsSince(req: ModelRequest, marker: string): number {
+    const messages = (req.body.messages ?? []) as { role: string; content: unknown }[];
+    let count = 0;
+    for (const m of messages) {
+      const parts = Array.isArray(m.content) ? (m.content as { type?: string; text?: string }[]) : [];
+      const text = typeof m.content === 'string' ? m.content : parts.map((p) => p.text ?? '').join('\n');
+      if (m.role === 'user' && text.includes(marker)) count = 0;
+      count += parts.filter((p) => p.type === 'tool_result').length;
+    }
+    return count;
   }
-  return count;
-}
+});
