@@ -31,6 +31,12 @@ export interface CommitOptions {
    * without a commit, an unreadable file) does not keep the others out of the commit.
    */
   ignoreErrors?: boolean;
+  /**
+   * The checkout is one of taskwave's own (a task's worktree, the merge worktree), whose index
+   * nobody else uses: a failed commit's staging is not put back (each caller resets or removes the
+   * checkout), and the index is not saved before every commit for it.
+   */
+  ownCheckout?: boolean;
 }
 
 /** Before `commit`: no signature (see `CommitOptions.unsigned`). */
@@ -39,11 +45,12 @@ export const UNSIGNED = ['-c', 'commit.gpgSign=false'];
 /**
  * Commit everything changed in a checkout (new, changed and deleted files) with `message`, on top of
  * what is staged. False when there was nothing to commit. A commit that fails (a hook of the user's
- * that rejects it, a signing key that is not there) leaves the index as it found it: staged for a
- * commit that did not happen, the changes would stay staged in the user's index in place.
+ * that rejects it, a signing key that is not there) leaves the index as it found it (unless it is
+ * taskwave's own: `ownCheckout`): staged for a commit that did not happen, the changes would stay
+ * staged in the user's index in place.
  */
 export async function commitAll(dir: string, message: string, o: CommitOptions = {}): Promise<Result<boolean, string>> {
-  const saved = await saveIndex(dir);
+  const saved = o.ownCheckout ? undefined : await saveIndex(dir);
   try {
     const r = await stageAndCommit(dir, message, o);
     if (r.ok || !saved || saved.restore()) return r;

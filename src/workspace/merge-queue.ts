@@ -470,6 +470,7 @@ export class MergeQueue {
     const committed = await commitAll(dir, req.message, {
       identityOf: this.root,
       which: req.tickEditsTrackedFiles ? 'tracked' : 'all',
+      ownCheckout: true,
     });
     if (!committed.ok) {
       await git(dir, ['reset', '--hard', '--quiet', head]);

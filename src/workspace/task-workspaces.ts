@@ -123,6 +123,7 @@ export class TaskWorkspaces {
       identityOf: this.o.root,
       unsigned: true,
       ignoreErrors: true,
+      ownCheckout: true,
     });
     if (c.ok && c.value) faultPoint('worktree:committed');
     await removeWorktree(this.o.root, ws.dir);
@@ -153,7 +154,12 @@ export class TaskWorkspaces {
     // Read before the commit, from git's files: the agent made no commits of its own.
     const onBase = readRef(ws.dir, 'HEAD')?.commit === ws.base;
     const committed = await timed('commit in the worktree', () =>
-      commitAll(ws.dir, message, { identityOf: this.o.root, unsigned: true, ...(staged ? { staged } : {}) }),
+      commitAll(ws.dir, message, {
+        identityOf: this.o.root,
+        unsigned: true,
+        ownCheckout: true,
+        ...(staged ? { staged } : {}),
+      }),
     );
     if (committed.ok && committed.value) faultPoint('worktree:committed');
     if (!committed.ok) return this.failMerge(ws, task, committed.error);
